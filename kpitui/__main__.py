@@ -1,0 +1,5 @@
+"""Run kpitui as `python -m kpitui`."""
+
+from kpitui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""Command line: `kpitui [FILE]`, `check`, `export`, `set`; the TUI is imported only to open it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from kpitui import __version__
+from kpitui.core.model import Location, LoadError, TreeLoadError
+
+COMMANDS = ("check", "export", "set")
+SAMPLE = "webshop.toml"
+
+DESCRIPTION = """\
+Browse, check, edit and export KPI trees.
+
+  kpitui [FILE]                  open the TUI (no FILE: a copy of the bundled sample tree)
+  kpitui check FILE              report orphans, conflicts, off-track KPIs and more
+  kpitui export FILE [-o OUT]    write one CSV row per node
+  kpitui set FILE ID KEY=VALUE   change one node from a script
+
+Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
+Run `kpitui COMMAND --help` for a command's options.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says what to do instead of only what went wrong."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
+
+
+def _parser(command: str | None) -> argparse.ArgumentParser:
+    if command is None:
+        p = _Parser(
+            prog="kpitui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        p.add_argument("file", nargs="?", help="tree file to open; created on first save if it does not exist")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        p.add_argument("--version", action="version", version=f"kpitui {__version__}")
+        return p
+    if command == "check":
+        p = _Parser(prog="kpitui check", description="Analyse a tree and report every finding, most severe first.")
+        p.add_argument("file", help="tree file (TOML)")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+        p.add_argument(
+            "--fail-on",
+            choices=("error", "warning", "info", "never"),
+            default="warning",
+            help="exit 1 when a finding is at or above this severity (default: warning)",
+        )
+        return p
+    if command == "export":
+        p = _Parser(prog="kpitui export", description="Write one CSV row per node, in tree order.")
+        p.add_argument("file", help="tree file (TOML)")
+        p.add_argument("-o", "--output", metavar="OUT.csv", help="write here instead of to stdout")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        p.add_argument("--raw", action="store_true", help="do not prefix formula-like cells with '")
+        return p
+    p = _Parser(
+        prog="kpitui set",
+        description="Change one node and save the file as the TUI does. VALUE is read as TOML "
+        "(actual=97, measured=2026-07-01, parent=[\"a\",\"b\"]), else as plain text (owner=Sales team).",
+    )
+    p.add_argument("file", help="tree file (TOML)")
+    p.add_argument("id", help="the node's id")
+    p.add_argument("assignments", nargs="*", metavar="KEY=VALUE", help="fields to set")
+    p.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a field (repeatable)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run kpitui; returns the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args and args[0] in COMMANDS else None
+    options = _parser(command).parse_args(args[1:] if command else args)
+    try:
+        if command == "check":
+            return _check(options)
+        if command == "export":
+            return _export(options)
+        if command == "set":
+            return _set(options)
+        return _open(options)
+    except TreeLoadError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        count = len(exc.errors)
+        if count > 1:
+            print(f"{count} problems; the file was not loaded and not changed.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`kpitui export tree.toml | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _check(options: argparse.Namespace) -> int:
+    from kpitui.core.analysis import analyze
+    from kpitui.core.loader import load_tree
+    from kpitui.core.report import as_json, as_text, fails
+
+    analysis = analyze(load_tree(options.file), options.as_of)
+    if options.format == "json":
+        sys.stdout.write(as_json(analysis) + "\n")
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        sys.stdout.write(as_text(analysis, colour))
+    return 1 if fails(analysis.findings, options.fail_on) else 0
+
+
+def _export(options: argparse.Namespace) -> int:
+    from kpitui.core.analysis import analyze
+    from kpitui.core.export import write_csv
+    from kpitui.core.loader import load_tree
+
+    analysis = analyze(load_tree(options.file), options.as_of)
+    if options.output:
+        try:
+            with open(options.output, "wb") as out:
+                write_csv(analysis, out, options.raw)
+        except OSError as exc:
+            print(f"{options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    else:
+        write_csv(analysis, sys.stdout.buffer, options.raw)
+        sys.stdout.flush()
+    return 0
+
+
+def _set(options: argparse.Namespace) -> int:
+    from kpitui.core.editing import SetError, set_fields
+
+    try:
+        message = set_fields(Path(options.file), options.id, options.assignments, options.unset)
+    except SetError as exc:
+        print(f"{options.file}: {exc}", file=sys.stderr)
+        return 2
+    print(message)
+    return 0
+
+
+def sample_path() -> Path:
+    """A copy of the bundled sample tree that the user may edit, made on first use."""
+    here = Path(__file__).resolve().parent
+    bundled = next(
+        (d for d in (here / "sample_trees", here.parent / "sample_trees") if (d / SAMPLE).exists()), None
+    )
+    if bundled is None:
+        missing = "the bundled sample tree is missing from this installation; reinstall kpitui or name a FILE"
+        raise TreeLoadError([LoadError(Location("kpitui"), missing)])
+    state = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kpitui" / "sample"
+    state.mkdir(parents=True, exist_ok=True)
+    for source in bundled.iterdir():
+        target = state / source.name
+        if source.is_file() and not target.exists():
+            shutil.copy2(source, target)
+    return state / SAMPLE
+
+
+def _open(options: argparse.Namespace) -> int:
+    path = Path(options.file) if options.file else sample_path()
+    from kpitui.tui.app import make_app
+
+    app = make_app(path, as_of=options.as_of)
+    app.run()
+    return int(app.return_code or 0)

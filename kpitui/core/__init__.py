@@ -1,0 +1,1 @@
+"""The pure domain of kpitui: model, loading, analysis, export; no UI imports."""

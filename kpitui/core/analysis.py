@@ -1,0 +1,279 @@
+"""Analysis of a loaded tree (SPEC 4): status, rollup, orphans, conflicts and findings."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
+from kpitui.core.graph import KpiGraph
+from kpitui.core.loader import KpiTree
+from kpitui.core.measurements import Measurements, load_measurements
+from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period
+from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """Everything the analysis derives for one node."""
+
+    id: str
+    baseline: float | None = None
+    target: float | None = None  # own, or rolled up from the children
+    actual: float | None = None  # inline, from measurements, or rolled up
+    actual_source: str | None = None  # "inline", "measurements" or "rollup"
+    pace: Pace = UNKNOWN
+    rollup_status: str = "unknown"
+    orphan_reason: str | None = None
+    period: Period | None = None
+    last_measured: date | None = None
+    stale: bool = False
+    history: tuple[tuple[date, float], ...] = ()
+
+    @property
+    def status(self) -> str:
+        """on_track, at_risk, off_track or unknown."""
+        return self.pace.status
+
+    @property
+    def orphaned(self) -> bool:
+        """True when the node serves no goal."""
+        return self.orphan_reason is not None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two nodes whose pursuit works against each other, and why."""
+
+    a: str
+    b: str
+    kind: str  # declared, influence, target_gap
+    explanation: str
+    path: tuple[str, ...] = ()  # the witnessing influence path
+
+
+@dataclass
+class Analysis:
+    """The result of analysing a tree at a date."""
+
+    tree: KpiTree
+    graph: KpiGraph
+    as_of: date
+    results: dict[str, NodeResult]
+    conflicts: list[Conflict]
+    findings: list[Finding] = field(default_factory=list)
+    measurements: Measurements | None = None
+    by_node: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def findings_of(self, node_id: str) -> list[Finding]:
+        """The findings shown on a node, most severe first."""
+        return self.by_node.get(node_id, [])
+
+    def conflicts_of(self, node_id: str) -> list[Conflict]:
+        """Every conflict a node takes part in."""
+        return [c for c in self.conflicts if node_id in (c.a, c.b)]
+
+    def partners(self, node_id: str) -> list[str]:
+        """The ids a node conflicts with, sorted."""
+        return sorted({c.b if c.a == node_id else c.a for c in self.conflicts_of(node_id)})
+
+    def name(self, node_id: str) -> str:
+        """A node's name, or its id quoted when it does not exist."""
+        node = self.tree.nodes.get(node_id)
+        return node.name if node else repr(node_id)
+
+    def path_names(self, node_id: str) -> list[str]:
+        """Names from the top of the node's first-parent chain down to it."""
+        return [self.tree.nodes[n].name for n in self.graph.path_to_strategy(node_id)]
+
+
+def resolve_as_of(tree: KpiTree, as_of: date | None) -> date:
+    """The reference date: the option, else tree.as_of, else today."""
+    return as_of or tree.settings.as_of or date.today()
+
+
+def analyze(tree: KpiTree, as_of: date | None = None, graph: KpiGraph | None = None) -> Analysis:
+    """Analyse a tree at a date (SPEC 4)."""
+    graph = graph or KpiGraph(tree.nodes)
+    day = resolve_as_of(tree, as_of)
+    measurements = None
+    if tree.settings.measurements:
+        measurements = load_measurements(tree.path.parent / tree.settings.measurements)
+    builder = _Builder(tree, graph, day, measurements)
+    results = builder.run()
+    conflicts = _conflicts(tree, graph, results)
+    analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
+    analysis.findings = collect_findings(analysis)
+    analysis.findings.sort(
+        key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code)
+    )
+    for finding in analysis.findings:
+        for node_id in finding.concerns:
+            analysis.by_node.setdefault(node_id, []).append(finding)
+    return analysis
+
+
+class _Builder:
+    """Computes the NodeResults, children before parents where rollup needs it."""
+
+    def __init__(self, tree: KpiTree, graph: KpiGraph, as_of: date, measurements: Measurements | None) -> None:
+        self.tree, self.graph, self.as_of = tree, graph, as_of
+        self.history = measurements.history if measurements else {}
+        self.topo = graph.topological()
+        cyclic = graph.cyclic()
+        self.order = self.topo + [n for n in tree.nodes if n in cyclic]
+
+    def run(self) -> dict[str, NodeResult]:
+        nodes = self.tree.nodes
+        periods = self._periods()
+        actuals = {n: self._own_actual(nodes[n]) for n in nodes}
+        targets: dict[str, float | None] = {n: nodes[n].target for n in nodes}
+        for node_id in reversed(self.topo):
+            node = nodes[node_id]
+            if node.rollup is None:
+                continue
+            children = self.graph.children(node_id)
+            if actuals[node_id][0] is None:
+                values = [actuals[c][0] for c in children]
+                if children and all(v is not None for v in values):
+                    actuals[node_id] = (aggregate(node.rollup, [v for v in values if v is not None]), None, "rollup")
+            if targets[node_id] is None:
+                goals = [targets[c] for c in children]
+                if children and all(t is not None for t in goals):
+                    targets[node_id] = aggregate(node.rollup, [t for t in goals if t is not None])
+        results: dict[str, NodeResult] = {}
+        thresholds = self.tree.settings.thresholds
+        for node_id in self.order:
+            node = nodes[node_id]
+            actual, last, source = actuals[node_id]
+            node_pace = pace(
+                pacing=node.pacing,
+                sign=node.sign,
+                baseline=node.effective_baseline,
+                target=targets[node_id],
+                actual=actual,
+                period=periods[node_id],
+                as_of=self.as_of,
+                thresholds=thresholds,
+            )
+            stale = (
+                last is not None
+                and node.frequency is not None
+                and (self.as_of - last).days > FREQUENCIES[node.frequency]
+            )
+            results[node_id] = NodeResult(
+                id=node_id,
+                baseline=node.effective_baseline,
+                target=targets[node_id],
+                actual=actual,
+                actual_source=source,
+                pace=node_pace,
+                period=periods[node_id],
+                last_measured=last,
+                stale=stale,
+                history=tuple(self._observations(node_id)),
+            )
+        self._rollup_status(results)
+        self._orphans(results)
+        return {n: results[n] for n in nodes}
+
+    def _observations(self, node_id: str) -> list[tuple[date, float]]:
+        return [obs for obs in self.history.get(node_id, ()) if obs[0] <= self.as_of]
+
+    def _own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
+        """(actual, last measured, where it comes from) per SPEC 2."""
+        observations = self._observations(node.id)
+        if observations:
+            day, value = observations[-1]
+            if node.actual is not None and node.measured is not None and node.measured > day:
+                return node.actual, node.measured, "inline"
+            return value, day, "measurements"
+        if node.actual is None:
+            return None, None, None
+        return node.actual, node.measured, "inline"
+
+    def _periods(self) -> dict[str, Period | None]:
+        nodes, graph = self.tree.nodes, self.graph
+        default = self.tree.settings.period
+        periods: dict[str, Period | None] = {}
+        for node_id in self.order:
+            node = nodes[node_id]
+            if node.period is not None:
+                periods[node_id] = node.period
+                continue
+            parents = graph.parents_of(node_id)
+            if len(parents) == 1 and parents[0] in periods:
+                periods[node_id] = periods[parents[0]]
+                continue
+            periods[node_id] = next(
+                (nodes[a].period for a, _ in graph.ancestors_bfs(node_id) if nodes[a].period is not None),
+                default,
+            )
+        return periods
+
+    def _rollup_status(self, results: dict[str, NodeResult]) -> None:
+        rolled: dict[str, str] = {}
+        for node_id in reversed(self.order):
+            statuses = [results[node_id].status]
+            statuses += [rolled.get(c, results[c].status) for c in self.graph.children(node_id)]
+            rolled[node_id] = worst(statuses)
+        for node_id, status in rolled.items():
+            results[node_id] = replace(results[node_id], rollup_status=status)
+
+    def _orphans(self, results: dict[str, NodeResult]) -> None:
+        nodes, graph = self.tree.nodes, self.graph
+        served: set[str] = set()
+        queue = deque(n for n, node in nodes.items() if node.kind == "goal")
+        while queue:
+            current = queue.popleft()
+            for child in graph.children(current):
+                if child not in served and nodes[child].kind != "goal":
+                    served.add(child)
+                    queue.append(child)
+        for node_id, node in nodes.items():
+            if node.kind != "goal" and node_id not in served:
+                results[node_id] = replace(results[node_id], orphan_reason=self._orphan_reason(node))
+
+    def _orphan_reason(self, node: Node) -> str:
+        """Why a node reaches no goal: the nearest root cause above it."""
+        nodes, graph = self.tree.nodes, self.graph
+        if node.id in graph.cyclic():
+            return "in a cycle"
+        for current in [node.id, *(a for a, _ in graph.ancestors_bfs(node.id))]:
+            if graph.parents_of(current):
+                continue
+            missing = [p for p in nodes[current].parents if p not in nodes]
+            if missing:
+                return f"parent '{missing[0]}' does not exist"
+            if current == node.id:
+                return "no parent"
+            return f"root '{current}' is not a goal"
+        return "in a cycle"
+
+
+def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -> list[Conflict]:
+    nodes = tree.nodes
+    found: list[Conflict] = []
+    for pair in sorted(graph.declared, key=lambda p: sorted(graph.order[n] for n in p)):
+        a, b = sorted(pair, key=graph.order.__getitem__)
+        found.append(Conflict(a, b, "declared", f"declared: '{nodes[a].name}' and '{nodes[b].name}' pull apart"))
+    seen: set[frozenset[str]] = set()
+    for a, b, path, signs in graph.influence_conflicts():
+        pair = frozenset((a, b))
+        if pair not in seen:
+            seen.add(pair)
+            found.append(Conflict(a, b, "influence", influence_explanation(nodes, path, signs), tuple(path)))
+    for node_id, node in nodes.items():
+        target = node.target
+        children = graph.children(node_id)
+        if node.rollup is None or target is None or not children:
+            continue
+        child_targets = [results[c].target for c in children]
+        if any(t is None for t in child_targets):
+            continue
+        total = aggregate(node.rollup, [t for t in child_targets if t is not None])
+        if node.sign * (total - target) < 0:
+            text = gap_explanation(node, total)
+            found.extend(Conflict(node_id, c, "target_gap", text) for c in children)
+    return found

@@ -1,0 +1,116 @@
+"""CSV export (SPEC 5): one row per node in tree order, formula injection escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.format import plain
+from kpitui.core.graph import KpiGraph
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "kind",
+    "parent",
+    "depth",
+    "path",
+    "owner",
+    "owner_type",
+    "unit",
+    "direction",
+    "pacing",
+    "baseline",
+    "target",
+    "actual",
+    "expected",
+    "attainment",
+    "status",
+    "rollup_status",
+    "orphaned",
+    "orphan_reason",
+    "conflicts",
+    "period_start",
+    "period_end",
+    "last_measured",
+    "stale",
+    "findings",
+)
+NUMERIC = frozenset({"depth", "baseline", "target", "actual", "expected", "attainment"})
+RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def tree_order(graph: KpiGraph) -> Iterator[tuple[str, int, list[str]]]:
+    """(id, depth, path of ids from the top) depth-first from the root goals, then the rest.
+
+    Each node is visited once, at its first visit; children in file order.
+    """
+    visited: set[str] = set()
+    for start in graph.roots() + list(graph.nodes):
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        while stack:
+            node_id, path = stack.pop()
+            if node_id in visited:
+                continue
+            visited.add(node_id)
+            yield node_id, len(path) - 1, path
+            stack.extend((c, [*path, c]) for c in reversed(graph.children(node_id)) if c not in visited)
+
+
+def escape(text: str) -> str:
+    """Neutralise a cell a spreadsheet would read as a formula."""
+    return "'" + text if text.startswith(RISKY_START) else text
+
+
+def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:
+    """The export's rows as text cells, in tree order."""
+    nodes = analysis.tree.nodes
+    result: list[dict[str, str]] = []
+    for node_id, depth, path in tree_order(analysis.graph):
+        node, res = nodes[node_id], analysis.results[node_id]
+        codes = dict.fromkeys(f.code for f in analysis.findings_of(node_id))
+        cells = {
+            "id": node_id,
+            "name": node.name,
+            "kind": node.kind,
+            "parent": ";".join(node.parents),
+            "depth": str(depth),
+            "path": " > ".join(nodes[n].name for n in path),
+            "owner": node.owner or "",
+            "owner_type": node.owner_type or "",
+            "unit": node.unit or "",
+            "direction": node.direction,
+            "pacing": node.pacing,
+            "baseline": plain(res.baseline),
+            "target": plain(res.target),
+            "actual": plain(res.actual),
+            "expected": plain(res.pace.expected),
+            "attainment": plain(res.pace.attainment),
+            "status": res.status,
+            "rollup_status": res.rollup_status,
+            "orphaned": "true" if res.orphaned else "false",
+            "orphan_reason": res.orphan_reason or "",
+            "conflicts": ";".join(analysis.partners(node_id)),
+            "period_start": res.period.start.isoformat() if res.period else "",
+            "period_end": res.period.end.isoformat() if res.period else "",
+            "last_measured": res.last_measured.isoformat() if res.last_measured else "",
+            "stale": "true" if res.stale else "false",
+            "findings": ";".join(codes),
+        }
+        if not raw:
+            cells = {k: v if k in NUMERIC else escape(v) for k, v in cells.items()}
+        result.append(cells)
+    return result
+
+
+def write_csv(analysis: Analysis, out: IO[bytes], raw: bool = False) -> None:
+    """Write the export as CSV (header first) with polars."""
+    import polars as pl
+
+    table = rows(analysis, raw)
+    frame = pl.DataFrame(
+        {c: [r[c] for r in table] for c in COLUMNS},
+        schema=dict.fromkeys(COLUMNS, pl.String),
+    )
+    frame.write_csv(out)

@@ -1,0 +1,294 @@
+"""Findings (SPEC 4.5): each problem the analysis sees, with a message that says what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from kpitui.core.format import amount, percent
+from kpitui.core.model import FREQUENCIES, Finding, Node
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis, Conflict
+
+SEVERITY: dict[str, str] = {
+    "dangling_ref": "error",
+    "cycle": "error",
+    "measurements_error": "error",
+    "orphan": "warning",
+    "conflict": "warning",
+    "off_track": "warning",
+    "stale": "warning",
+    "unmeasured_goal": "warning",
+    "no_period": "warning",
+    "bad_measurement": "warning",
+    "at_risk": "info",
+    "too_many_children": "info",
+    "not_smart": "info",
+    "single_kpi_goal": "info",
+    "individual_target": "info",
+    "unknown_key": "info",
+    "unknown_node_in_measurements": "info",
+}
+
+
+def _finding(code: str, node: str | None, message: str, related: tuple[str, ...] = (), kind: str | None = None) -> Finding:
+    return Finding(code, SEVERITY[code], node, message, related, kind)
+
+
+def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: list[int]) -> str:
+    """`pushing 'Ad spend' up pushes 'Margin' down: Ad spend →(+) Clicks →(−) Margin`."""
+    first, last = nodes[path[0]], nodes[path[-1]]
+    product = 1
+    for sign in signs:
+        product *= sign
+    moved = "up" if first.sign * product > 0 else "down"
+    steps = "".join(f" →({'+' if s > 0 else '−'}) {nodes[n].name}" for n, s in zip(path[1:], signs, strict=True))
+    return (
+        f"influence: pushing '{first.name}' {'up' if first.sign > 0 else 'down'} pushes "
+        f"'{last.name}' {moved}, against its {last.direction}: {first.name}{steps}"
+    )
+
+
+def gap_explanation(node: Node, total: float) -> str:
+    """`children's targets add up to 2.7M EUR, short of 3M EUR`."""
+    verb = {"sum": "add up to", "mean": "average", "min": "have a minimum of", "max": "have a maximum of"}
+    side = "short of" if node.sign > 0 else "above"
+    return (
+        f"target gap: children's targets {verb[node.rollup or 'sum']} {amount(total, node.unit)}, "
+        f"{side} {amount(node.target, node.unit)}"
+    )
+
+
+def collect_findings(analysis: Analysis) -> list[Finding]:
+    """Every finding of SPEC 4.5 for an analysed tree (unsorted)."""
+    found: list[Finding] = []
+    found += _structure(analysis)
+    found += _conflict_findings(analysis)
+    found += _status(analysis)
+    found += _quality(analysis)
+    found += _file_findings(analysis)
+    return found
+
+
+def _structure(an: Analysis) -> list[Finding]:
+    nodes, graph = an.tree.nodes, an.graph
+    found: list[Finding] = []
+    for node_id, field, missing in graph.dangling:
+        what = {"parent": "parent", "influences": "an influence on", "conflicts": "a conflict with"}[field]
+        found.append(
+            _finding(
+                "dangling_ref",
+                node_id,
+                f"'{nodes[node_id].name}' names {what} '{missing}', which does not exist: "
+                f"fix the id in `{field}` or add a node '{missing}'",
+                (missing,),
+            )
+        )
+    for members in graph.cycles():
+        walk = " → ".join(nodes[n].name for n in graph.cycle_path(members))
+        for member in members:
+            others = tuple(m for m in members if m != member)
+            found.append(
+                _finding(
+                    "cycle",
+                    member,
+                    f"'{nodes[member].name}' is in a cycle of parent links ({walk}): "
+                    "remove one of these parent links",
+                    others,
+                )
+            )
+    for node_id, result in an.results.items():
+        if result.orphan_reason is not None:
+            found.append(
+                _finding(
+                    "orphan",
+                    node_id,
+                    f"'{nodes[node_id].name}' serves no goal ({result.orphan_reason}): "
+                    "give it a parent that leads to a goal, or delete it if nobody steers on it",
+                )
+            )
+    return found
+
+
+def _conflict_findings(an: Analysis) -> list[Finding]:
+    nodes = an.tree.nodes
+    pairs: dict[frozenset[str], list[Conflict]] = {}
+    for conflict in an.conflicts:
+        pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
+    found: list[Finding] = []
+    for group in pairs.values():
+        a, b = group[0].a, group[0].b
+        reasons = "; ".join(c.explanation for c in group)
+        advice = {
+            "declared": "steer them together and never reward one without the other",
+            "influence": "set a floor for the one that suffers, or weigh both when steering",
+            "target_gap": "make the children's targets add up, or change the parent's target",
+        }[group[0].kind]
+        message = f"'{nodes[a].name}' conflicts with '{nodes[b].name}' ({reasons}): {advice}"
+        found.append(_finding("conflict", a, message, (b,), group[0].kind))
+    return found
+
+
+def _status(an: Analysis) -> list[Finding]:
+    nodes = an.tree.nodes
+    found: list[Finding] = []
+    for node_id, result in an.results.items():
+        node = nodes[node_id]
+        if result.status in ("off_track", "at_risk"):
+            label = result.status.replace("_", " ")
+            advice = (
+                "act on its drivers or revise the target" if result.status == "off_track" else "watch it closely"
+            )
+            found.append(
+                _finding(
+                    result.status,
+                    node_id,
+                    f"'{node.name}' is {label}: {amount(result.actual, node.unit)} against "
+                    f"{amount(result.pace.expected, node.unit)} expected by {an.as_of} "
+                    f"(attainment {percent(result.pace.attainment)}): {advice}",
+                )
+            )
+        if result.stale and result.last_measured is not None and node.frequency is not None:
+            days = (an.as_of - result.last_measured).days
+            found.append(
+                _finding(
+                    "stale",
+                    node_id,
+                    f"'{node.name}' was last measured {result.last_measured}, {days} days before {an.as_of}, "
+                    f"but is measured {node.frequency} (every {FREQUENCIES[node.frequency]} days): "
+                    "record a new actual",
+                )
+            )
+        if node.pacing == "linear" and result.period is None:
+            found.append(
+                _finding(
+                    "no_period",
+                    node_id,
+                    f"'{node.name}' is paced linearly but has no period, so its pace is unknown: "
+                    "give it, an ancestor or [tree] a period = { start = ..., end = ... }",
+                )
+            )
+    return found
+
+
+def _quality(an: Analysis) -> list[Finding]:
+    nodes, graph = an.tree.nodes, an.graph
+    limit = an.tree.settings.thresholds.max_children
+    declared = {n for pair in graph.declared for n in pair}
+    kpi_below = _kpi_below(an)
+    found: list[Finding] = []
+    for node_id, node in nodes.items():
+        children = graph.children(node_id)
+        result = an.results[node_id]
+        if node.kind == "goal" and not kpi_below[node_id]:
+            found.append(
+                _finding(
+                    "unmeasured_goal",
+                    node_id,
+                    f"goal '{node.name}' has no KPI anywhere below it: add a KPI that measures it",
+                )
+            )
+        if len(children) > limit:
+            found.append(
+                _finding(
+                    "too_many_children",
+                    node_id,
+                    f"'{node.name}' has {len(children)} children, more than {limit}: "
+                    "group them under objectives so the tree stays readable",
+                )
+            )
+        if node.kind == "kpi":
+            lacking = [
+                label
+                for label, present in (
+                    ("a target", result.target is not None),
+                    ("a unit", node.unit is not None),
+                    ("an owner", node.owner is not None),
+                    ("a period", result.period is not None),
+                )
+                if not present
+            ]
+            if lacking:
+                found.append(
+                    _finding(
+                        "not_smart",
+                        node_id,
+                        f"KPI '{node.name}' lacks {_and(lacking)}: add {'it' if len(lacking) == 1 else 'them'} "
+                        "so it is measurable "
+                        "and someone answers for it",
+                    )
+                )
+        single = len(children) == 1 and nodes[children[0]].kind == "kpi"
+        if node.kind in ("goal", "objective") and single and children[0] not in declared:
+            only = nodes[children[0]].name
+            found.append(
+                _finding(
+                    "single_kpi_goal",
+                    node_id,
+                    f"'{node.name}' is measured by one KPI, '{only}', with no counter-metric: people will "
+                    f"optimise '{only}' at any cost (Goodhart's law); add a KPI that would suffer if it "
+                    "were gamed and declare the conflict",
+                    (children[0],),
+                )
+            )
+        if node.owner_type == "individual" and node.target is not None:
+            found.append(
+                _finding(
+                    "individual_target",
+                    node_id,
+                    f"'{node.name}' sets a target for one person ({node.owner or 'no owner named'}): "
+                    "prefer a team target, or make sure that person controls the result",
+                )
+            )
+    return found
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _kpi_below(an: Analysis) -> dict[str, bool]:
+    """For each node, whether a kpi sits anywhere below it."""
+    nodes, graph = an.tree.nodes, an.graph
+    below: dict[str, bool] = {}
+    for node_id in reversed(graph.topological()):
+        below[node_id] = any(nodes[c].kind == "kpi" or below.get(c, False) for c in graph.children(node_id))
+    for node_id in graph.cyclic():
+        below[node_id] = any(nodes[d].kind == "kpi" for d in graph.descendants(node_id))
+    return below
+
+
+def _file_findings(an: Analysis) -> list[Finding]:
+    tree = an.tree
+    found: list[Finding] = []
+    for node_id, unknown in tree.unknown:
+        where = f"node '{tree.nodes[node_id].name}'" if node_id is not None else "the file"
+        line = tree.location(node_id, unknown.key).line
+        hint = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""
+        found.append(
+            _finding(
+                "unknown_key",
+                node_id,
+                f"unknown key `{unknown.key}` in {where} (line {line}), kept as written{hint}",
+            )
+        )
+    m = an.measurements
+    if m is None:
+        return found
+    for problem in m.problems:
+        found.append(_finding("measurements_error", None, problem))
+    for line, reason in m.bad_rows:
+        found.append(_finding("bad_measurement", None, f"{m.path.name} line {line} {reason}: fix or delete the row"))
+    for node_id, rows in m.history.items():
+        if node_id not in tree.nodes:
+            found.append(
+                _finding(
+                    "unknown_node_in_measurements",
+                    None,
+                    f"{m.path.name} has {len(rows)} row(s) for node '{node_id}' (first on line "
+                    f"{m.first_line[node_id]}), which is not in the tree: fix the id or add the node",
+                    (node_id,),
+                )
+            )
+    return found

@@ -1,0 +1,167 @@
+"""The tree's links as a graph: parent edges, signed influence edges, declared conflicts.
+
+networkx stays inside this module; callers ask questions ("children of", "path to
+strategy") and get node ids back, always in file order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Mapping
+
+import networkx as nx
+
+from kpitui.core.model import Node
+
+
+class KpiGraph:
+    """Parent, influence and conflict links between the existing nodes of a tree."""
+
+    def __init__(self, nodes: Mapping[str, Node]) -> None:
+        self.nodes = nodes
+        self.order = {node_id: i for i, node_id in enumerate(nodes)}
+        self.parents = nx.DiGraph()  # parent -> child
+        self.parents.add_nodes_from(nodes)
+        self.influence = nx.DiGraph()  # node -> other, attribute sign = +1 / -1
+        self.declared: set[frozenset[str]] = set()
+        self.dangling: list[tuple[str, str, str]] = []  # (node, field, missing id)
+        self._children: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+        self._parents: dict[str, list[str]] = {
+            n.id: [p for p in dict.fromkeys(n.parents) if p in nodes] for n in nodes.values()
+        }
+        for node in nodes.values():
+            for parent in node.parents:
+                if parent in nodes:
+                    if not self.parents.has_edge(parent, node.id):
+                        self.parents.add_edge(parent, node.id)
+                        self._children[parent].append(node.id)
+                else:
+                    self.dangling.append((node.id, "parent", parent))
+            for other, sign in node.influences:
+                if other in nodes:
+                    self.influence.add_edge(node.id, other, sign=sign)
+                else:
+                    self.dangling.append((node.id, "influences", other))
+            for other in node.conflicts:
+                if other in nodes:
+                    if other != node.id:
+                        self.declared.add(frozenset((node.id, other)))
+                else:
+                    self.dangling.append((node.id, "conflicts", other))
+        self._cyclic: set[str] | None = None
+
+    def children(self, node_id: str) -> list[str]:
+        """Existing children of a node, in file order."""
+        return self._children.get(node_id, [])
+
+    def parents_of(self, node_id: str) -> list[str]:
+        """Existing parents of a node, in the order the node names them."""
+        return self._parents[node_id]
+
+    def roots(self) -> list[str]:
+        """Goals with no existing parent, in file order: where strategy starts."""
+        return [n.id for n in self.nodes.values() if n.kind == "goal" and not self.parents_of(n.id)]
+
+    def cycles(self) -> list[list[str]]:
+        """Groups of nodes linked in a parent cycle, each in file order."""
+        found = [c for c in nx.strongly_connected_components(self.parents) if len(c) > 1]
+        found += [[n] for n in nx.nodes_with_selfloops(self.parents)]
+        return sorted((sorted(c, key=self.order.__getitem__) for c in found), key=lambda c: self.order[c[0]])
+
+    def cyclic(self) -> set[str]:
+        """Every node that sits in a parent cycle."""
+        if self._cyclic is None:
+            self._cyclic = {n for cycle in self.cycles() for n in cycle}
+        return self._cyclic
+
+    def cycle_path(self, members: list[str]) -> list[str]:
+        """One closed walk (parent → child) through a cycle, starting and ending at its first member."""
+        start = members[0]
+        sub = self.parents.subgraph(members)
+        back = next(iter(sub.predecessors(start)))
+        return [*nx.shortest_path(sub, start, back), start] if back != start else [start, start]
+
+    def ancestors_bfs(self, node_id: str) -> Iterator[tuple[str, int]]:
+        """Ancestors nearest first, first parent first, each once, with their distance."""
+        seen = {node_id}
+        queue = deque([(node_id, 0)])
+        while queue:
+            current, distance = queue.popleft()
+            for parent in self.parents_of(current):
+                if parent not in seen:
+                    seen.add(parent)
+                    yield parent, distance + 1
+                    queue.append((parent, distance + 1))
+
+    def descendants(self, node_id: str) -> set[str]:
+        """Every node below a node through parent links."""
+        return set(nx.descendants(self.parents, node_id))
+
+    def path_to_strategy(self, node_id: str) -> list[str]:
+        """The node's chain of first parents up to the top, top first; stops at a cycle."""
+        chain = [node_id]
+        seen = {node_id}
+        while True:
+            parents = self.parents_of(chain[-1])
+            if not parents or parents[0] in seen:
+                return chain[::-1]
+            seen.add(parents[0])
+            chain.append(parents[0])
+
+    def topological(self) -> list[str]:
+        """Nodes not in a cycle, every parent before its children (file order where free)."""
+        cyclic = self.cyclic()
+        pending = {n: sum(1 for p in self.parents_of(n) if p not in cyclic) for n in self.nodes if n not in cyclic}
+        ready = deque(n for n, count in pending.items() if count == 0)
+        result: list[str] = []
+        while ready:
+            current = ready.popleft()
+            result.append(current)
+            for child in self._children[current]:
+                if child in pending:
+                    pending[child] -= 1
+                    if pending[child] == 0:
+                        ready.append(child)
+        return result
+
+    def influence_conflicts(self) -> Iterator[tuple[str, str, list[str], list[int]]]:
+        """Pairs (a, b) where pushing a in its direction pushes b the wrong way.
+
+        Yields each ordered pair once with one witnessing path (shortest found) and
+        the signs along it.
+        """
+        graph = self.influence
+        for source in graph.nodes:
+            d_source = self.nodes[source].sign
+            # Breadth-first over (node, sign product) states.
+            seen: dict[tuple[str, int], tuple[tuple[str, int] | None, int]] = {(source, 1): (None, 0)}
+            queue = deque([(source, 1)])
+            reported: set[str] = set()
+            while queue:
+                state = queue.popleft()
+                node, product = state
+                for other, data in graph.adj[node].items():
+                    sign = data["sign"]
+                    nxt = (other, product * sign)
+                    if nxt in seen:
+                        continue
+                    seen[nxt] = (state, sign)
+                    queue.append(nxt)
+                    if other != source and other not in reported and d_source * nxt[1] == -self.nodes[other].sign:
+                        reported.add(other)
+                        yield source, other, *self._walk_back(seen, nxt)
+
+    @staticmethod
+    def _walk_back(
+        seen: dict[tuple[str, int], tuple[tuple[str, int] | None, int]], state: tuple[str, int]
+    ) -> tuple[list[str], list[int]]:
+        path, signs = [state[0]], []
+        current: tuple[str, int] | None = state
+        while current is not None:
+            previous, sign = seen[current]
+            if previous is None:
+                break
+            signs.append(sign)
+            path.append(previous[0])
+            current = previous
+        return path[::-1], signs[::-1]

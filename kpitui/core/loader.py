@@ -1,0 +1,132 @@
+"""Reading a tree file: bytes → TOML → validated nodes and settings, or every error at once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli
+
+from kpitui.core.model import Location, LoadError, Node, TreeLoadError, TreeSettings
+from kpitui.core.schema import (
+    UnknownKey,
+    node_unknown_keys,
+    read_node,
+    read_settings,
+    settings_unknown_keys,
+)
+from kpitui.core.source import SourceMap, scan
+
+BOM = "\ufeff"
+
+
+@dataclass
+class KpiTree:
+    """A loaded tree file: its settings, its nodes in file order, and where they are."""
+
+    path: Path
+    settings: TreeSettings
+    nodes: dict[str, Node]
+    source: SourceMap = field(default_factory=SourceMap)
+    text: str = ""  # the file as read (without a byte-order mark)
+    bom: bool = False
+    doc: dict[str, Any] = field(default_factory=dict)  # the whole parsed TOML document
+    unknown: list[tuple[str | None, UnknownKey]] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        """The tree's title, or its file name."""
+        return self.settings.title or self.path.name
+
+    def location(self, node_id: str | None, key: str | None = None) -> Location:
+        """Where a node (or one of its keys, or a top-level key) is written."""
+        return Location(str(self.path), self.source.line_of(node_id, key))
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a TreeLoadError saying why it cannot be read."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(name, "no such file; check the path, or run `kpitui FILE` to start a new tree") from None
+    except IsADirectoryError:
+        raise _fail(name, "is a directory, not a tree file; name a .toml file") from None
+    except PermissionError:
+        raise _fail(name, "cannot be read: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise _fail(name, f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        raise TreeLoadError([LoadError(Location(name, line, col), message)]) from None
+
+
+def _fail(name: str, message: str) -> TreeLoadError:
+    return TreeLoadError([LoadError(Location(name), message)])
+
+
+def load_tree(path: str | os.PathLike[str]) -> KpiTree:
+    """Load and validate a tree file.
+
+    Raises:
+        TreeLoadError: with every reason the file is not a usable KPI tree.
+    """
+    path = Path(path)
+    return parse_tree(read_text(path), path)
+
+
+def parse_tree(text: str, path: Path) -> KpiTree:
+    """Validate the text of a tree file; `path` names it in messages and anchors relative paths."""
+    name = str(path)
+    bom = text.startswith(BOM)
+    if bom:
+        text = text[1:]
+    try:
+        doc = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        lineno, colno = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+        reason = getattr(exc, "msg", str(exc))
+        message = f"not valid TOML: {reason}; fix the syntax there"
+        raise TreeLoadError([LoadError(Location(name, lineno, colno), message)]) from None
+    if not any(key in doc for key in ("nodes", "tree", "version")):
+        raise _fail(
+            name,
+            "is TOML but not a KPI tree: it has no [nodes.<id>] tables (nor [tree] or version); "
+            "see the tree format in the README",
+        )
+    source = scan(text)
+    tree = KpiTree(path=path, settings=TreeSettings(), nodes={}, source=source, text=text, bom=bom, doc=doc)
+    errors: list[LoadError] = []
+    settings, setting_errors = read_settings(doc)
+    tree.settings = settings
+    for err in setting_errors:
+        errors.append(LoadError(tree.location(None, err.key), err.message))
+    tree.unknown.extend((None, u) for u in settings_unknown_keys(doc))
+    nodes = doc.get("nodes", {})
+    if not isinstance(nodes, dict):
+        errors.append(LoadError(tree.location(None, "nodes"), "`nodes` must be a table of [nodes.<id>] tables"))
+        nodes = {}
+    for node_id, table in nodes.items():
+        if not isinstance(table, dict):
+            errors.append(
+                LoadError(
+                    tree.location(node_id),
+                    f"node {node_id!r} must be a table [nodes.{node_id}] with at least a name",
+                )
+            )
+            continue
+        node, node_errors = read_node(node_id, table)
+        for err in node_errors:
+            errors.append(LoadError(tree.location(node_id, err.key), err.message))
+        if node is not None:
+            tree.nodes[node_id] = node
+            tree.unknown.extend((node_id, u) for u in node_unknown_keys(table))
+    if errors:
+        raise TreeLoadError(errors)
+    return tree

@@ -1,0 +1,153 @@
+"""Domain values of a KPI tree: nodes, the tree's settings, findings and load errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from collections.abc import Mapping
+from typing import Any, Literal
+
+Kind = Literal["goal", "objective", "kpi"]
+Severity = Literal["error", "warning", "info"]
+Status = Literal["on_track", "at_risk", "off_track", "unknown"]
+
+KINDS: tuple[str, ...] = ("goal", "objective", "kpi")
+OWNER_TYPES: tuple[str, ...] = ("team", "individual")
+DIRECTIONS: tuple[str, ...] = ("increase", "decrease")
+PACINGS: tuple[str, ...] = ("linear", "level")
+FREQUENCIES: dict[str, int] = {
+    "daily": 1,
+    "weekly": 7,
+    "monthly": 31,
+    "quarterly": 92,
+    "yearly": 366,
+}
+HORIZONS: tuple[str, ...] = ("short", "long")
+ROLLUPS: tuple[str, ...] = ("sum", "mean", "min", "max")
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date range; start is never after end."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Attainment thresholds and the child count above which a node is too wide."""
+
+    on_track: float = 0.95
+    at_risk: float = 0.85
+    max_children: int = 7
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the tree, as written in the file (nothing derived)."""
+
+    id: str
+    name: str
+    kind: str = "kpi"
+    parents: tuple[str, ...] = ()
+    owner: str | None = None
+    owner_type: str | None = None
+    unit: str | None = None
+    direction: str = "increase"
+    pacing: str = "level"
+    baseline: float | None = None
+    target: float | None = None
+    actual: float | None = None
+    measured: date | None = None
+    period: Period | None = None
+    frequency: str | None = None
+    horizon: str | None = None
+    rollup: str | None = None
+    conflicts: tuple[str, ...] = ()
+    influences: tuple[tuple[str, int], ...] = ()
+    description: str | None = None
+    # The table as parsed, unknown keys included: what saving writes back.
+    raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
+    extra: tuple[str, ...] = ()  # keys kpitui does not know, in file order
+
+    @property
+    def sign(self) -> int:
+        """+1 when more is better, -1 when less is better."""
+        return -1 if self.direction == "decrease" else 1
+
+    @property
+    def effective_baseline(self) -> float | None:
+        """The baseline used for linear pacing: 0 unless given."""
+        if self.baseline is not None:
+            return self.baseline
+        return 0 if self.pacing == "linear" else None
+
+
+@dataclass(frozen=True)
+class TreeSettings:
+    """The `[tree]` table and the file's top-level keys."""
+
+    title: str | None = None
+    as_of: date | None = None
+    period: Period | None = None
+    measurements: str | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is in a file: 1-based line and column, 0 when unknown."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.col:
+            return f"{self.file}:{self.line}:{self.col}"
+        if self.line:
+            return f"{self.file}:{self.line}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A reason the file could not be loaded, with where it is and what to do."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class TreeLoadError(Exception):
+    """Raised when a file is not a loadable KPI tree; carries every error found."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the analysis wants the user to know, with advice."""
+
+    code: str
+    severity: str
+    node: str | None
+    message: str
+    related: tuple[str, ...] = ()
+    kind: str | None = None  # for conflicts: declared, influence, target_gap
+
+    @property
+    def concerns(self) -> tuple[str, ...]:
+        """The node ids this finding is shown on: its node, and both sides of a conflict."""
+        own = (self.node,) if self.node is not None else ()
+        return own + self.related if self.code == "conflict" else own

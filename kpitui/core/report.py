@@ -1,0 +1,94 @@
+"""The `kpitui check` report: text for people (grouped by severity) or JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.model import SEVERITY_ORDER, Finding
+
+GROUPS = (("error", "Errors", "✗"), ("warning", "Warnings", "!"), ("info", "Info", "i"))
+COLOURS = {"error": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
+DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
+FAIL_LEVELS = ("error", "warning", "info", "never")
+
+
+def summary(findings: list[Finding]) -> dict[str, int]:
+    """Findings counted by code, in order of first appearance."""
+    return dict(Counter(f.code for f in findings))
+
+
+def fails(findings: list[Finding], fail_on: str) -> bool:
+    """Whether any finding is at or above the `--fail-on` level."""
+    if fail_on == "never":
+        return False
+    limit = SEVERITY_ORDER[fail_on]
+    return any(SEVERITY_ORDER[f.severity] <= limit for f in findings)
+
+
+def as_json(analysis: Analysis) -> str:
+    """The report as JSON: file, as_of, findings and a summary by code."""
+    findings: list[dict[str, Any]] = []
+    for f in analysis.findings:
+        item: dict[str, Any] = {
+            "code": f.code,
+            "severity": f.severity,
+            "node": f.node,
+            "related": list(f.related),
+            "message": f.message,
+        }
+        if f.kind is not None:
+            item["kind"] = f.kind
+        findings.append(item)
+    doc = {
+        "file": str(analysis.tree.path),
+        "as_of": analysis.as_of.isoformat(),
+        "findings": findings,
+        "summary": summary(analysis.findings),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def as_text(analysis: Analysis, colour: bool) -> str:
+    """The report for a person: a header, findings grouped by severity, a one-line summary."""
+
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if colour else text
+
+    tree = analysis.tree
+    lines = [paint(BOLD, f"{tree.display_name} — {tree.path} — as of {analysis.as_of}"), ""]
+    for severity, title, mark in GROUPS:
+        group = [f for f in analysis.findings if f.severity == severity]
+        if not group:
+            continue
+        lines.append(paint(COLOURS[severity], f"{title} ({len(group)})"))
+        for f in group:
+            where = ""
+            if f.node is not None and f.node in tree.nodes:
+                where = " " + paint(DIM, " > ".join(analysis.path_names(f.node)))
+            lines.append(f"  {paint(COLOURS[severity], mark)} {f.code}{where}")
+            lines.append(f"      {f.message}")
+        lines.append("")
+    lines.append(_summary_line(analysis))
+    return "\n".join(lines) + "\n"
+
+
+def _summary_line(analysis: Analysis) -> str:
+    counts = Counter(f.severity for f in analysis.findings)
+    codes = Counter(f.code for f in analysis.findings)
+    nodes = len(analysis.tree.nodes)
+    if not analysis.findings:
+        return f"{nodes} nodes, no findings: the tree is in order."
+    parts = [
+        f"{counts['error']} error(s)",
+        f"{counts['warning']} warning(s)",
+        f"{counts['info']} info",
+    ]
+    highlights = [
+        f"{codes['orphan']} orphan(s)",
+        f"{codes['conflict']} conflict(s)",
+        f"{codes['off_track']} off track",
+    ]
+    return f"{nodes} nodes: {', '.join(parts)} — {', '.join(highlights)}."

@@ -1,0 +1,210 @@
+"""Where each node sits in the tree file: lines and character spans of its TOML.
+
+The TOML reader gives values without positions, so this module scans the (already
+validated) text line by line for table headers and top-level keys. It is what lets
+errors name a line and saving rewrite only the nodes that changed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+# Tokens that change the scanner's state: strings, comments and brackets.
+_TOKEN = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+_KEY_PART = re.compile(r'\s*(?:([A-Za-z0-9_-]+)|("(?:[^"\\]|\\.)*")|(\'[^\']*\'))\s*')
+_INTERESTING = frozenset("\"'#[]{}")
+
+
+@dataclass
+class NodeSource:
+    """Where one node is written.
+
+    `form` is "table" when the node is one `[nodes.<id>]` table (its sub-tables right
+    after it), the only form saving can rewrite in place; "inline" or "dotted" when it
+    is written inside another table, "scattered" when its parts are apart.
+    """
+
+    line: int
+    start: int = 0  # character offset of the header line
+    end: int = 0  # character offset after its last key line
+    form: str = "table"
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SourceMap:
+    """Lines of the things in a tree file that errors and saving need."""
+
+    nodes: dict[str, NodeSource] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)  # "tree.title" -> line, top level
+
+    def line_of(self, node_id: str | None, key: str | None = None) -> int:
+        """The line of a node's key (or of the node, or of a top-level key), 0 if unknown."""
+        if node_id is None:
+            if key is None:
+                return 0
+            while key:
+                if key in self.keys:
+                    return self.keys[key]
+                key = key.rpartition(".")[0]
+            return 0
+        src = self.nodes.get(node_id)
+        if src is None:
+            return 0
+        while key:
+            if key in src.key_lines:
+                return src.key_lines[key]
+            key = key.rpartition(".")[0]
+        return src.line
+
+
+def parse_key(text: str) -> list[str] | None:
+    """Split a dotted TOML key (`nodes."a b".name`) into its parts; None if it is not one."""
+    parts: list[str] = []
+    pos = 0
+    while True:
+        m = _KEY_PART.match(text, pos)
+        if not m:
+            return None
+        bare, basic, literal = m.groups()
+        if bare is not None:
+            parts.append(bare)
+        elif literal is not None:
+            parts.append(literal[1:-1])
+        else:
+            parts.append(tomllib.loads(f"k = {basic}")["k"])
+        pos = m.end()
+        if pos == len(text):
+            return parts
+        if text[pos] != ".":
+            return None
+        pos += 1
+
+
+def _split_key(line: str) -> tuple[list[str] | None, str]:
+    """The key path at the start of a key/value line, and what follows `=`."""
+    eq = line.find("=")
+    if eq > 0 and '"' not in line[:eq] and "'" not in line[:eq]:
+        return [part.strip() for part in line[:eq].split(".")], line[eq + 1 :]
+    m = re.match(r'((?:[^=\s"\']|"(?:[^"\\]|\\.)*"|\'[^\']*\'|[ \t])+?)\s*=(.*)', line, re.S)
+    if not m:
+        return None, ""
+    return parse_key(m.group(1).strip()), m.group(2)
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.result = SourceMap()
+        self.depth = 0  # bracket depth of a multi-line array or inline table
+        self.in_string: str | None = None  # the delimiter of an open multi-line string
+        self.table: list[str] = []
+        self.last_node: str | None = None  # node whose table the current line is in
+
+    def run(self) -> SourceMap:
+        offset = 0
+        for number, line in enumerate(self.text.splitlines(keepends=True), start=1):
+            self.line(number, offset, line)
+            offset += len(line)
+        return self.result
+
+    def line(self, number: int, offset: int, line: str) -> None:
+        if self.in_string is not None:
+            close = line.find(self.in_string)
+            if close < 0:
+                return
+            self.in_string = None
+            self.tokens(line[close + 3 :])
+            self.extend(offset, line)
+            return
+        if self.depth:
+            self.tokens(line)
+            self.extend(offset, line)
+            return
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return
+        if stripped.startswith("["):
+            self.header(number, offset, line)
+            return
+        path, rest = _split_key(line)
+        if path:
+            self.key(number, offset, path)
+        self.extend(offset, line)
+        self.tokens(rest)
+
+    def tokens(self, text: str) -> None:
+        if not _INTERESTING.intersection(text):
+            return
+        for m in _TOKEN.finditer(text):
+            tok = m.group()
+            if tok in ('"""', "'''"):
+                close = text.find(tok, m.end())
+                if close < 0:
+                    self.in_string = tok
+                    return
+                self.tokens(text[close + 3 :])
+                return
+            if tok in "[{":
+                self.depth += 1
+            elif tok in "]}":
+                self.depth -= 1
+
+    def header(self, number: int, offset: int, line: str) -> None:
+        inner = line.strip()
+        array = inner.startswith("[[")
+        inner = inner[2:] if array else inner[1:]
+        close = inner.find("]]" if array else "]")
+        # A header may end with a comment holding "]": take the key up to its own close.
+        path = parse_key(inner[:close]) if close >= 0 else None
+        if path is None:
+            m = re.match(r'((?:[^\]"\']|"(?:[^"\\]|\\.)*"|\'[^\']*\')*)\]', inner)
+            path = parse_key(m.group(1)) if m else None
+        self.table = path or []
+        self.last_node = None
+        if len(self.table) >= 2 and self.table[0] == "nodes":
+            node_id = self.table[1]
+            src = self.result.nodes.get(node_id)
+            if src is None:
+                src = NodeSource(line=number, start=offset, end=offset + len(line))
+                self.result.nodes[node_id] = src
+                if len(self.table) > 2:
+                    src.form = "dotted"
+            elif src.end != offset or src.form != "table":
+                src.form = "scattered"
+            if len(self.table) > 2:
+                src.key_lines.setdefault(".".join(self.table[2:]), number)
+            self.last_node = node_id
+            src.end = offset + len(line)
+        elif self.table and self.table[0] != "nodes":
+            self.result.keys.setdefault(".".join(self.table), number)
+
+    def key(self, number: int, offset: int, path: list[str]) -> None:
+        full = self.table + path
+        if len(full) >= 2 and full[0] == "nodes":
+            node_id = full[1]
+            src = self.result.nodes.get(node_id)
+            inline = len(full) == 2
+            if src is None:
+                src = NodeSource(line=number, start=offset, form="inline" if inline else "dotted")
+                self.result.nodes[node_id] = src
+            elif node_id != self.last_node:
+                src.form = "scattered"
+            if len(full) > 2:
+                src.key_lines.setdefault(".".join(full[2:]), number)
+                src.key_lines.setdefault(full[2], number)
+            self.last_node = node_id
+        else:
+            self.last_node = None
+            self.result.keys.setdefault(".".join(full), number)
+
+    def extend(self, offset: int, line: str) -> None:
+        if self.last_node is not None:
+            self.result.nodes[self.last_node].end = offset + len(line)
+
+
+def scan(text: str) -> SourceMap:
+    """Locate every node and top-level key of a tree file that is valid TOML."""
+    return _Scanner(text).run()

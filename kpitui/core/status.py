@@ -1,0 +1,84 @@
+"""The pacing formulas of SPEC 4.2: expected value, attainment and status of one node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kpitui.core.model import Period, Thresholds
+
+STATUS_RANK: dict[str, int] = {"off_track": 0, "at_risk": 1, "on_track": 2}
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Where a node stands against the pace its target needs."""
+
+    expected: float | None
+    attainment: float | None
+    status: str
+
+
+UNKNOWN = Pace(None, None, "unknown")
+
+
+def elapsed(period: Period, as_of: date) -> float:
+    """The fraction of the period gone by at `as_of`, clamped to [0, 1]."""
+    length = (period.end - period.start).days
+    if length == 0:
+        return 1.0 if as_of >= period.end else 0.0
+    return min(1.0, max(0.0, (as_of - period.start).days / length))
+
+
+def pace(
+    *,
+    pacing: str,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    actual: float | None,
+    period: Period | None,
+    as_of: date,
+    thresholds: Thresholds,
+) -> Pace:
+    """Expected value, attainment and status; `unknown` without target, actual (or period when linear)."""
+    if target is None or actual is None:
+        return UNKNOWN
+    if pacing == "linear":
+        if period is None:
+            return UNKNOWN
+        base = baseline or 0.0
+        expected = base + (target - base) * elapsed(period, as_of)
+        if expected == base:
+            attainment = 1.0 if sign * (actual - base) >= 0 else 0.0
+        else:
+            attainment = (actual - base) / (expected - base)
+    else:
+        expected = target
+        scale = abs(target) or 1.0
+        attainment = 1 - sign * (target - actual) / scale
+    return Pace(expected, attainment, classify(attainment, thresholds))
+
+
+def classify(attainment: float, thresholds: Thresholds) -> str:
+    """on_track, at_risk or off_track for an attainment."""
+    if attainment >= thresholds.on_track:
+        return "on_track"
+    if attainment >= thresholds.at_risk:
+        return "at_risk"
+    return "off_track"
+
+
+def worst(statuses: list[str]) -> str:
+    """The worst known status (off_track, then at_risk, then on_track); unknown if none is known."""
+    known = [s for s in statuses if s in STATUS_RANK]
+    return min(known, key=STATUS_RANK.__getitem__) if known else "unknown"
+
+
+def aggregate(how: str, values: list[float]) -> float:
+    """Combine children's values by a rollup rule: sum, mean, min or max."""
+    if how == "sum":
+        return sum(values)
+    if how == "mean":
+        return sum(values) / len(values)
+    return min(values) if how == "min" else max(values)
