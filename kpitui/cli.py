@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kpitui import __version__
-from kpitui.core.model import Location, LoadError, TreeLoadError
+from kpitui.core.model import LoadError, Location, TreeLoadError
 
 COMMANDS = ("check", "export", "set")
 SAMPLE = "webshop.toml"
@@ -46,9 +46,7 @@ def _as_of(text: str) -> date:
 
 def _parser(command: str | None) -> argparse.ArgumentParser:
     if command is None:
-        p = _Parser(
-            prog="kpitui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-        )
+        p = _Parser(prog="kpitui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("file", nargs="?", help="tree file to open; created on first save if it does not exist")
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument("--version", action="version", version=f"kpitui {__version__}")
@@ -75,7 +73,7 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     p = _Parser(
         prog="kpitui set",
         description="Change one node and save the file as the TUI does. VALUE is read as TOML "
-        "(actual=97, measured=2026-07-01, parent=[\"a\",\"b\"]), else as plain text (owner=Sales team).",
+        '(actual=97, measured=2026-07-01, parent=["a","b"]), else as plain text (owner=Sales team).',
     )
     p.add_argument("file", help="tree file (TOML)")
     p.add_argument("id", help="the node's id")
@@ -160,9 +158,7 @@ def _set(options: argparse.Namespace) -> int:
 def sample_path() -> Path:
     """A copy of the bundled sample tree that the user may edit, made on first use."""
     here = Path(__file__).resolve().parent
-    bundled = next(
-        (d for d in (here / "sample_trees", here.parent / "sample_trees") if (d / SAMPLE).exists()), None
-    )
+    bundled = next((d for d in (here / "sample_trees", here.parent / "sample_trees") if (d / SAMPLE).exists()), None)
     if bundled is None:
         missing = "the bundled sample tree is missing from this installation; reinstall kpitui or name a FILE"
         raise TreeLoadError([LoadError(Location("kpitui"), missing)])

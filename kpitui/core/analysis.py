@@ -105,9 +105,7 @@ def analyze(tree: KpiTree, as_of: date | None = None, graph: KpiGraph | None = N
     conflicts = _conflicts(tree, graph, results)
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
     analysis.findings = collect_findings(analysis)
-    analysis.findings.sort(
-        key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code)
-    )
+    analysis.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code))
     for finding in analysis.findings:
         for node_id in finding.concerns:
             analysis.by_node.setdefault(node_id, []).append(finding)

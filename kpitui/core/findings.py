@@ -32,7 +32,9 @@ SEVERITY: dict[str, str] = {
 }
 
 
-def _finding(code: str, node: str | None, message: str, related: tuple[str, ...] = (), kind: str | None = None) -> Finding:
+def _finding(
+    code: str, node: str | None, message: str, related: tuple[str, ...] = (), kind: str | None = None
+) -> Finding:
     return Finding(code, SEVERITY[code], node, message, related, kind)
 
 
@@ -93,8 +95,7 @@ def _structure(an: Analysis) -> list[Finding]:
                 _finding(
                     "cycle",
                     member,
-                    f"'{nodes[member].name}' is in a cycle of parent links ({walk}): "
-                    "remove one of these parent links",
+                    f"'{nodes[member].name}' is in a cycle of parent links ({walk}): remove one of these parent links",
                     others,
                 )
             )
@@ -137,9 +138,7 @@ def _status(an: Analysis) -> list[Finding]:
         node = nodes[node_id]
         if result.status in ("off_track", "at_risk"):
             label = result.status.replace("_", " ")
-            advice = (
-                "act on its drivers or revise the target" if result.status == "off_track" else "watch it closely"
-            )
+            advice = "act on its drivers or revise the target" if result.status == "off_track" else "watch it closely"
             found.append(
                 _finding(
                     result.status,

@@ -9,7 +9,7 @@ from typing import Any
 
 import tomli
 
-from kpitui.core.model import Location, LoadError, Node, TreeLoadError, TreeSettings
+from kpitui.core.model import LoadError, Location, Node, TreeLoadError, TreeSettings
 from kpitui.core.schema import (
     UnknownKey,
     node_unknown_keys,
@@ -128,5 +128,5 @@ def parse_tree(text: str, path: Path) -> KpiTree:
             tree.nodes[node_id] = node
             tree.unknown.extend((node_id, u) for u in node_unknown_keys(table))
     if errors:
-        raise TreeLoadError(errors)
+        raise TreeLoadError(sorted(errors, key=lambda e: e.location.line))
     return tree

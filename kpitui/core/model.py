@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from collections.abc import Mapping
 from typing import Any, Literal
 
 Kind = Literal["goal", "objective", "kpi"]

@@ -202,7 +202,12 @@ class _Checker:
 
 def unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], prefix: str = "") -> list[UnknownKey]:
     """Keys of `table` not in `known`, each with a suggestion where one is close."""
-    return [UnknownKey(prefix + k, suggest(k, known)) for k in table if k not in known]
+    found = []
+    for key in table:
+        if key not in known:
+            hint = suggest(key, known)
+            found.append(UnknownKey(prefix + key, prefix + hint if hint else None))
+    return found
 
 
 def node_unknown_keys(table: Mapping[str, Any]) -> list[UnknownKey]:
@@ -312,4 +317,3 @@ def settings_unknown_keys(doc: Mapping[str, Any]) -> list[UnknownKey]:
             if isinstance(tree.get(sub), dict):
                 found += unknown_keys(tree[sub], known, f"tree.{sub}.")
     return found
-

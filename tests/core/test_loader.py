@@ -1,0 +1,203 @@
+"""Loading a tree file: the model it gives, and a clear error for every kind of bad input."""
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kpitui.core.loader import KpiTree, load_tree
+from kpitui.core.model import Period, TreeLoadError
+
+Load = Callable[[str], KpiTree]
+
+
+def errors_of(load: Load, text: str) -> list[str]:
+    with pytest.raises(TreeLoadError) as info:
+        load(text)
+    return [str(e) for e in info.value.errors]
+
+
+def test_nodes_keep_file_order_and_fields(load: Load) -> None:
+    tree = load(
+        """
+        [tree]
+        title = "T"
+        period = { start = 2026-01-01, end = 2026-12-31 }
+        [nodes.b]
+        name = "B"
+        kind = "goal"
+        [nodes.a]
+        name = "A"
+        parent = ["b", "c"]
+        target = 3_000
+        direction = "decrease"
+        influences = { b = "-", c = "+" }
+        """
+    )
+    assert list(tree.nodes) == ["b", "a"]
+    a = tree.nodes["a"]
+    assert (a.kind, a.parents, a.target, a.direction, a.influences) == (
+        "kpi",
+        ("b", "c"),
+        3000,
+        "decrease",
+        (("b", -1), ("c", 1)),
+    )
+    assert tree.settings.title == "T"
+    assert tree.settings.period == Period(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_defaults(load: Load) -> None:
+    node = load('[nodes.x]\nname = "X"\n').nodes["x"]
+    assert (node.kind, node.direction, node.pacing, node.baseline, node.effective_baseline) == (
+        "kpi",
+        "increase",
+        "level",
+        None,
+        None,
+    )
+    linear = load('[nodes.x]\nname = "X"\npacing = "linear"\n').nodes["x"]
+    assert linear.effective_baseline == 0
+
+
+def test_syntax_error_names_file_line_and_column(write_tree: Callable[[str], Path]) -> None:
+    path = write_tree('[nodes.x]\nname = "X"\ntarget = = 3\n')
+    with pytest.raises(TreeLoadError) as info:
+        load_tree(path)
+    assert str(info.value.errors[0]).startswith(f"{path}:3:10: not valid TOML")
+
+
+def test_every_schema_error_is_listed_with_its_line(load: Load) -> None:
+    errors = errors_of(
+        load,
+        """\
+        [nodes.g]
+        name = "G"
+        kind = "goa"
+
+        [nodes.k]
+        name = "K"
+        target = "lots"
+        period = { start = 2026-05-01, end = 2026-01-01 }
+        """,
+    )
+    assert len(errors) == 3
+    assert errors[0].endswith(":3: `kind` is 'goa' (did you mean 'goal'?); use one of: goal | objective | kpi")
+    assert errors[1].endswith(":7: `target` must be a number, not a string")
+    assert errors[2].endswith(":8: `period` starts 2026-05-01 after it ends 2026-01-01; swap them")
+
+
+def test_missing_name_points_at_the_node_table(load: Load) -> None:
+    errors = errors_of(load, '[nodes.a]\nname = "A"\n\n[nodes.b]\nkind = "kpi"\n')
+    assert len(errors) == 1
+    assert errors[0].endswith(":4: node 'b' has no `name`; add name = \"...\"")
+
+
+def test_other_version_is_a_schema_error(load: Load) -> None:
+    errors = errors_of(load, 'version = 2\n[nodes.a]\nname = "A"\n')
+    assert errors[0].endswith(":1: `version` is 2, but only format version 1 exists; set version = 1")
+
+
+def test_wrong_types_everywhere(load: Load) -> None:
+    errors = errors_of(
+        load,
+        """\
+        [tree]
+        as_of = "yesterday"
+        [tree.thresholds]
+        on_track = 0.8
+        at_risk = 0.9
+        [nodes.a]
+        name = "A"
+        measured = 2026-01-01T10:00:00
+        parent = 3
+        influences = { b = "up" }
+        actual = true
+        target = nan
+        """,
+    )
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "`as_of` must be a date like 2026-06-30, not a string",
+        "`at_risk` (0.9) must not be above `on_track` (0.8)",
+        "`measured` must be a date like 2026-06-30, not a date-time",
+        "`parent` must be a node id or an array of node ids",
+        'influence on \'b\' must be "+" or "-"',
+        "`actual` must be a number, not a boolean",
+        "`target` must be a finite number, not nan",
+    ]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TreeLoadError) as info:
+        load_tree(tmp_path / "nope.toml")
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'nope.toml'}: no such file; check the path, or run `kpitui FILE` to start a new tree"
+    )
+
+
+def test_not_utf8_names_the_position(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[nodes.a]\nname = "Caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(TreeLoadError) as info:
+        load_tree(path)
+    assert str(info.value) == f"{path}:2:12: is not UTF-8 text (byte 0xe9); save the file as UTF-8"
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(TreeLoadError, match="is a directory"):
+        load_tree(tmp_path)
+
+
+def test_toml_that_is_not_a_tree(load: Load) -> None:
+    errors = errors_of(load, 'title = "x"\n[owner]\nname = "Tom"\n')
+    assert "is TOML but not a KPI tree" in errors[0]
+
+
+def test_node_that_is_not_a_table(load: Load) -> None:
+    errors = errors_of(load, '[nodes]\na = "A"\n')
+    assert errors[0].endswith(":2: node 'a' must be a table [nodes.a] with at least a name")
+
+
+def test_unknown_keys_are_kept_with_a_suggestion(load: Load) -> None:
+    tree = load('[nodes.a]\nname = "A"\ntaget = 5\nfoo = { x = 1 }\n')
+    node = tree.nodes["a"]
+    assert node.extra == ("taget", "foo")
+    assert node.raw["taget"] == 5
+    assert node.raw["foo"] == {"x": 1}
+    assert [(n, u.key, u.suggestion) for n, u in tree.unknown] == [("a", "taget", "target"), ("a", "foo", None)]
+
+
+def test_byte_order_mark_is_accepted(write_tree: Callable[[str], Path]) -> None:
+    path = write_tree('\ufeff[nodes.a]\nname = "A"\n')
+    tree = load_tree(path)
+    assert tree.bom and list(tree.nodes) == ["a"]
+
+
+def test_source_positions_of_every_form(load: Load) -> None:
+    tree = load(
+        """\
+        [nodes."quoted id"]
+        name = '''
+        [nodes.fake]
+        '''
+
+        [nodes.plain]  # a comment ]
+        name = "P"
+        [nodes.plain.period]
+        start = 2026-01-01
+        end = 2026-02-01
+
+        [nodes]
+        inline = { name = "I" }
+        dotted.name = "D"
+        """
+    )
+    src = tree.source.nodes
+    assert list(src) == ["quoted id", "plain", "inline", "dotted"]
+    assert (src["quoted id"].line, src["quoted id"].form) == (1, "table")
+    assert (src["plain"].line, src["plain"].form, src["plain"].key_lines["period.start"]) == (6, "table", 9)
+    assert tree.text[src["plain"].start : src["plain"].end].splitlines()[-1] == "end = 2026-02-01"
+    assert (src["inline"].line, src["inline"].form) == (13, "inline")
+    assert (src["dotted"].line, src["dotted"].form) == (14, "dotted")
