@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
@@ -65,6 +65,7 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     measurements: Measurements | None = None
     by_node: dict[str, list[Finding]] = field(default_factory=dict)
+    _conflicts_by_node: dict[str, list[Conflict]] | None = field(default=None, repr=False)
 
     def findings_of(self, node_id: str) -> list[Finding]:
         """The findings shown on a node, most severe first."""
@@ -72,7 +73,13 @@ class Analysis:
 
     def conflicts_of(self, node_id: str) -> list[Conflict]:
         """Every conflict a node takes part in."""
-        return [c for c in self.conflicts if node_id in (c.a, c.b)]
+        if self._conflicts_by_node is None:
+            index: dict[str, list[Conflict]] = {}
+            for conflict in self.conflicts:
+                index.setdefault(conflict.a, []).append(conflict)
+                index.setdefault(conflict.b, []).append(conflict)
+            self._conflicts_by_node = index
+        return self._conflicts_by_node.get(node_id, [])
 
     def partners(self, node_id: str) -> list[str]:
         """The ids a node conflicts with, sorted."""
@@ -140,21 +147,25 @@ class _Builder:
                 goals = [targets[c] for c in children]
                 if children and all(t is not None for t in goals):
                     targets[node_id] = aggregate(node.rollup, [t for t in goals if t is not None])
-        results: dict[str, NodeResult] = {}
         thresholds = self.tree.settings.thresholds
-        for node_id in self.order:
-            node = nodes[node_id]
-            actual, last, source = actuals[node_id]
-            node_pace = pace(
-                pacing=node.pacing,
-                sign=node.sign,
-                baseline=node.effective_baseline,
-                target=targets[node_id],
-                actual=actual,
-                period=periods[node_id],
+        paces = {
+            n: pace(
+                pacing=nodes[n].pacing,
+                sign=nodes[n].sign,
+                baseline=nodes[n].effective_baseline,
+                target=targets[n],
+                actual=actuals[n][0],
+                period=periods[n],
                 as_of=self.as_of,
                 thresholds=thresholds,
             )
+            for n in nodes
+        }
+        rolled = self._rollup_status(paces)
+        reasons = self._orphans()
+        results: dict[str, NodeResult] = {}
+        for node_id, node in nodes.items():
+            actual, last, source = actuals[node_id]
             stale = (
                 last is not None
                 and node.frequency is not None
@@ -166,15 +177,15 @@ class _Builder:
                 target=targets[node_id],
                 actual=actual,
                 actual_source=source,
-                pace=node_pace,
+                pace=paces[node_id],
+                rollup_status=rolled[node_id],
+                orphan_reason=reasons.get(node_id),
                 period=periods[node_id],
                 last_measured=last,
                 stale=stale,
-                history=tuple(self._observations(node_id)),
+                history=tuple(self._observations(node_id)) if node_id in self.history else (),
             )
-        self._rollup_status(results)
-        self._orphans(results)
-        return {n: results[n] for n in nodes}
+        return results
 
     def _observations(self, node_id: str) -> list[tuple[date, float]]:
         return [obs for obs in self.history.get(node_id, ()) if obs[0] <= self.as_of]
@@ -210,16 +221,19 @@ class _Builder:
             )
         return periods
 
-    def _rollup_status(self, results: dict[str, NodeResult]) -> None:
+    def _rollup_status(self, paces: dict[str, Pace]) -> dict[str, str]:
         rolled: dict[str, str] = {}
         for node_id in reversed(self.order):
-            statuses = [results[node_id].status]
-            statuses += [rolled.get(c, results[c].status) for c in self.graph.children(node_id)]
-            rolled[node_id] = worst(statuses)
-        for node_id, status in rolled.items():
-            results[node_id] = replace(results[node_id], rollup_status=status)
+            own = paces[node_id].status
+            children = self.graph.children(node_id)
+            if children:
+                rolled[node_id] = worst([own, *(rolled.get(c, paces[c].status) for c in children)])
+            else:
+                rolled[node_id] = own
+        return rolled
 
-    def _orphans(self, results: dict[str, NodeResult]) -> None:
+    def _orphans(self) -> dict[str, str]:
+        """Why each orphan reaches no goal, by node id."""
         nodes, graph = self.tree.nodes, self.graph
         served: set[str] = set()
         queue = deque(n for n, node in nodes.items() if node.kind == "goal")
@@ -229,9 +243,11 @@ class _Builder:
                 if child not in served and nodes[child].kind != "goal":
                     served.add(child)
                     queue.append(child)
-        for node_id, node in nodes.items():
-            if node.kind != "goal" and node_id not in served:
-                results[node_id] = replace(results[node_id], orphan_reason=self._orphan_reason(node))
+        return {
+            node_id: self._orphan_reason(node)
+            for node_id, node in nodes.items()
+            if node.kind != "goal" and node_id not in served
+        }
 
     def _orphan_reason(self, node: Node) -> str:
         """Why a node reaches no goal: the nearest root cause above it."""

@@ -49,6 +49,8 @@ class KpiGraph:
                 else:
                     self.dangling.append((node.id, "conflicts", other))
         self._cyclic: set[str] | None = None
+        self._cycles: list[list[str]] | None = None
+        self._topological: list[str] | None = None
 
     def children(self, node_id: str) -> list[str]:
         """Existing children of a node, in file order."""
@@ -64,9 +66,18 @@ class KpiGraph:
 
     def cycles(self) -> list[list[str]]:
         """Groups of nodes linked in a parent cycle, each in file order."""
-        found = [c for c in nx.strongly_connected_components(self.parents) if len(c) > 1]
-        found += [[n] for n in nx.nodes_with_selfloops(self.parents)]
-        return sorted((sorted(c, key=self.order.__getitem__) for c in found), key=lambda c: self.order[c[0]])
+        if self._cycles is None:
+            # Nodes a topological sort cannot place sit in or below a cycle: look only there.
+            placed = self._kahn(set())
+            if len(placed) == len(self.nodes):
+                self._topological, self._cycles = placed, []
+                return self._cycles
+            rest = self.parents.subgraph(set(self.nodes) - set(placed))
+            found = [c for c in nx.strongly_connected_components(rest) if len(c) > 1]
+            found += [{n} for n in nx.nodes_with_selfloops(rest)]
+            ordered = (sorted(c, key=self.order.__getitem__) for c in found)
+            self._cycles = sorted(ordered, key=lambda c: self.order[c[0]])
+        return self._cycles
 
     def cyclic(self) -> set[str]:
         """Every node that sits in a parent cycle."""
@@ -110,8 +121,16 @@ class KpiGraph:
 
     def topological(self) -> list[str]:
         """Nodes not in a cycle, every parent before its children (file order where free)."""
-        cyclic = self.cyclic()
-        pending = {n: sum(1 for p in self.parents_of(n) if p not in cyclic) for n in self.nodes if n not in cyclic}
+        if self._topological is None:
+            self.cycles()  # fills it when there is no cycle
+        if self._topological is None:
+            self._topological = self._kahn(self.cyclic())
+        return self._topological
+
+    def _kahn(self, skip: set[str]) -> list[str]:
+        """Kahn's sort of the nodes outside `skip`; nodes below a cycle are left out."""
+        parents = self._parents
+        pending = {n: sum(1 for p in parents[n] if p not in skip) for n in self.nodes if n not in skip}
         ready = deque(n for n, count in pending.items() if count == 0)
         result: list[str] = []
         while ready:

@@ -29,11 +29,19 @@ class KpiTree:
     path: Path
     settings: TreeSettings
     nodes: dict[str, Node]
-    source: SourceMap = field(default_factory=SourceMap)
     text: str = ""  # the file as read (without a byte-order mark)
     bom: bool = False
     doc: dict[str, Any] = field(default_factory=dict)  # the whole parsed TOML document
     unknown: list[tuple[str | None, UnknownKey]] = field(default_factory=list)
+
+    _source: SourceMap | None = field(default=None, repr=False)
+
+    @property
+    def source(self) -> SourceMap:
+        """Where each node is written; scanned on first use (errors, unknown keys, saving)."""
+        if self._source is None:
+            self._source = scan(self.text, self.doc)
+        return self._source
 
     @property
     def display_name(self) -> str:
@@ -100,8 +108,7 @@ def parse_tree(text: str, path: Path) -> KpiTree:
             "is TOML but not a KPI tree: it has no [nodes.<id>] tables (nor [tree] or version); "
             "see the tree format in the README",
         )
-    source = scan(text)
-    tree = KpiTree(path=path, settings=TreeSettings(), nodes={}, source=source, text=text, bom=bom, doc=doc)
+    tree = KpiTree(path=path, settings=TreeSettings(), nodes={}, text=text, bom=bom, doc=doc)
     errors: list[LoadError] = []
     settings, setting_errors = read_settings(doc)
     tree.settings = settings

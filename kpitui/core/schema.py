@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -219,6 +219,30 @@ def node_unknown_keys(table: Mapping[str, Any]) -> list[UnknownKey]:
     return found
 
 
+_NODE_READERS: dict[str, Callable[[_Checker, Mapping[str, Any], str], Any]] = {
+    "name": _Checker.text,
+    "kind": _Checker.choice,
+    "parent": _Checker.ids,
+    "owner": _Checker.text,
+    "owner_type": _Checker.choice,
+    "unit": _Checker.text,
+    "direction": _Checker.choice,
+    "pacing": _Checker.choice,
+    "baseline": _Checker.number,
+    "target": _Checker.number,
+    "actual": _Checker.number,
+    "measured": _Checker.day,
+    "period": _Checker.period,
+    "frequency": _Checker.choice,
+    "horizon": _Checker.choice,
+    "rollup": _Checker.choice,
+    "conflicts": _Checker.ids,
+    "influences": lambda check, table, _key: check.influences(table),
+    "description": _Checker.text,
+}
+_FIELD_NAMES = {"parent": "parents"}
+
+
 def read_node(node_id: str, table: Mapping[str, Any]) -> tuple[Node | None, list[FieldError]]:
     """Validate one node table.
 
@@ -226,37 +250,24 @@ def read_node(node_id: str, table: Mapping[str, Any]) -> tuple[Node | None, list
         The node (None when any field is refused) and every error found.
     """
     check = _Checker()
-    name = check.text(table, "name")
+    fields: dict[str, Any] = {}
+    extra: list[str] = []
+    for key in table:
+        reader = _NODE_READERS.get(key)
+        if reader is None:
+            extra.append(key)
+            continue
+        value = reader(check, table, key)
+        if value is not None:
+            fields[_FIELD_NAMES.get(key, key)] = value
+    name = fields.pop("name", None)
     if "name" not in table:
         check.fail("name", f'node {node_id!r} has no `name`; add name = "..."')
     elif name is not None and not name.strip():
         check.fail("name", f"node {node_id!r} has an empty `name`")
-    node = Node(
-        id=node_id,
-        name=name or "",
-        kind=check.choice(table, "kind") or "kpi",
-        parents=check.ids(table, "parent"),
-        owner=check.text(table, "owner"),
-        owner_type=check.choice(table, "owner_type"),
-        unit=check.text(table, "unit"),
-        direction=check.choice(table, "direction") or "increase",
-        pacing=check.choice(table, "pacing") or "level",
-        baseline=check.number(table, "baseline"),
-        target=check.number(table, "target"),
-        actual=check.number(table, "actual"),
-        measured=check.day(table, "measured"),
-        period=check.period(table, "period"),
-        frequency=check.choice(table, "frequency"),
-        horizon=check.choice(table, "horizon"),
-        rollup=check.choice(table, "rollup"),
-        conflicts=check.ids(table, "conflicts"),
-        influences=check.influences(table),
-        description=check.text(table, "description"),
-        raw=MappingProxyType(dict(table)),
-        extra=tuple(k for k in table if k not in NODE_KEYS),
-    )
     if check.errors:
         return None, check.errors
+    node = Node(id=node_id, name=name or "", raw=MappingProxyType(table), extra=tuple(extra), **fields)
     return node, []
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import Any
 
 # Tokens that change the scanner's state: strings, comments and brackets.
 _TOKEN = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
 _KEY_PART = re.compile(r'\s*(?:([A-Za-z0-9_-]+)|("(?:[^"\\]|\\.)*")|(\'[^\']*\'))\s*')
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
 _INTERESTING = frozenset("\"'#[]{}")
 
 
@@ -39,6 +41,8 @@ class SourceMap:
 
     nodes: dict[str, NodeSource] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)  # "tree.title" -> line, top level
+    text: str = ""
+    complete: bool = True  # False: key lines inside nodes are found on demand
 
     def line_of(self, node_id: str | None, key: str | None = None) -> int:
         """The line of a node's key (or of the node, or of a top-level key), 0 if unknown."""
@@ -53,6 +57,10 @@ class SourceMap:
         src = self.nodes.get(node_id)
         if src is None:
             return 0
+        if not self.complete and key and not src.key_lines:
+            part = _Scanner(self.text[src.start : src.end]).run()
+            if node_id in part.nodes:
+                src.key_lines = {k: v + src.line - 1 for k, v in part.nodes[node_id].key_lines.items()}
         while key:
             if key in src.key_lines:
                 return src.key_lines[key]
@@ -62,7 +70,10 @@ class SourceMap:
 
 def parse_key(text: str) -> list[str] | None:
     """Split a dotted TOML key (`nodes."a b".name`) into its parts; None if it is not one."""
-    parts: list[str] = []
+    if '"' not in text and "'" not in text:
+        parts = [part.strip() for part in text.split(".")]
+        return parts if all(_BARE.fullmatch(part) for part in parts) else None
+    parts = []
     pos = 0
     while True:
         m = _KEY_PART.match(text, pos)
@@ -205,6 +216,87 @@ class _Scanner:
             self.result.nodes[self.last_node].end = offset + len(line)
 
 
-def scan(text: str) -> SourceMap:
-    """Locate every node and top-level key of a tree file that is valid TOML."""
-    return _Scanner(text).run()
+_HEADER = re.compile(r"^[ \t]*\[(\[?)([^\]\n]*)\]", re.M)
+
+
+def scan(text: str, doc: dict[str, Any] | None = None) -> SourceMap:
+    """Locate every node and top-level key of a tree file that is valid TOML.
+
+    With the parsed `doc`, a file whose nodes are all `[nodes.<id>]` tables and that has
+    no multi-line strings is scanned by its headers alone (fast); anything else line by line.
+    """
+    if doc is not None and '"""' not in text and "'''" not in text:
+        fast = _scan_headers(text, doc)
+        if fast is not None:
+            return fast
+    result = _Scanner(text).run()
+    result.text = text
+    return result
+
+
+def _is_table(doc: dict[str, Any], path: list[str], array: bool) -> bool:
+    value: Any = doc
+    for part in path:
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return isinstance(value, list) if array else isinstance(value, dict)
+
+
+def _scan_headers(text: str, doc: dict[str, Any]) -> SourceMap | None:
+    result = SourceMap(text=text, complete=False)
+    headers: list[tuple[int, int, int, list[str]]] = []  # (line, start, end of line, path)
+    line, last = 1, 0
+    for m in _HEADER.finditer(text):
+        path = parse_key(m.group(2))
+        if path is None or not _is_table(doc, path, bool(m.group(1))):
+            continue  # an array inside a multi-line array, not a header
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        eol = text.find("\n", m.end())
+        headers.append((line, m.start(), len(text) if eol < 0 else eol + 1, path))
+    first_node = next((h[1] for h in headers if h[3][0] == "nodes"), len(text))
+    result.keys = _Scanner(text[:first_node]).run().keys
+    nodes = doc.get("nodes")
+    for index, (number, start, eol, path) in enumerate(headers):
+        if path[0] != "nodes":
+            if start >= first_node:
+                stop = headers[index + 1][1] if index + 1 < len(headers) else len(text)
+                for key, key_line in _Scanner(text[start:stop]).run().keys.items():
+                    result.keys.setdefault(key, key_line + number - 1)
+            continue
+        if len(path) < 2:
+            if any(True for _ in _keys_after(text, eol, headers, index)):
+                return None  # nodes written as keys of [nodes]: scan line by line
+            continue
+        node_id = path[1]
+        src = result.nodes.get(node_id)
+        if src is None:
+            if len(path) > 2:
+                return None
+            src = result.nodes[node_id] = NodeSource(line=number, start=start)
+        elif (src.end != start and text[src.end : start].strip()) or headers[index - 1][3][:2] != path[:2]:
+            src.form = "scattered"
+        src.end = _content_end(text, eol, headers[index + 1][1] if index + 1 < len(headers) else len(text))
+    if isinstance(nodes, dict) and len(result.nodes) != len(nodes):
+        return None
+    return result
+
+
+def _keys_after(text: str, eol: int, headers: list[tuple[int, int, int, list[str]]], index: int) -> list[str]:
+    end = headers[index + 1][1] if index + 1 < len(headers) else len(text)
+    return [ln for ln in text[eol:end].splitlines() if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _content_end(text: str, start: int, stop: int) -> int:
+    """The end of the last line between start and stop that is not blank or a comment."""
+    end = stop
+    while end > start:
+        line_start = max(start, text.rfind("\n", start, end - 1) + 1)
+        piece = text[line_start:end].strip()
+        if piece and not piece.startswith("#"):
+            return end
+        end = line_start
+    return start
