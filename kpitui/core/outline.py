@@ -1,0 +1,86 @@
+"""What a browser of the tree asks: what is at the top, what is below, where the problems are."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.export import tree_order
+
+# Findings that make a node a "problem" for the filter and for ]/[ (at risk included).
+PROBLEM_SEVERITIES = frozenset({"error", "warning"})
+
+
+class Outline:
+    """The tree as a browser shows it: goals at the top, then everything that serves no goal."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.graph = analysis.graph
+        self.nodes = analysis.tree.nodes
+
+    @cached_property
+    def paths(self) -> dict[str, list[str]]:
+        """For each node, the ids from its top (a root goal or an unplaced node) down to it."""
+        return {node_id: path for node_id, _, path in tree_order(self.graph)}
+
+    def roots(self) -> list[str]:
+        """Root goals in file order."""
+        return self.graph.roots()
+
+    @cached_property
+    def unplaced(self) -> list[str]:
+        """Tops of the parts not below any root goal (orphans, cycles), in file order."""
+        roots = set(self.roots())
+        tops = dict.fromkeys(path[0] for path in self.paths.values())
+        return [top for top in tops if top not in roots]
+
+    def children(self, node_id: str) -> list[str]:
+        """A node's children in file order."""
+        return self.graph.children(node_id)
+
+    def is_problem(self, node_id: str) -> bool:
+        """Whether a node has an error or warning finding, or is off track or at risk."""
+        result = self.analysis.results[node_id]
+        if result.status in ("off_track", "at_risk") or result.orphaned:
+            return True
+        return any(f.severity in PROBLEM_SEVERITIES for f in self.analysis.findings_of(node_id))
+
+    @cached_property
+    def problems(self) -> list[str]:
+        """Problem nodes in tree order."""
+        return [n for n in self.paths if self.is_problem(n)]
+
+    @cached_property
+    def problem_paths(self) -> set[str]:
+        """Problem nodes and every node on their paths: what the problem filter shows."""
+        return {n for problem in self.problems for n in self.paths[problem]}
+
+    def search(self, query: str) -> list[str]:
+        """Nodes whose name or id contains the query (any case), in tree order."""
+        needle = query.casefold().strip()
+        if not needle:
+            return []
+        return [n for n in self.paths if needle in n.casefold() or needle in self.nodes[n].name.casefold()]
+
+    def next_in(self, candidates: list[str], current: str | None, step: int) -> str | None:
+        """The candidate after (step 1) or before (step -1) `current` in tree order, wrapping."""
+        if not candidates:
+            return None
+        if current is None or current not in self.paths:
+            return candidates[0] if step > 0 else candidates[-1]
+        order = {n: i for i, n in enumerate(self.paths)}
+        here = order[current]
+        if step > 0:
+            return next((c for c in candidates if order[c] > here), candidates[0])
+        return next((c for c in reversed(candidates) if order[c] < here), candidates[-1])
+
+    def counts(self) -> dict[str, int]:
+        """Headline counts: orphans, nodes in a conflict, off-track nodes, errors."""
+        an = self.analysis
+        return {
+            "orphans": sum(1 for r in an.results.values() if r.orphaned),
+            "conflicts": len({frozenset((c.a, c.b)) for c in an.conflicts}),
+            "off_track": sum(1 for r in an.results.values() if r.status == "off_track"),
+            "errors": sum(1 for f in an.findings if f.severity == "error"),
+        }

@@ -1,0 +1,55 @@
+"""The kpitui Textual app and its one factory, used by the command line and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from kpitui.tui.screens.main import MainScreen
+
+
+class KpiApp(App[None]):
+    """Browse a KPI tree; everything is on the main screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kpitui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, path: Path, as_of: date | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.as_of = as_of
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.path, self.as_of))
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen (the one under any dialog)."""
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        yield SystemCommand("Findings", "Every finding of the tree; enter jumps to its node", main.action_findings)
+        yield SystemCommand(
+            "Problems only", "Show only problem nodes with their paths (toggle)", main.action_toggle_problems
+        )
+        yield SystemCommand("Next problem", "Jump to the next problem node", lambda: main.action_problem(1))
+        yield SystemCommand("Previous problem", "Jump to the previous problem node", lambda: main.action_problem(-1))
+        yield SystemCommand("Search", "Find a node by name or id", main.action_search)
+        yield SystemCommand("Reload", "Read the tree file again", main.action_reload)
+        yield SystemCommand("Keys and marks", "List every key and what each mark means", main.action_help)
+
+
+def make_app(path: Path, as_of: date | None = None) -> KpiApp:
+    """The app on a tree file; the only way the CLI and the tests build it."""
+    return KpiApp(path, as_of)

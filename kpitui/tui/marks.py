@@ -1,0 +1,68 @@
+"""How statuses and problems look: a glyph and a word for everything colour says."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.format import amount
+
+STATUS_GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
+STATUS_WORD = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
+STATUS_STYLE = {"on_track": "green", "at_risk": "yellow", "off_track": "bold red", "unknown": "dim"}
+SEVERITY_GLYPH = {"error": "‼", "warning": "!", "info": "i"}
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+CONFLICT, ERROR, STALE, ORPHAN = "⇄", "‼", "◷", "⌀"
+KIND_STYLE = {"goal": "bold", "objective": "", "kpi": ""}
+
+LEGEND: tuple[tuple[str, str, str], ...] = (
+    (STATUS_GLYPH["on_track"], STATUS_STYLE["on_track"], "on track"),
+    (STATUS_GLYPH["at_risk"], STATUS_STYLE["at_risk"], "at risk"),
+    (STATUS_GLYPH["off_track"], STATUS_STYLE["off_track"], "off track"),
+    (STATUS_GLYPH["unknown"], STATUS_STYLE["unknown"], "unknown (no target or actual)"),
+    (CONFLICT, "magenta", "in conflict with another node"),
+    (ERROR, "bold red", "error: dangling reference or cycle"),
+    (STALE, "yellow", "stale: not measured as often as it should be"),
+    (ORPHAN, "bold red", "orphan: serves no goal"),
+)
+
+
+def status_of(analysis: Analysis, node_id: str) -> str:
+    """The status a line shows: own for a KPI, rolled up for goals and objectives."""
+    result = analysis.results[node_id]
+    if analysis.tree.nodes[node_id].kind == "kpi" and result.status != "unknown":
+        return result.status
+    return result.rollup_status
+
+
+def status_text(status: str) -> Text:
+    """Glyph and word, coloured: `✖ off track`."""
+    return Text(f"{STATUS_GLYPH[status]} {STATUS_WORD[status]}", style=STATUS_STYLE[status])
+
+
+def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Text:
+    """One line of the tree: status glyph, name, actual/target for a KPI, problem marks."""
+    node = analysis.tree.nodes[node_id]
+    result = analysis.results[node_id]
+    status = status_of(analysis, node_id)
+    label = Text()
+    label.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
+    label.append(" ")
+    label.append(node.name, style=KIND_STYLE.get(node.kind, ""))
+    if node.kind != "kpi":
+        label.append(f" ({node.kind})", style="dim")
+    if result.actual is not None or result.target is not None:
+        label.append(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}", style="dim")
+    codes = {f.code for f in analysis.findings_of(node_id)}
+    if codes & {"dangling_ref", "cycle", "measurements_error"}:
+        label.append(f" {ERROR}", style="bold red")
+    if result.orphaned:
+        label.append(f" {ORPHAN} orphan", style="bold red")
+    if "conflict" in codes:
+        label.append(f" {CONFLICT}", style="magenta")
+    if result.stale:
+        label.append(f" {STALE}", style="yellow")
+    if cycle_back:
+        label.append(" ↻ cycle", style="bold red")
+    return label

@@ -1,0 +1,100 @@
+"""The findings view: every finding of the tree, sortable; enter jumps to its node."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.model import SEVERITY_ORDER, Finding
+from kpitui.tui.marks import SEVERITY_GLYPH, SEVERITY_STYLE
+
+SORTS = ("severity", "code", "node")
+
+
+class FindingsScreen(ModalScreen[str | None]):
+    """A table of findings; dismissed with the id of the node to jump to, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f", "close", "Back", id="findings.close"),
+        Binding("enter", "jump", "Go to node", id="findings.jump"),
+        Binding("s", "sort", "Sort", id="findings.sort"),
+        Binding("j", "cursor_down", "Down", show=False, id="findings.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="findings.up"),
+    ]
+
+    def __init__(self, analysis: Analysis) -> None:
+        super().__init__()
+        self.analysis = analysis
+        self.sort_by = "severity"
+        self.rows: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="findings-title")
+        yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="findings-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Severity", "Code", "Node")
+        self._fill()
+        table.focus()
+
+    def _fill(self) -> None:
+        an = self.analysis
+        order = an.graph.order
+        keys = {
+            "severity": lambda f: (SEVERITY_ORDER[f.severity], order.get(f.node or "", -1)),
+            "code": lambda f: (f.code, SEVERITY_ORDER[f.severity], order.get(f.node or "", -1)),
+            "node": lambda f: (order.get(f.node or "", -1), SEVERITY_ORDER[f.severity]),
+        }
+        self.rows = sorted(an.findings, key=keys[self.sort_by])
+        table = self.query_one(DataTable)
+        table.clear()
+        for finding in self.rows:
+            severity = Text(
+                f"{SEVERITY_GLYPH[finding.severity]} {finding.severity}", style=SEVERITY_STYLE[finding.severity]
+            )
+            node = an.name(finding.node) if finding.node else "—"
+            table.add_row(severity, finding.code, node)
+        title = f"{len(self.rows)} findings, sorted by {self.sort_by} (s: sort, enter: go to node, esc: back)"
+        self.query_one("#findings-title", Static).update(Text(title, style="bold"))
+
+    def action_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self._fill()
+
+    def action_jump(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows:
+            return
+        finding = self.rows[table.cursor_row]
+        target = finding.node if finding.node in self.analysis.tree.nodes else None
+        self.dismiss(target)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.rows):
+            finding = self.rows[event.cursor_row]
+            text = Text(f"{SEVERITY_GLYPH[finding.severity]} {finding.code}", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"\n{finding.message}", style="")
+            self.query_one("#findings-message", Static).update(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_jump()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()

@@ -1,0 +1,223 @@
+"""The main screen: header, tree, detail panel; owns the loaded tree and its analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from kpitui.core.analysis import Analysis, analyze
+from kpitui.core.loader import load_tree
+from kpitui.core.model import TreeLoadError
+from kpitui.core.outline import Outline
+from kpitui.tui.screens.findings import FindingsScreen
+from kpitui.tui.screens.help import HelpScreen
+from kpitui.tui.widgets.detail import DetailPanel
+from kpitui.tui.widgets.header import TreeHeader
+from kpitui.tui.widgets.tree_view import KpiTreeView
+
+WATCH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a file looked like on disk, to notice when it changes."""
+
+    mtime_ns: int
+    size: int
+
+    @staticmethod
+    def of(path: Path) -> Stamp | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return Stamp(stat.st_mtime_ns, stat.st_size)
+
+
+class MainScreen(Screen[None]):
+    """Browse the tree from strategy down to operations."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="app.search"),
+        Binding("escape", "cancel_search", "Cancel search", show=False, id="app.cancel_search"),
+        Binding("n", "search_next", "Next match", show=False, id="app.search_next"),
+        Binding("N", "search_previous", "Previous match", show=False, id="app.search_previous"),
+        Binding("right_square_bracket", "problem(1)", "Next problem", id="app.next_problem"),
+        Binding("left_square_bracket", "problem(-1)", "Previous problem", show=False, id="app.previous_problem"),
+        Binding("p", "toggle_problems", "Problems only", id="app.problems_only"),
+        Binding("f", "findings", "Findings", id="app.findings"),
+        Binding("r", "reload", "Reload", show=False, id="app.reload"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(self, path: Path, as_of: date | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.as_of = as_of
+        self.analysis: Analysis | None = None
+        self.outline: Outline | None = None
+        self.problems_only = False
+        self.matches: list[str] = []
+        self.stamp: Stamp | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TreeHeader(id="header")
+        with Horizontal(id="body"):
+            yield KpiTreeView(id="tree")
+            yield DetailPanel(id="detail")
+        yield Static(id="errors")
+        yield Input(placeholder="Search name or id — enter to go, esc to cancel", id="search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TreeHeader).show(None, None, f"Loading {self.path.name}…")
+        self.query_one("#search", Input).display = False
+        self.query_one("#errors", Static).display = False
+        self.load()
+        self.set_interval(WATCH_SECONDS, self._watch_file)
+
+    # ── loading ────────────────────────────────────────────────────────
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self, keep: str | None = None) -> None:
+        """Load and analyse the file off the event loop, then show it."""
+        stamp = Stamp.of(self.path)
+        try:
+            analysis = analyze(load_tree(self.path), self.as_of)
+        except TreeLoadError as exc:
+            self.app.call_from_thread(self._show_errors, exc, stamp)
+            return
+        outline = Outline(analysis)
+        _ = outline.paths, outline.unplaced  # computed here, off the event loop
+        self.app.call_from_thread(self._show, analysis, outline, keep, stamp)
+
+    def _show(self, analysis: Analysis, outline: Outline, keep: str | None, stamp: Stamp | None) -> None:
+        self.analysis, self.outline, self.stamp = analysis, outline, stamp
+        self.query_one("#errors", Static).display = False
+        self.query_one("#body").display = True
+        self.query_one(TreeHeader).show(analysis, outline)
+        tree = self.query_one(KpiTreeView)
+        tree.show(analysis, outline, self.problems_only, keep)
+        tree.focus()
+
+    def _show_errors(self, exc: TreeLoadError, stamp: Stamp | None) -> None:
+        self.stamp = stamp
+        self.analysis = self.outline = None
+        errors = self.query_one("#errors", Static)
+        text = Text(f"{self.path} cannot be shown:\n\n", style="bold red")
+        for error in exc.errors:
+            text.append(f"{error}\n", style="")
+        text.append("\nFix the file in your editor: kpitui reloads it as soon as it changes.", style="dim")
+        errors.update(text)
+        errors.display = True
+        self.query_one("#body").display = False
+        self.query_one(TreeHeader).show(None, None, f"{self.path.name}: {len(exc.errors)} problem(s)")
+
+    def _watch_file(self) -> None:
+        stamp = Stamp.of(self.path)
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.load(self.query_one(KpiTreeView).current())
+
+    # ── what the tree tells us ───────────────────────────────────────────
+
+    @on(KpiTreeView.NodeFocused)
+    def _focused(self, event: KpiTreeView.NodeFocused) -> None:
+        self.query_one(DetailPanel).show(self.analysis, event.node_id)
+
+    # ── actions ────────────────────────────────────────────────────────
+
+    def _reveal(self, node_id: str) -> None:
+        tree = self.query_one(KpiTreeView)
+        if not tree.reveal(node_id) and self.problems_only and self.analysis is not None:
+            self.problems_only = False
+            tree.show(self.analysis, self.outline or Outline(self.analysis), False, node_id)
+            self.notify("Problem filter turned off to show that node.")
+
+    def action_reload(self) -> None:
+        self.load(self.query_one(KpiTreeView).current())
+
+    def action_toggle_problems(self) -> None:
+        if self.analysis is None or self.outline is None:
+            return
+        self.problems_only = not self.problems_only
+        tree = self.query_one(KpiTreeView)
+        tree.show(self.analysis, self.outline, self.problems_only, tree.current())
+        if self.problems_only:
+            self.notify(f"Showing {len(self.outline.problems)} problem node(s) with their paths; p shows all.")
+
+    def action_problem(self, step: int) -> None:
+        if self.outline is None:
+            return
+        target = self.outline.next_in(self.outline.problems, self.query_one(KpiTreeView).current(), step)
+        if target is None:
+            self.notify("No problems in this tree.")
+            return
+        self._reveal(target)
+
+    def action_findings(self) -> None:
+        if self.analysis is None:
+            return
+
+        def jump(node_id: str | None) -> None:
+            if node_id:
+                self._reveal(node_id)
+
+        self.app.push_screen(FindingsScreen(self.analysis), jump)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.key_list()))
+
+    def key_list(self) -> list[tuple[str, str]]:
+        """Every active key with its description, keys of one action joined."""
+        keys: dict[str, list[str]] = {}
+        for key, active in self.active_bindings.items():
+            description = active.binding.description or active.binding.action
+            keys.setdefault(description, []).append(self.app.get_key_display(active.binding) or key)
+        return [(" / ".join(dict.fromkeys(k)), d) for d, k in keys.items()]
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.value = ""
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.query_one(KpiTreeView).focus()
+        if self.outline is None:
+            return
+        self.matches = self.outline.search(event.value)
+        if not self.matches:
+            self.notify(f"Nothing matches {event.value!r}.", severity="warning")
+            return
+        self.notify(f"{len(self.matches)} match(es) for {event.value!r}; n / N for next / previous.")
+        self.action_search_next()
+
+    def action_cancel_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.query_one(KpiTreeView).focus()
+
+    def action_search_next(self, step: int = 1) -> None:
+        if self.outline is None or not self.matches:
+            self.notify("No search yet: press / to search.")
+            return
+        target = self.outline.next_in(self.matches, self.query_one(KpiTreeView).current(), step)
+        if target is not None:
+            self._reveal(target)
+
+    def action_search_previous(self) -> None:
+        self.action_search_next(-1)

@@ -1,0 +1,129 @@
+"""The detail panel: everything about the highlighted node, and why it is marked."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Sparkline, Static
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.format import amount, percent
+from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
+
+BAR_WIDTH = 24
+
+
+def bar(attainment: float | None) -> Text:
+    """A bar of actual against expected: full at 100%, with the percentage."""
+    if attainment is None:
+        return Text("")
+    filled = max(0, min(BAR_WIDTH, round(attainment * BAR_WIDTH)))
+    style = "green" if attainment >= 0.95 else "yellow" if attainment >= 0.85 else "red"
+    text = Text("█" * filled, style=style)
+    text.append("░" * (BAR_WIDTH - filled), style="dim")
+    text.append(f" {percent(attainment)} of expected")
+    return text
+
+
+def describe(analysis: Analysis, node_id: str) -> list[Text]:
+    """The panel's text for one node."""
+    tree = analysis.tree
+    node, result = tree.nodes[node_id], analysis.results[node_id]
+    parts: list[Text] = []
+    title = Text(node.name, style="bold")
+    title.append(f"  {node.kind} · id {node_id}", style="dim")
+    parts.append(title)
+    parts.append(Text(" › ".join(analysis.path_names(node_id)), style="dim"))
+    owner = node.owner or "no owner"
+    parts.append(Text(f"Owner: {owner}" + (f" ({node.owner_type})" if node.owner_type else "")))
+    status = Text("Status: ")
+    status.append_text(status_text(result.status))
+    if node.kind != "kpi" or status_of(analysis, node_id) != result.status:
+        status.append("   rolled up: ")
+        status.append_text(status_text(result.rollup_status))
+    parts.append(status)
+    unit = node.unit
+    if result.target is not None or result.actual is not None:
+        numbers = Text()
+        if result.baseline is not None and node.pacing == "linear":
+            numbers.append(f"Baseline {amount(result.baseline, unit)} · ")
+        numbers.append(f"Target {amount(result.target, unit)} ({node.direction})")
+        numbers.append(f"\nActual {amount(result.actual, unit)}")
+        source = {"measurements": "from measurements", "rollup": f"rolled up ({node.rollup})", "inline": "inline"}
+        if result.actual_source:
+            numbers.append(f" — {source[result.actual_source]}", style="dim")
+        if result.last_measured:
+            numbers.append(f", measured {result.last_measured}", style="dim")
+        if result.pace.expected is not None:
+            numbers.append(f"\nExpected by {analysis.as_of}: {amount(result.pace.expected, unit)}")
+            numbers.append(f" · attainment {percent(result.pace.attainment)}")
+        parts.append(numbers)
+        parts.append(bar(result.pace.attainment))
+    period = result.period
+    when = f"{period.start} → {period.end}" if period else "no period"
+    inherited = "" if node.period or not period else " (inherited)"
+    cadence = f" · measured {node.frequency}" if node.frequency else ""
+    parts.append(Text(f"Period {when}{inherited} · pacing {node.pacing}{cadence}"))
+    if result.stale:
+        parts.append(Text("◷ stale: not measured as often as its frequency says", style="yellow"))
+    if result.orphaned:
+        parts.append(Text(f"⌀ orphan: serves no goal ({result.orphan_reason})", style="bold red"))
+    conflicts = analysis.conflicts_of(node_id)
+    if conflicts:
+        parts.append(Text("Conflicts", style="bold magenta"))
+        for conflict in conflicts:
+            other = conflict.b if conflict.a == node_id else conflict.a
+            line = Text(f" {CONFLICT} {analysis.name(other)}: ", style="magenta")
+            line.append(conflict.explanation, style="")
+            parts.append(line)
+    findings = analysis.findings_of(node_id)
+    if findings:
+        parts.append(Text("Findings", style="bold"))
+        for finding in findings:
+            line = Text(f" {SEVERITY_GLYPH[finding.severity]} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
+            line.append(finding.message, style="")
+            parts.append(line)
+    if node.description:
+        parts.append(Text(node.description, style="italic"))
+    if result.history:
+        first, last = result.history[0], result.history[-1]
+        parts.append(Text(f"History: {len(result.history)} observations, {first[0]} → {last[0]}", style="dim"))
+    return parts
+
+
+class DetailPanel(VerticalScroll):
+    """Shows one node; the screen pushes the node in with `show`."""
+
+    DEFAULT_CSS = """
+    DetailPanel > Static { width: 1fr; }
+    DetailPanel > Sparkline { height: 3; margin: 1 0 0 0; }
+    """
+
+    plain = ""  # what the panel says, as plain text
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-text")
+        yield Sparkline([], id="detail-history")
+
+    def show(self, analysis: Analysis | None, node_id: str | None) -> None:
+        """Describe a node, or say what the orphan group is."""
+        text = self.query_one("#detail-text", Static)
+        spark = self.query_one("#detail-history", Sparkline)
+        if analysis is None or node_id is None or node_id not in analysis.tree.nodes:
+            about = Text(
+                "Nodes that serve no strategic goal: no chain of parents leads from them to a goal.\n"
+                "Each one is an orphan (or sits in a cycle of parent links). Give it a parent that "
+                "leads to a goal, or delete it if nobody steers on it."
+            )
+            self.plain = about.plain
+            text.update(about)
+            spark.display = False
+            return
+        parts = describe(analysis, node_id)
+        self.plain = "\n".join(part.plain for part in parts)
+        text.update(Group(*parts))
+        history = analysis.results[node_id].history
+        spark.data = [value for _, value in history]
+        spark.display = len(history) > 1

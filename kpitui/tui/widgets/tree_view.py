@@ -1,0 +1,191 @@
+"""The KPI tree: goals at the top, orphans in their own group, children created on expand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.outline import Outline
+from kpitui.tui.marks import ORPHAN, node_label
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a line of the tree stands for: a node (with the ids above it) or the orphan group."""
+
+    node_id: str | None
+    ancestors: tuple[str, ...] = ()
+
+
+ORPHAN_GROUP = Entry(None)
+
+
+class KpiTreeView(Tree[Entry]):
+    """A lazily filled tree of a KPI tree's nodes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("h,left", "collapse_or_parent", "Collapse / parent", show=False, id="tree.left"),
+        Binding("l,right", "expand_or_child", "Expand / child", show=False, id="tree.right"),
+        Binding("g,home", "scroll_home", "First line", show=False, id="tree.first"),
+        Binding("G,end", "scroll_end", "Last line", show=False, id="tree.last"),
+        Binding("enter,space", "toggle_node", "Expand / collapse", show=False, id="tree.toggle"),
+    ]
+
+    class NodeFocused(Message):
+        """The cursor moved to a node (None: the orphan group or nothing)."""
+
+        def __init__(self, node_id: str | None) -> None:
+            super().__init__()
+            self.node_id = node_id
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__("KPI tree", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self.analysis: Analysis | None = None
+        self.outline: Outline | None = None
+        self.problems_only = False
+        self._filled: set[int] = set()
+
+    def show(self, analysis: Analysis, outline: Outline, problems_only: bool, keep: str | None) -> None:
+        """Rebuild from a new analysis, keeping the cursor on node `keep` where it exists."""
+        self.analysis, self.outline, self.problems_only = analysis, outline, problems_only
+        self.clear()
+        self._filled = {self.root.id}
+        roots = outline.roots()
+        unplaced = outline.unplaced
+        if problems_only:
+            roots = [r for r in roots if r in outline.problem_paths]
+            unplaced = [u for u in unplaced if u in outline.problem_paths]
+        for root in roots:
+            self._add(self.root, root, ())
+        if unplaced:
+            orphans = sum(1 for r in analysis.results.values() if r.orphaned)
+            label = Text(f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style="bold red")
+            group = self.root.add(label, data=ORPHAN_GROUP, allow_expand=True)
+            for top in unplaced:
+                self._add(group, top, ())
+            self._filled.add(group.id)
+            group.expand()
+        if problems_only:
+            self.root.expand_all()
+            self._fill_all(self.root)
+        else:
+            for child in self.root.children:
+                if child.data is not None and child.data.node_id is not None:
+                    self._fill(child)
+                    child.expand()
+        if not (keep and self.reveal(keep)):
+            self.call_after_refresh(self._cursor_home)
+
+    def _cursor_home(self) -> None:
+        self.move_cursor_to_line(0) if self.last_line >= 0 else None
+        self._announce()
+
+    def _add(self, parent: TreeNode[Entry], node_id: str, ancestors: tuple[str, ...]) -> TreeNode[Entry]:
+        assert self.analysis is not None and self.outline is not None
+        loop = node_id in ancestors
+        children = [] if loop else self._children(node_id)
+        return parent.add(
+            node_label(self.analysis, node_id, cycle_back=loop),
+            data=Entry(node_id, ancestors),
+            allow_expand=bool(children),
+        )
+
+    def _children(self, node_id: str) -> list[str]:
+        assert self.outline is not None
+        children = self.outline.children(node_id)
+        if self.problems_only:
+            return [c for c in children if c in self.outline.problem_paths]
+        return children
+
+    def _fill(self, node: TreeNode[Entry]) -> None:
+        """Create a node's children, once."""
+        if node.id in self._filled or node.data is None or node.data.node_id is None:
+            return
+        self._filled.add(node.id)
+        node_id = node.data.node_id
+        below = (*node.data.ancestors, node_id)
+        for child in self._children(node_id):
+            self._add(node, child, below)
+
+    def _fill_all(self, node: TreeNode[Entry]) -> None:
+        for child in node.children:
+            self._fill(child)
+            child.expand()
+            self._fill_all(child)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        event.stop()
+        self._fill(event.node)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
+        event.stop()
+        self._announce()
+
+    def _announce(self) -> None:
+        self.post_message(self.NodeFocused(self.current()))
+
+    def current(self) -> str | None:
+        """The id of the node under the cursor."""
+        node = self.cursor_node
+        return node.data.node_id if node is not None and node.data is not None else None
+
+    def reveal(self, node_id: str) -> bool:
+        """Expand the way down to a node and put the cursor on it; False if it is not shown."""
+        if self.outline is None or node_id not in self.outline.paths:
+            return False
+        path = self.outline.paths[node_id]
+        if self.problems_only and node_id not in self.outline.problem_paths:
+            return False
+        here = self.root
+        if path[0] in self.outline.unplaced:
+            group = next((c for c in self.root.children if c.data is ORPHAN_GROUP), None)
+            if group is None:
+                return False
+            group.expand()
+            here = group
+        for step in path:
+            self._fill(here)
+            here.expand()
+            found = next((c for c in here.children if c.data is not None and c.data.node_id == step), None)
+            if found is None:
+                return False
+            here = found
+        target = here
+        self.call_after_refresh(self._land, target)
+        return True
+
+    def _land(self, node: TreeNode[Entry]) -> None:
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
+        self._announce()
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_expand_or_child(self) -> None:
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            self._fill(node)
+            node.expand()
+        elif node.children:
+            self.call_after_refresh(self.move_cursor, node.children[0])

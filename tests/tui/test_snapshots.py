@@ -1,0 +1,46 @@
+"""The looks that matter, as SVG snapshots: highlighting, detail panel, findings view, 80x24."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpitui.tui.app import make_app
+from tests.conftest import SAMPLES
+from tests.tui.test_browse import ready
+
+
+@pytest.fixture
+def webshop(tmp_path: Path) -> Path:
+    for name in ("webshop.toml", "webshop_measurements.csv", "sales.toml"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    return tmp_path
+
+
+def test_highlighting_and_detail_100x30(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("sea-conversies")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "webshop.toml"), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_sales_tree_80x24(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("omzet-joel")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_findings_view(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(100, 30), run_before=run_before)
