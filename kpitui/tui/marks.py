@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from kpitui.core.analysis import Analysis
 from kpitui.core.format import amount
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis
+
 
 STATUS_GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 STATUS_WORD = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}

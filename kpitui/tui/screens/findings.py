@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,9 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from kpitui.core.analysis import Analysis
 from kpitui.core.model import SEVERITY_ORDER, Finding
 from kpitui.tui.marks import SEVERITY_GLYPH, SEVERITY_STYLE
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis
+
 
 SORTS = ("severity", "code", "node")
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from kpitui.core.analysis import Analysis
 from kpitui.core.format import amount, percent
 from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis
+
 
 BAR_WIDTH = 24
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from kpitui.core.analysis import Analysis
-from kpitui.core.outline import Outline
 from kpitui.tui.marks import CONFLICT, ERROR, ORPHAN, STATUS_GLYPH
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis
+    from kpitui.core.outline import Outline
 
 
 class TreeHeader(Static):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -11,9 +11,11 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from kpitui.core.analysis import Analysis
-from kpitui.core.outline import Outline
 from kpitui.tui.marks import ORPHAN, node_label
+
+if TYPE_CHECKING:
+    from kpitui.core.analysis import Analysis
+    from kpitui.core.outline import Outline
 
 
 @dataclass(frozen=True)
