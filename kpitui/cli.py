@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run kpitui; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args and args[0] in COMMANDS else None
-    options = _parser(command).parse_args(args[1:] if command else args)
+    parser = _parser(command)
+    rest = args[1:] if command else args
+    options = parser.parse_intermixed_args(rest) if command == "set" else parser.parse_args(rest)
     try:
         if command == "check":
             return _check(options)

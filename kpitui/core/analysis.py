@@ -100,13 +100,22 @@ def resolve_as_of(tree: KpiTree, as_of: date | None) -> date:
     return as_of or tree.settings.as_of or date.today()
 
 
-def analyze(tree: KpiTree, as_of: date | None = None, graph: KpiGraph | None = None) -> Analysis:
-    """Analyse a tree at a date (SPEC 4)."""
+def analyze(
+    tree: KpiTree,
+    as_of: date | None = None,
+    graph: KpiGraph | None = None,
+    extra_rows: list[tuple[str, date, float]] | None = None,
+) -> Analysis:
+    """Analyse a tree at a date (SPEC 4); `extra_rows` are measurements recorded but not yet saved."""
     graph = graph or KpiGraph(tree.nodes)
     day = resolve_as_of(tree, as_of)
     measurements = None
     if tree.settings.measurements:
         measurements = load_measurements(tree.path.parent / tree.settings.measurements)
+        for node_id, day, value in extra_rows or ():
+            history = measurements.history.setdefault(node_id, [])
+            history.append((day, value))
+            history.sort(key=lambda obs: obs[0])
     builder = _Builder(tree, graph, day, measurements)
     results = builder.run()
     conflicts = _conflicts(tree, graph, results)

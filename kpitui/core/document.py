@@ -1,0 +1,392 @@
+"""An open tree being edited: its node tables now, undo and redo, saving and the journal.
+
+The TUI and `kpitui set` both edit through this class, so they validate and save alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kpitui.core.journal import Recovered
+from kpitui.core.loader import BOM, KpiTree, load_tree, parse_tree, read_text
+from kpitui.core.model import Node, TreeLoadError
+from kpitui.core.saving import ExternalChange, SaveError, digest, layout_changes, render_text, write_atomic
+from kpitui.core.schema import FieldError, read_node
+
+Tables = dict[str, dict[str, Any]]
+NEW_TREE = 'version = 1\n\n[tree]\ntitle = "{title}"\n'
+
+
+class EditError(Exception):
+    """An edit the schema or the tree refuses; `errors` says which field and why."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+@dataclass
+class State:
+    """What undo restores: the node tables in order, and pending measurement rows."""
+
+    tables: Tables
+    rows: list[tuple[str, date, float]] = field(default_factory=list)
+
+
+class Document:
+    """A tree file open for editing."""
+
+    def __init__(self, path: Path, tree: KpiTree, data: bytes | None) -> None:
+        self.path = path
+        self.tree = tree  # as loaded; its text and source map are what saving patches
+        self.loaded_digest = digest(data) if data is not None else None
+        self.base: Tables = _tables(tree)
+        self.state = State(copy.deepcopy(self.base))
+        self.undo_stack: list[State] = []
+        self.redo_stack: list[State] = []
+        self._nodes: dict[str, Node] = dict(tree.nodes)
+
+    # ── opening ────────────────────────────────────────────────────────
+
+    @classmethod
+    def open(cls, path: Path) -> Document:
+        """Open a tree file, or start an empty tree when the file does not exist."""
+        if not path.exists():
+            text = NEW_TREE.format(title=path.stem.replace('"', ""))
+            return cls(path, parse_tree(text, path), None)
+        data = path.read_bytes()
+        read_text(path)  # the same clear errors as loading
+        return cls(path, load_tree(path), data)
+
+    # ── reading ─────────────────────────────────────────────────────────
+
+    @property
+    def tables(self) -> Tables:
+        """The node tables as they are now, in order."""
+        return self.state.tables
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are changes not yet saved."""
+        return self.state.tables != self.base or bool(self.state.rows)
+
+    def current_tree(self) -> KpiTree:
+        """A KpiTree of the tables as they are now (for analysis)."""
+        tree = copy.copy(self.tree)
+        tree.nodes = {}
+        for node_id, table in self.tables.items():
+            node = self._nodes.get(node_id)
+            if node is None or dict(node.raw) != table:
+                node, errors = read_node(node_id, table)
+                if node is None:  # cannot happen: edits are validated
+                    raise EditError(f"node {node_id!r} is invalid", errors)
+                self._nodes[node_id] = node
+            tree.nodes[node_id] = node
+        return tree
+
+    def pending_rows(self) -> list[tuple[str, date, float]]:
+        """Measurement rows recorded but not yet written."""
+        return list(self.state.rows)
+
+    # ── editing ─────────────────────────────────────────────────────────
+
+    def _commit(self, tables: Tables, rows: list[tuple[str, date, float]] | None = None) -> None:
+        for node_id, table in tables.items():
+            node, errors = read_node(node_id, table)
+            if node is None:
+                raise EditError("; ".join(e.message for e in errors), errors)
+        self.undo_stack.append(self.state)
+        self.redo_stack.clear()
+        self.state = State(tables, self.state.rows if rows is None else rows)
+
+    def _copy(self) -> Tables:
+        return {k: dict(v) for k, v in self.state.tables.items()}
+
+    def require(self, node_id: str) -> dict[str, Any]:
+        """A node's table, or an EditError naming the unknown id."""
+        if node_id not in self.tables:
+            raise EditError(f"there is no node {node_id!r}")
+        return self.tables[node_id]
+
+    def set_fields(self, node_id: str, values: Mapping[str, Any], unset: tuple[str, ...] = ()) -> None:
+        """Set and remove fields of one node (unknown keys included)."""
+        self.require(node_id)
+        tables = self._copy()
+        table = tables[node_id]
+        for name in unset:
+            table.pop(name, None)
+        table.update(values)
+        self._commit(tables)
+
+    def replace(self, node_id: str, table: Mapping[str, Any], new_id: str | None = None) -> None:
+        """Put a whole table in place of a node's (the edit form), optionally renaming its id."""
+        self.require(node_id)
+        new_id = new_id or node_id
+        if new_id != node_id and new_id in self.tables:
+            raise EditError(f"id {new_id!r} is taken by another node", [FieldError("id", "id is taken")])
+        tables: Tables = {}
+        for key, value in self.tables.items():
+            if key == node_id:
+                tables[new_id] = dict(table)
+            else:
+                tables[key] = _renamed(value, node_id, new_id) if new_id != node_id else dict(value)
+        self._commit(tables)
+
+    def add_node(self, table: Mapping[str, Any], node_id: str | None = None, after: str | None = None) -> str:
+        """Add a node (after another, else at the end); returns its id."""
+        node_id = node_id or self.new_id(str(table.get("name", "node")))
+        if node_id in self.tables:
+            raise EditError(f"id {node_id!r} is taken by another node", [FieldError("id", "id is taken")])
+        tables: Tables = {}
+        for key, value in self.tables.items():
+            tables[key] = dict(value)
+            if key == after:
+                tables[node_id] = dict(table)
+        tables.setdefault(node_id, dict(table))
+        self._commit(tables)
+        return node_id
+
+    def delete_node(self, node_id: str, children: str = "delete") -> list[str]:
+        """Delete a node; its children are deleted with it ("delete") or moved up ("reparent").
+
+        Returns:
+            The ids deleted.
+        """
+        self.require(node_id)
+        tables = self._copy()
+        gone = {node_id}
+        if children == "delete":
+            queue = [node_id]
+            while queue:
+                current = queue.pop()
+                for key, value in tables.items():
+                    if key not in gone and current in _parents(value):
+                        gone.add(key)
+                        queue.append(key)
+        parents = _parents(tables[node_id])
+        for key in list(tables):
+            if key in gone:
+                del tables[key]
+                continue
+            table = tables[key]
+            mine = _parents(table)
+            if node_id in mine:
+                # The deleted node's place among the parents goes to its own parents.
+                replaced: list[str] = []
+                for parent in mine:
+                    replaced.extend(parents if parent == node_id else [parent])
+                _set_parents(table, list(dict.fromkeys(replaced)))
+        self._commit(tables)
+        return [k for k in self.tables if k in gone] or sorted(gone)
+
+    def move_node(self, node_id: str, new_parent: str | None) -> None:
+        """Give a node one new parent (None: no parent)."""
+        self.require(node_id)
+        if new_parent is not None:
+            self.require(new_parent)
+            if new_parent == node_id:
+                raise EditError("a node cannot be its own parent")
+        tables = self._copy()
+        _set_parents(tables[node_id], [new_parent] if new_parent else [])
+        self._commit(tables)
+
+    def record_actual(self, node_id: str, value: float, day: date, measurements: bool) -> None:
+        """Record an actual: a new measurement row (written on save), or inline with its date."""
+        self.require(node_id)
+        if measurements:
+            self._commit(self._copy(), [*self.state.rows, (node_id, day, value)])
+        else:
+            self.set_fields(node_id, {"actual": value, "measured": day})
+
+    def toggle_conflict(self, a: str, b: str) -> bool:
+        """Declare a conflict between two nodes, or remove it; True when it now exists."""
+        self.require(a)
+        self.require(b)
+        tables = self._copy()
+        declared = b in _ids(tables[a].get("conflicts")) or a in _ids(tables[b].get("conflicts"))
+        for one, other in ((a, b), (b, a)):
+            ids = [i for i in _ids(tables[one].get("conflicts")) if i != other]
+            if not declared and one == a:
+                ids.append(other)
+            if ids:
+                tables[one]["conflicts"] = ids
+            else:
+                tables[one].pop("conflicts", None)
+        self._commit(tables)
+        return not declared
+
+    def set_influence(self, source: str, target: str, sign: str | None) -> None:
+        """Set the influence of one node on another to "+" or "-", or remove it (None)."""
+        self.require(source)
+        self.require(target)
+        tables = self._copy()
+        influences = dict(tables[source].get("influences") or {})
+        if sign is None:
+            influences.pop(target, None)
+        else:
+            influences[target] = sign
+        if influences:
+            tables[source]["influences"] = influences
+        else:
+            tables[source].pop("influences", None)
+        self._commit(tables)
+
+    def undo(self) -> bool:
+        """Undo the last edit; False when there is none."""
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self.state)
+        self.state = self.undo_stack.pop()
+        return True
+
+    def redo(self) -> bool:
+        """Redo the last undone edit; False when there is none."""
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self.state)
+        self.state = self.redo_stack.pop()
+        return True
+
+    def new_id(self, name: str) -> str:
+        """A fresh id made from a name: `Omzet Q2 €` -> `omzet-q2`."""
+        base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "node"
+        candidate, n = base, 2
+        while candidate in self.tables:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    # ── journal ────────────────────────────────────────────────────────
+
+    def write_journal(self) -> None:
+        """Record the unsaved edits outside the tree file (or forget them when clean)."""
+        from datetime import datetime
+
+        from kpitui.core.journal import drop_journal, write_journal
+
+        if not self.dirty:
+            drop_journal(self.path)
+            return
+        changed = {k: v for k, v in self.tables.items() if self.base.get(k) != v}
+        stamp = datetime.now().isoformat(timespec="seconds")
+        write_journal(self.path, list(self.tables), changed, self.state.rows, self.loaded_digest, stamp)
+
+    def recover(self, recovered: Recovered) -> None:
+        """Apply edits from a journal as one undoable edit."""
+        tables: Tables = {}
+        for node_id in recovered.order:
+            if node_id in recovered.changed:
+                tables[node_id] = dict(recovered.changed[node_id])
+            elif node_id in self.base:
+                tables[node_id] = dict(self.base[node_id])
+        self._commit(tables, list(recovered.rows))
+
+    # ── saving ─────────────────────────────────────────────────────────
+
+    def layout_notes(self) -> list[str]:
+        """What saving changes in the file's layout beyond the edited nodes, if anything."""
+        changed = {n for n in self.base if n in self.tables and self.tables[n] != self.base[n]}
+        return layout_changes(self.tree.source, changed)
+
+    def render(self) -> bytes:
+        """The file's new bytes."""
+        text = render_text(self.tree.text, self.tree.source, self.base, self.tables)
+        return ((BOM if self.tree.bom else "") + text).encode("utf-8")
+
+    def check_external(self) -> None:
+        """Raise ExternalChange when the file on disk is not the one loaded."""
+        try:
+            current = digest(self.path.read_bytes())
+        except FileNotFoundError:
+            current = None
+        if current != self.loaded_digest:
+            what = "was deleted" if current is None else "changed on disk"
+            raise ExternalChange(
+                f"{self.path} {what} since it was loaded (by another user or editor); "
+                "reload it, or save your version to another file"
+            )
+
+    def save(self, to: Path | None = None, force: bool = False) -> Path:
+        """Write the tree (to its own file, or `to`); afterwards the document is clean.
+
+        Raises:
+            ExternalChange: the file changed on disk since it was loaded (unless `force`).
+            SaveError: the result would not load back; nothing was written.
+        """
+        target = to or self.path
+        if target == self.path and not force:
+            self.check_external()
+        data = self.render()
+        try:
+            parse_tree(data.decode("utf-8"), target)
+        except TreeLoadError as exc:
+            raise SaveError(f"saving would write a tree that does not load ({exc.errors[0]}); nothing was written") from None
+        write_atomic(target, data)
+        if self.state.rows:
+            self._append_rows()
+        from kpitui.core.journal import drop_journal
+
+        # From now on the document is the file just written (the same one, or the other).
+        drop_journal(self.path)
+        self.path = target
+        self.loaded_digest = digest(data)
+        self.tree = parse_tree(data.decode("utf-8"), target)
+        self.base = _tables(self.tree)
+        self.state = State(copy.deepcopy(self.base))
+        self._nodes = dict(self.tree.nodes)
+        return target
+
+    def _append_rows(self) -> None:
+        measurements = self.tree.settings.measurements
+        if not measurements:
+            return
+        path = self.path.parent / measurements
+        old = path.read_bytes() if path.exists() else b"node,date,value,note\n"
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        rows = "".join(f"{node},{day.isoformat()},{value:g},\n" for node, day, value in self.state.rows)
+        write_atomic(path, old + rows.encode("utf-8"))
+        self.state.rows = []
+
+
+def _tables(tree: KpiTree) -> Tables:
+    nodes = tree.doc.get("nodes", {})
+    return {k: dict(v) for k, v in nodes.items()} if isinstance(nodes, dict) else {}
+
+
+def _ids(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _parents(table: Mapping[str, Any]) -> list[str]:
+    return _ids(table.get("parent"))
+
+
+def _set_parents(table: dict[str, Any], parents: list[str]) -> None:
+    if not parents:
+        table.pop("parent", None)
+    else:
+        table["parent"] = parents[0] if len(parents) == 1 else parents
+
+
+def _renamed(table: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
+    """A table with references to id `old` pointing at `new`."""
+    result = dict(table)
+    if old in _parents(result):
+        _set_parents(result, [new if p == old else p for p in _parents(result)])
+    if old in _ids(result.get("conflicts")):
+        result["conflicts"] = [new if c == old else c for c in _ids(result["conflicts"])]
+    influences = result.get("influences")
+    if isinstance(influences, dict) and old in influences:
+        result["influences"] = {new if k == old else k: v for k, v in influences.items()}
+    return result
+
+
+__all__ = ["Document", "EditError", "ExternalChange", "SaveError"]

@@ -1,0 +1,71 @@
+"""`kpitui set`: change one node from a script, through the same save path as the TUI."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kpitui.core.document import Document, EditError
+from kpitui.core.model import LoadError, Location, TreeLoadError
+from kpitui.core.saving import SaveError
+
+
+class SetError(Exception):
+    """`kpitui set` refused; the file is untouched."""
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value (`97`, `2026-07-01`, `["a","b"]`), or the text itself where it is not one."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs into a table; dotted keys (`period.start=...`) make sub-tables."""
+    values: dict[str, Any] = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise SetError(f"{assignment!r} is not KEY=VALUE (for example actual=97)")
+        *path, last = name.split(".")
+        where = values
+        for part in path:
+            where = where.setdefault(part, {})
+            if not isinstance(where, dict):
+                raise SetError(f"{name!r} sets a key inside {part!r}, which is not a table")
+        where[last] = parse_value(raw.strip())
+    return values
+
+
+def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str]) -> str:
+    """Apply KEY=VALUE and --unset to one node and save; returns what was done.
+
+    Raises:
+        SetError: unknown id, a value the schema refuses, or the save was refused.
+        TreeLoadError: the file could not be loaded.
+    """
+    if not assignments and not unset:
+        raise SetError("nothing to change: give KEY=VALUE and/or --unset KEY")
+    if not path.exists():
+        missing = "no such file; `kpitui set` changes an existing tree (open it in the TUI to start one)"
+        raise TreeLoadError([LoadError(Location(str(path)), missing)])
+    document = Document.open(path)
+    values = parse_assignments(assignments)
+    if node_id not in document.tables:
+        raise SetError(f"there is no node {node_id!r}; `kpitui export {path}` lists the ids")
+    current = document.tables[node_id]
+    for name, value in list(values.items()):
+        if isinstance(value, dict) and isinstance(current.get(name), dict):
+            values[name] = {**current[name], **value}
+    try:
+        document.set_fields(node_id, values, tuple(unset))
+        notes = document.layout_notes()
+        document.save()
+    except (EditError, SaveError) as exc:
+        raise SetError(f"{exc}; the file was not changed") from None
+    changed = [*values, *(f"-{name}" for name in unset)]
+    return "\n".join([*notes, f"{path}: node {node_id!r} saved ({', '.join(changed)})"])

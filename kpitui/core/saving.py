@@ -1,0 +1,148 @@
+"""Saving (SPEC 6): rewrite only the nodes that changed, atomically, keeping `FILE~`.
+
+Every byte outside a changed node's own lines stays as it was: comments, blank lines,
+key order, unknown keys. A changed node is rewritten with tomli-w; a new node is
+appended; a deleted node's lines are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from kpitui.core.source import SourceMap
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class SaveError(Exception):
+    """Saving was refused; the message says why and what to do. Nothing was written."""
+
+
+class ExternalChange(SaveError):
+    """The file changed on disk since it was loaded."""
+
+
+def digest(data: bytes) -> str:
+    """A fingerprint of file contents, to notice changes by others."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def key(name: str) -> str:
+    """A TOML key: bare where it can be, quoted otherwise."""
+    return name if _BARE_KEY.fullmatch(name) else tomli_w.dumps({name: 0}).split(" = ")[0]
+
+
+def _inline(value: Any) -> str:
+    """A one-line TOML rendering of a value (tables and arrays inline)."""
+    if isinstance(value, dict):
+        parts = [f"{key(k)} = {_inline(v)}" for k, v in value.items()]
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split(" = ", 1)[1].rstrip("\n")
+
+
+def render_node(node_id: str, table: Mapping[str, Any]) -> str:
+    """A node as a `[nodes.<id>]` table, keys in their order, nested values inline."""
+    lines = [f"[nodes.{key(node_id)}]", *(f"{key(name)} = {_inline(value)}" for name, value in table.items())]
+    return "\n".join(lines) + "\n"
+
+
+def layout_changes(source: SourceMap, changed: set[str]) -> list[str]:
+    """Nodes that saving moves to a `[nodes.<id>]` table of their own, as sentences."""
+    notes = []
+    for node_id in sorted(changed):
+        src = source.nodes.get(node_id)
+        if src is not None and src.form != "table":
+            notes.append(
+                f"node '{node_id}' is written as {'an inline table' if src.form == 'inline' else 'dotted keys'}; "
+                f"saving moves it to a [nodes.{node_id}] table at the end of the file"
+            )
+    return notes
+
+
+def render_text(
+    text: str,
+    source: SourceMap,
+    base: Mapping[str, Mapping[str, Any]],
+    nodes: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """The new file text: `base` is the nodes as loaded, `nodes` as they are now.
+
+    Raises:
+        SaveError: a changed node is written in several places of the file.
+    """
+    changed = {n for n in base if n not in nodes or nodes[n] != base[n]}
+    added = [n for n in nodes if n not in base]
+    edits: list[tuple[int, int, str]] = []
+    moved: list[str] = []
+    for node_id in changed:
+        src = source.nodes.get(node_id)
+        if src is None or src.form == "scattered":
+            raise SaveError(
+                f"node '{node_id}' is written in several places of the file; gather its keys into one "
+                f"[nodes.{node_id}] table by hand, then edit it"
+            )
+        replacement = ""
+        if node_id in nodes:
+            if src.form == "table":
+                replacement = render_node(node_id, nodes[node_id])
+            else:
+                moved.append(node_id)
+        edits.append((src.start, src.end, replacement))
+    result = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        result = result[:start] + replacement + result[end:]
+    appended = [n for n in nodes if n in added or n in moved]
+    if appended:
+        if result and not result.endswith("\n"):
+            result += "\n"
+        for node_id in appended:
+            result += ("\n" if result else "") + render_node(node_id, nodes[node_id])
+    return result
+
+
+def write_atomic(path: Path, data: bytes, backup: bool = True) -> None:
+    """Write through a temporary file in the same folder, fsync, rename; keep `FILE~`.
+
+    The file keeps its permissions; the previous version is left as `FILE~`.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    mode = None
+    with contextlib.suppress(FileNotFoundError):
+        mode = path.stat().st_mode & 0o7777
+        if backup:
+            old = path.read_bytes()
+            _replace(path.with_name(path.name + "~"), old, folder, mode)
+    _replace(path, data, folder, mode)
+
+
+def _replace(path: Path, data: bytes, folder: Path, mode: int | None) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,71 @@
+"""`kpitui set`: one node changed from a script, through the TUI's save path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpitui.core.loader import load_tree
+from tests.cli.test_cli import run
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def sales(tmp_path: Path) -> Path:
+    path = tmp_path / "sales.toml"
+    shutil.copy(SAMPLES / "sales.toml", path)
+    return path
+
+
+def test_set_values_read_as_toml_or_text(sales: Path) -> None:
+    before = sales.read_text(encoding="utf-8")
+    result = run("set", str(sales), "omzet-joel", "actual=250000", "measured=2026-05-20", "owner=Joël B.")
+    assert result.returncode == 0, result.stderr
+    node = load_tree(sales).nodes["omzet-joel"]
+    assert (node.actual, str(node.measured), node.owner) == (250000, "2026-05-20", "Joël B.")
+    after = sales.read_text(encoding="utf-8")
+    # Everything outside the node's own lines is byte-for-byte the same.
+    head, tail = before.split("[nodes.omzet-joel]")[0], before.split("[nodes.omzet-sanne]")[1]
+    assert after.startswith(head) and after.endswith(tail)
+    assert (sales.parent / "sales.toml~").read_text(encoding="utf-8") == before
+
+
+def test_set_arrays_dotted_keys_and_unset(sales: Path) -> None:
+    result = run(
+        "set",
+        str(sales),
+        "pijplijn",
+        'parent=["acquisitie","omzet"]',
+        "--unset",
+        "description",
+        "period.start=2026-02-01",
+        "period.end=2026-06-30",
+    )
+    assert result.returncode == 0, result.stderr
+    node = load_tree(sales).nodes["pijplijn"]
+    assert node.parents == ("acquisitie", "omzet")
+    assert node.period is not None and str(node.period.start) == "2026-02-01"
+
+
+def test_unknown_id_exits_2_file_untouched(sales: Path) -> None:
+    before = sales.read_bytes()
+    result = run("set", str(sales), "nope", "actual=1")
+    assert result.returncode == 2
+    assert "there is no node 'nope'" in result.stderr
+    assert sales.read_bytes() == before and not (sales.parent / "sales.toml~").exists()
+
+
+def test_refused_value_exits_2_file_untouched(sales: Path) -> None:
+    before = sales.read_bytes()
+    result = run("set", str(sales), "omzet-joel", "target=lots", "kind=goa")
+    assert result.returncode == 2
+    assert "`target` must be a number, not a string" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sales.read_bytes() == before
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    result = run("set", str(tmp_path / "none.toml"), "a", "actual=1")
+    assert result.returncode == 2 and "no such file" in result.stderr

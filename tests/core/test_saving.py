@@ -1,0 +1,296 @@
+"""Saving (SPEC 6) and editing through Document: only changed nodes rewritten, atomic, FILE~."""
+
+from __future__ import annotations
+
+import os
+import stat
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpitui.core.document import Document, EditError
+from kpitui.core.journal import journal_path, read_journal
+from kpitui.core.loader import load_tree
+from kpitui.core.saving import ExternalChange, SaveError, render_node
+
+TREE = textwrap.dedent(
+    """\
+    # Top comment
+    version = 1
+
+    [tree]
+    title = "T"   # trailing comment
+
+    [nodes.g]
+    name = "Goal"
+    kind = "goal"
+    weird_key = { nested = [1, 2] }   # unknown, kept
+
+    # A comment about k
+    [nodes.k]
+    name = "KPI"
+    parent = "g"
+    target = 1_000
+    period = { start = 2026-01-01, end = 2026-12-31 }
+
+    [nodes.j]
+    name = "Other"
+    parent = "g"
+    # comment at the end
+    """
+)
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def tree_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tree.toml"
+    path.write_text(TREE, encoding="utf-8")
+    return path
+
+
+def test_only_the_changed_node_is_rewritten(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 250})
+    doc.save()
+    expected = TREE.replace(
+        "target = 1_000\nperiod = { start = 2026-01-01, end = 2026-12-31 }\n",
+        "target = 1000\nperiod = { start = 2026-01-01, end = 2026-12-31 }\nactual = 250\n",
+    )
+    assert tree_file.read_text(encoding="utf-8") == expected
+    assert (tree_file.parent / "tree.toml~").read_text(encoding="utf-8") == TREE
+    assert load_tree(tree_file).nodes["k"].actual == 250
+    assert not doc.dirty
+
+
+def test_new_nodes_are_appended_and_deleted_ones_removed(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.add_node({"name": "New one", "parent": "g"})
+    doc.delete_node("j")
+    doc.save()
+    text = tree_file.read_text(encoding="utf-8")
+    assert "[nodes.j]" not in text and 'name = "Other"' not in text
+    assert text.endswith('# comment at the end\n\n[nodes.new-one]\nname = "New one"\nparent = "g"\n')
+    assert text.startswith(TREE.split("[nodes.j]")[0])
+
+
+def test_unknown_keys_survive_an_edit_of_their_node(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("g", {"owner": "Board"})
+    doc.save()
+    tree = load_tree(tree_file)
+    assert tree.nodes["g"].raw["weird_key"] == {"nested": [1, 2]}
+    assert tree.nodes["g"].owner == "Board"
+
+
+def test_save_keeps_permissions(tree_file: Path) -> None:
+    os.chmod(tree_file, 0o640)
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 1})
+    doc.save()
+    assert stat.S_IMODE(tree_file.stat().st_mode) == 0o640
+
+
+def test_external_change_refuses_to_overwrite(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 1})
+    tree_file.write_text(TREE + "\n# someone else\n", encoding="utf-8")
+    with pytest.raises(ExternalChange, match="changed on disk since it was loaded"):
+        doc.save()
+    assert tree_file.read_text(encoding="utf-8").endswith("# someone else\n")
+    other = tree_file.parent / "mine.toml"
+    doc.save(to=other)
+    assert load_tree(other).nodes["k"].actual == 1
+    assert doc.path == other and not doc.dirty
+
+
+def test_edits_are_validated_like_the_loader(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    with pytest.raises(EditError, match="`kind` is 'goa'"):
+        doc.set_fields("k", {"kind": "goa"})
+    with pytest.raises(EditError, match="there is no node 'zz'"):
+        doc.set_fields("zz", {"actual": 1})
+    assert not doc.dirty
+
+
+def test_undo_and_redo(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 1})
+    doc.set_fields("k", {"actual": 2})
+    assert doc.undo() and doc.tables["k"]["actual"] == 1
+    assert doc.undo() and "actual" not in doc.tables["k"] and not doc.dirty
+    assert not doc.undo()
+    assert doc.redo() and doc.redo() and doc.tables["k"]["actual"] == 2
+    assert not doc.redo()
+
+
+def test_delete_moving_children_up(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.add_node({"name": "Child", "parent": "k"}, node_id="c")
+    doc.delete_node("k", children="reparent")
+    assert doc.tables["c"]["parent"] == "g"
+    doc.undo()
+    doc.delete_node("k", children="delete")
+    assert "c" not in doc.tables and "k" not in doc.tables
+
+
+def test_rename_follows_references(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("j", {"conflicts": ["k"], "influences": {"k": "-"}})
+    doc.replace("k", {**doc.tables["k"]}, new_id="kpi-1")
+    assert list(doc.tables) == ["g", "kpi-1", "j"]
+    assert doc.tables["j"]["conflicts"] == ["kpi-1"] and doc.tables["j"]["influences"] == {"kpi-1": "-"}
+
+
+def test_conflicts_and_influences(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    assert doc.toggle_conflict("k", "j") is True
+    assert doc.tables["k"]["conflicts"] == ["j"]
+    assert doc.toggle_conflict("j", "k") is False
+    assert "conflicts" not in doc.tables["k"] and "conflicts" not in doc.tables["j"]
+    doc.set_influence("k", "j", "-")
+    assert doc.tables["k"]["influences"] == {"j": "-"}
+    doc.set_influence("k", "j", None)
+    assert "influences" not in doc.tables["k"]
+
+
+def test_record_actual_inline_and_in_measurements(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.record_actual("k", 97, date(2026, 7, 1), measurements=False)
+    assert (doc.tables["k"]["actual"], doc.tables["k"]["measured"]) == (97, date(2026, 7, 1))
+    text = TREE.replace('title = "T"', 'title = "T"\nmeasurements = "m.csv"')
+    tree_file.write_text(text, encoding="utf-8")
+    (tree_file.parent / "m.csv").write_text("node,date,value,note\nk,2026-06-01,5,\n")
+    doc = Document.open(tree_file)
+    doc.record_actual("k", 97.5, date(2026, 7, 1), measurements=True)
+    assert doc.dirty
+    doc.save()
+    assert (tree_file.parent / "m.csv").read_text().endswith("k,2026-06-01,5,\nk,2026-07-01,97.5,\n")
+    assert tree_file.read_text(encoding="utf-8") == text
+
+
+def test_new_file_is_written_on_first_save(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.toml"
+    doc = Document.open(path)
+    assert doc.tables == {} and not path.exists()
+    doc.add_node({"name": "Loyal customers", "kind": "goal"})
+    doc.save()
+    tree = load_tree(path)
+    assert [n.name for n in tree.nodes.values()] == ["Loyal customers"]
+    assert tree.settings.title == "fresh"
+
+
+def test_inline_node_is_moved_to_a_table_and_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "inline.toml"
+    path.write_text('[nodes]\na = { name = "A", kind = "goal" }\nb = { name = "B", parent = "a" }\n')
+    doc = Document.open(path)
+    doc.set_fields("b", {"owner": "X"})
+    assert doc.layout_notes() == [
+        "node 'b' is written as an inline table; saving moves it to a [nodes.b] table at the end of the file"
+    ]
+    doc.save()
+    text = path.read_text()
+    assert text == '[nodes]\na = { name = "A", kind = "goal" }\n\n[nodes.b]\nname = "B"\nparent = "a"\nowner = "X"\n'
+
+
+def test_journal_records_and_recovers(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 5})
+    doc.add_node({"name": "N"}, node_id="n")
+    doc.write_journal()
+    assert journal_path(tree_file).exists()
+    recovered = read_journal(tree_file)
+    assert recovered is not None
+    fresh = Document.open(tree_file)
+    fresh.recover(recovered)
+    assert fresh.tables == doc.tables
+    fresh.save()
+    assert not journal_path(tree_file).exists()
+
+
+def test_render_node_inline_small_tables() -> None:
+    table = {"name": "X", "period": {"start": date(2026, 1, 1), "end": date(2026, 2, 1)}, "deep": {"a": [{"b": 1}]}}
+    assert render_node("x y", table) == (
+        '[nodes."x y"]\nname = "X"\nperiod = { start = 2026-01-01, end = 2026-02-01 }\ndeep = { a = [{ b = 1 }] }\n'
+    )
+
+
+def test_scattered_node_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[nodes.a]\nname = "A"\n[nodes.b]\nname = "B"\n[nodes.a.period]\nstart = 2026-01-01\nend = 2026-02-01\n'
+    )
+    doc = Document.open(path)
+    doc.set_fields("a", {"owner": "X"})
+    with pytest.raises(SaveError, match="written in several places"):
+        doc.save()
+
+
+# ── property: load → random edits → save → load gives the edited model ──────────
+
+IDS = [f"n{i}" for i in range(6)]
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
+    lambda s: s.strip() != ""
+)
+edits = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.sampled_from(IDS), st.sampled_from(["actual", "target"]), st.integers(-5, 10**6)),
+        st.tuples(st.just("name"), st.sampled_from(IDS), names),
+        st.tuples(st.just("add"), names),
+        st.tuples(st.just("delete"), st.sampled_from(IDS)),
+    ),
+    max_size=8,
+)
+
+
+def generated_tree(comment: str) -> str:
+    parts = [f"# {comment}\nversion = 1\n"]
+    for i, node_id in enumerate(IDS):
+        parent = f'parent = "n{i - 1}"\n' if i else 'kind = "goal"\n'
+        parts.append(f'\n# about {node_id} {comment}\n[nodes.{node_id}]\nname = "Node {i}"  # {comment}\n{parent}')
+    return "".join(parts) + f"# tail {comment}\n"
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(edits=edits, comment=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=10))
+def test_save_then_load_gives_the_edited_model_and_keeps_other_bytes(
+    tmp_path: Path, edits: list[tuple[object, ...]], comment: str
+) -> None:
+    path = tmp_path / "prop.toml"
+    original = generated_tree(comment)
+    path.write_text(original, encoding="utf-8")
+    doc = Document.open(path)
+    touched: set[str] = set()
+    for edit in edits:
+        kind = edit[0]
+        try:
+            if kind == "set" and edit[1] in doc.tables:
+                doc.set_fields(str(edit[1]), {str(edit[2]): edit[3]})
+                touched.add(str(edit[1]))
+            elif kind == "name" and edit[1] in doc.tables:
+                doc.set_fields(str(edit[1]), {"name": edit[2]})
+                touched.add(str(edit[1]))
+            elif kind == "add":
+                touched.add(doc.add_node({"name": edit[1]}))
+            elif kind == "delete" and edit[1] in doc.tables:
+                touched.update(doc.delete_node(str(edit[1]), children="reparent"))
+                touched.update(doc.tables)  # reparented children change too
+        except EditError:
+            pass
+    expected = {k: dict(v) for k, v in doc.tables.items()}
+    doc.save(force=True)
+    reloaded = load_tree(path)
+    assert {k: dict(v) for k, v in reloaded.doc["nodes"].items()} == expected
+    untouched = [n for n in IDS if n not in touched]
+    for node_id in untouched:
+        block = original.split(f"[nodes.{node_id}]")[1].split("\n[")[0].split("\n# ")[0]
+        assert f"[nodes.{node_id}]{block}" in path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8").startswith(f"# {comment}\nversion = 1\n")
