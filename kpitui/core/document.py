@@ -325,7 +325,8 @@ class Document:
         try:
             parse_tree(data.decode("utf-8"), target)
         except TreeLoadError as exc:
-            raise SaveError(f"saving would write a tree that does not load ({exc.errors[0]}); nothing was written") from None
+            problem = exc.errors[0]
+            raise SaveError(f"saving would write a tree that does not load ({problem}); nothing was written") from None
         write_atomic(target, data)
         if self.state.rows:
             self._append_rows()
