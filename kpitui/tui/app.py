@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from kpitui.tui.screens.main import MainScreen
@@ -19,9 +22,7 @@ class KpiApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kpitui"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, path: Path, as_of: date | None = None) -> None:
         super().__init__()
@@ -30,6 +31,18 @@ class KpiApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(self.path, self.as_of))
+        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): every edit is already in
+        # the journal, so exit cleanly; the next start offers to recover.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, self._hang_up)
+
+    def _hang_up(self) -> None:
+        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if screen is not None and screen.document is not None and screen.document.dirty:
+            screen.document.write_journal()
+        self.exit(return_code=1)
 
     @property
     def main(self) -> MainScreen:
@@ -47,6 +60,11 @@ class KpiApp(App[None]):
         yield SystemCommand("Previous problem", "Jump to the previous problem node", lambda: main.action_problem(-1))
         yield SystemCommand("Search", "Find a node by name or id", main.action_search)
         yield SystemCommand("Reload", "Read the tree file again", main.action_reload)
+        yield SystemCommand("Save", "Write the tree file (ctrl+s)", main.action_save)
+        yield SystemCommand("Undo", "Undo the last edit", main.action_undo)
+        yield SystemCommand("Redo", "Redo the last undone edit", main.action_redo)
+        yield SystemCommand("Add child", "Add a node below the highlighted one", lambda: main.action_add(True))
+        yield SystemCommand("Edit node", "Edit every field of the highlighted node", main.action_edit)
         yield SystemCommand("Keys and marks", "List every key and what each mark means", main.action_help)
 
 

@@ -16,6 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from kpitui.core.model import TreeLoadError
+from kpitui.tui.screens.dialogs import ChoiceDialog
+from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
 from kpitui.tui.screens.findings import FindingsScreen
 from kpitui.tui.screens.help import HelpScreen
 from kpitui.tui.widgets.detail import DetailPanel
@@ -24,6 +26,7 @@ from kpitui.tui.widgets.tree_view import KpiTreeView
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
+    from kpitui.core.document import Document
     from kpitui.core.outline import Outline
 
 WATCH_SECONDS = 1.0
@@ -46,10 +49,12 @@ class Stamp:
         return Stamp(stat.st_mtime_ns, stat.st_size)
 
 
-class MainScreen(Screen[None]):
-    """Browse the tree from strategy down to operations."""
+class MainScreen(EditingActions, Screen[None]):
+    """Browse and edit the tree from strategy down to operations."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *EDIT_BINDINGS,
+        Binding("q", "quit_or_ask", "Quit", id="app.quit"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("escape", "cancel_search", "Cancel search", show=False, id="app.cancel_search"),
         Binding("n", "search_next", "Next match", show=False, id="app.search_next"),
@@ -71,6 +76,8 @@ class MainScreen(Screen[None]):
         self.problems_only = False
         self.matches: list[str] = []
         self.stamp: Stamp | None = None
+        self.document: Document | None = None
+        self.offered_recovery = False
 
     def compose(self) -> ComposeResult:
         yield TreeHeader(id="header")
@@ -110,33 +117,90 @@ class MainScreen(Screen[None]):
         result = self._read(keep)
         self.app.call_from_thread(self._apply, result)
 
-    def _read(self, keep: str | None) -> tuple[Stamp | None, str | None, Analysis | TreeLoadError, Outline | None]:
-        from kpitui.core.analysis import analyze
-        from kpitui.core.loader import load_tree
-        from kpitui.core.outline import Outline
+    def _read(self, keep: str | None) -> tuple[Stamp | None, str | None, Document | TreeLoadError]:
+        from kpitui.core.document import Document
 
         stamp = Stamp.of(self.path)
         try:
-            analysis = analyze(load_tree(self.path), self.as_of)
+            document = Document.open(self.path)
         except TreeLoadError as exc:
-            return stamp, keep, exc, None
-        outline = Outline(analysis)
-        _ = outline.paths, outline.unplaced  # computed here, before the UI needs them
-        return stamp, keep, analysis, outline
+            return stamp, keep, exc
+        self.compute(document)  # warms what the UI needs, off the event loop when in a worker
+        return stamp, keep, document
 
-    def _apply(self, result: tuple[Stamp | None, str | None, Analysis | TreeLoadError, Outline | None]) -> None:
-        stamp, keep, analysis, outline = result
-        if isinstance(analysis, TreeLoadError) or outline is None:
-            assert isinstance(analysis, TreeLoadError)
-            self._show_errors(analysis, stamp)
-        else:
-            self._show(analysis, outline, keep, stamp)
+    def compute(self, document: Document) -> tuple[Analysis, Outline]:
+        """Analyse the document as it is now."""
+        from kpitui.core.analysis import analyze
+        from kpitui.core.outline import Outline
+
+        analysis = analyze(document.current_tree(), self.as_of, extra_rows=document.pending_rows())
+        outline = Outline(analysis)
+        _ = outline.paths, outline.unplaced
+        self._computed = (document, analysis, outline)
+        return analysis, outline
+
+    def _apply(self, result: tuple[Stamp | None, str | None, Document | TreeLoadError]) -> None:
+        stamp, keep, document = result
+        if isinstance(document, TreeLoadError):
+            self._show_errors(document, stamp)
+            return
+        self.document = document
+        _doc, analysis, outline = self._computed
+        self._show(analysis, outline, keep, stamp)
+        if not self.offered_recovery:
+            self.offered_recovery = True
+            self._offer_recovery()
+
+    def refresh_analysis(self, keep: str | None) -> None:
+        """Re-analyse after an edit and show it, cursor kept on `keep`."""
+        if self.document is None:
+            return
+        analysis, outline = self.compute(self.document)
+        self._show(analysis, outline, keep, self.stamp)
+
+    def reload_from_disk(self) -> None:
+        """Read the file again, dropping unsaved edits."""
+        self.document = None
+        self.load(self.current())
+
+    def file_stamp(self) -> Stamp | None:
+        """How the file looks on disk now."""
+        return Stamp.of(self.path)
+
+    def current(self) -> str | None:
+        """The node under the cursor."""
+        return self.query_one(KpiTreeView).current()
+
+    def _offer_recovery(self) -> None:
+        from kpitui.core.journal import drop_journal, read_journal
+
+        recovered = read_journal(self.path)
+        if recovered is None or self.document is None:
+            return
+        count = len(recovered.changed) + len(recovered.rows)
+        changed_on_disk = recovered.base_digest != self.document.loaded_digest
+        question = f"Unsaved edits to {self.path.name} from {recovered.written} were kept ({count} node(s) or row(s))."
+        if changed_on_disk:
+            question += "\nThe file changed since then: recovering puts those nodes back over today's file."
+        answers = [("recover", "r", "Recover them"), ("discard", "d", "Discard them")]
+
+        def done(answer: str | None) -> None:
+            if answer == "recover" and self.document is not None:
+                self.document.recover(recovered)
+                self.document.write_journal()
+                self.refresh_analysis(self.current())
+                self.notify("Edits recovered; ctrl+s saves them.")
+            elif answer == "discard":
+                drop_journal(self.path)
+
+        self.app.push_screen(ChoiceDialog(question, answers), done)
 
     def _show(self, analysis: Analysis, outline: Outline, keep: str | None, stamp: Stamp | None) -> None:
         self.analysis, self.outline, self.stamp = analysis, outline, stamp
         self.query_one("#errors", Static).display = False
         self.query_one("#body").display = True
-        self.query_one(TreeHeader).show(analysis, outline)
+        dirty = self.document is not None and self.document.dirty
+        self.query_one(TreeHeader).show(analysis, outline, "● unsaved (ctrl+s saves)" if dirty else "")
         tree = self.query_one(KpiTreeView)
         tree.show(analysis, outline, self.problems_only, keep)
         tree.focus()
@@ -156,9 +220,17 @@ class MainScreen(Screen[None]):
 
     def _watch_file(self) -> None:
         stamp = Stamp.of(self.path)
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load(self.query_one(KpiTreeView).current())
+        if stamp == self.stamp:
+            return
+        self.stamp = stamp
+        if self.document is not None and self.document.dirty:
+            self.notify(
+                f"{self.path.name} changed on disk. Your unsaved edits are kept; saving will ask what to do.",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.load(self.current())
 
     # ── what the tree tells us ───────────────────────────────────────────
 
@@ -176,7 +248,10 @@ class MainScreen(Screen[None]):
             self.notify("Problem filter turned off to show that node.")
 
     def action_reload(self) -> None:
-        self.load(self.query_one(KpiTreeView).current())
+        if self.document is not None and self.document.dirty:
+            self.notify("Unsaved edits: save (ctrl+s) or undo them before reloading.", severity="warning")
+            return
+        self.load(self.current())
 
     def action_toggle_problems(self) -> None:
         if self.analysis is None or self.outline is None:

@@ -116,6 +116,15 @@ class DetailPanel(VerticalScroll):
         """Describe a node, or say what the orphan group is."""
         text = self.query_one("#detail-text", Static)
         spark = self.query_one("#detail-history", Sparkline)
+        if analysis is not None and not analysis.tree.nodes:
+            about = Text(
+                "This tree is empty. Press a to add its first goal; ctrl+s writes the file.\n"
+                "Below a goal, add objectives and KPIs with a (child) and A (sibling)."
+            )
+            self.plain = about.plain
+            text.update(about)
+            spark.display = False
+            return
         if analysis is None or node_id is None or node_id not in analysis.tree.nodes:
             about = Text(
                 "Nodes that serve no strategic goal: no chain of parents leads from them to a goal.\n"

@@ -1,0 +1,79 @@
+"""Small typed dialogs: a choice among a few answers, and one line of input."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with a few answers, each with its own key; escape answers None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer('')", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, answers: list[tuple[str, str, str]]) -> None:
+        """`answers`: (value, key, label) — `label` says what happens, `key` picks it."""
+        super().__init__()
+        self.question = question
+        self.answers = answers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question), classes="dialog-question")
+            with Horizontal(classes="dialog-buttons"):
+                for value, key, label in self.answers:
+                    yield Button(f"{label} [{key}]", id=f"answer-{value}")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event: events.Key) -> None:
+        answer = {key: value for value, key, _label in self.answers}.get(event.key)
+        if answer is not None:
+            event.stop()
+            self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "answer-").removeprefix("answer-") or None)
+
+    def action_answer(self, value: str) -> None:
+        self.dismiss(value or None)
+
+
+class LineDialog(ModalScreen[str | None]):
+    """Ask for one line of text; enter answers it, escape cancels; `check` may refuse it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, value: str = "", check: object = None) -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question), classes="dialog-question")
+            yield Input(self.value, id="line")
+            yield Static(id="line-error", classes="field-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.check(event.value) if callable(self.check) else None
+        if problem:
+            error = self.query_one("#line-error", Static)
+            error.update(Text(str(problem), style="bold red"))
+            error.display = True
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

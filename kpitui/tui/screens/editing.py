@@ -1,0 +1,310 @@
+"""Editing actions of the main screen: add, edit, delete, move, record, link, undo, save, quit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+
+from kpitui.core.document import Document, EditError
+from kpitui.core.saving import ExternalChange, SaveError
+from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
+from kpitui.tui.screens.form import NodeForm
+from kpitui.tui.screens.picker import NO_PARENT, NodePicker
+
+if TYPE_CHECKING:
+    from kpitui.tui.screens.main import MainScreen
+
+EDIT_BINDINGS = [
+    Binding("e", "edit", "Edit", id="edit.edit"),
+    Binding("a", "add(True)", "Add child", id="edit.add_child"),
+    Binding("A", "add(False)", "Add sibling", show=False, id="edit.add_sibling"),
+    Binding("d", "delete", "Delete", show=False, id="edit.delete"),
+    Binding("m", "move", "Move", show=False, id="edit.move"),
+    Binding("v", "record", "Record actual", id="edit.record"),
+    Binding("c", "conflict", "Conflict", show=False, id="edit.conflict"),
+    Binding("i", "influence", "Influence", show=False, id="edit.influence"),
+    Binding("u,ctrl+z", "undo", "Undo", show=False, id="edit.undo"),
+    Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="edit.redo"),
+    Binding("ctrl+s", "save", "Save", id="edit.save"),
+]
+
+
+class EditingActions:
+    """Mixed into MainScreen; every edit goes through the Document, then re-analyses."""
+
+    document: Document | None
+
+    def _main(self) -> MainScreen:
+        return self  # type: ignore[return-value]
+
+    def _edit(self, change: Callable[[Document], Any], keep: str | None = None) -> bool:
+        """Apply one edit, journal it and show the result; a refused edit is reported."""
+        screen = self._main()
+        if self.document is None:
+            return False
+        try:
+            change(self.document)
+        except EditError as exc:
+            screen.notify(str(exc), severity="error", timeout=8)
+            return False
+        self.document.write_journal()
+        screen.refresh_analysis(keep or screen.current())
+        return True
+
+    def _choices(self, exclude: str | None = None) -> list[tuple[str, str]]:
+        assert self.document is not None
+        return [
+            (node_id, str(table.get("name", node_id)))
+            for node_id, table in self.document.tables.items()
+            if node_id != exclude
+        ]
+
+    # ── node edits ─────────────────────────────────────────────────────
+
+    def action_edit(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+        doc = self.document
+        taken = set(doc.tables) - {node_id}
+
+        def done(result: tuple[str, dict[str, Any]] | None) -> None:
+            if result is not None:
+                new_id, table = result
+                self._edit(lambda d: d.replace(node_id, table, new_id), keep=new_id)
+
+        screen.app.push_screen(
+            NodeForm(f"Edit '{doc.tables[node_id].get('name')}'", node_id, doc.tables[node_id], taken), done
+        )
+
+    def action_add(self, child: bool) -> None:
+        screen, current = self._main(), self._main().current()
+        if self.document is None:
+            return
+        doc = self.document
+        parent: Any = None
+        if current is not None:
+            parent = current if child else doc.tables[current].get("parent")
+        table: dict[str, Any] = {"name": ""}
+        if parent:
+            table["parent"] = parent
+        else:
+            table["kind"] = "goal"
+        if parent and doc.tables.get(parent if isinstance(parent, str) else "", {}).get("kind") == "goal":
+            table["kind"] = "objective"
+
+        def done(result: tuple[str, dict[str, Any]] | None) -> None:
+            if result is not None:
+                new_id, new_table = result
+                self._edit(lambda d: d.add_node(new_table, new_id, after=current), keep=new_id)
+
+        title = "New child of " + repr(doc.tables[current].get("name")) if child and current else "New node"
+        form = NodeForm(title, doc.new_id("new"), table, set(doc.tables), auto_id=doc.new_id)
+        screen.app.push_screen(form, done)
+
+    def action_delete(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+        name = self.document.tables[node_id].get("name")
+        children = [k for k, v in self.document.tables.items() if node_id in _parents(v)]
+        if children:
+            question = f"Delete '{name}'? It has {len(children)} child node(s)."
+            answers = [
+                ("delete", "d", "Delete it and everything below"),
+                ("reparent", "m", "Delete it, move children up"),
+                ("", "escape", "Keep it"),
+            ]
+        else:
+            question = f"Delete '{name}'?"
+            answers = [("delete", "d", "Delete"), ("", "escape", "Keep it")]
+
+        def done(answer: str | None) -> None:
+            if answer:
+                parents = _parents(self.document.tables[node_id]) if self.document else []
+                self._edit(lambda d: d.delete_node(node_id, answer), keep=parents[0] if parents else None)
+
+        screen.app.push_screen(ChoiceDialog(question, [a for a in answers if a[0]]), done)
+
+    def action_move(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+
+        def done(target: str | None) -> None:
+            if target is not None:
+                self._edit(lambda d: d.move_node(node_id, None if target == NO_PARENT else target), keep=node_id)
+
+        name = self.document.tables[node_id].get("name")
+        screen.app.push_screen(NodePicker(f"Move '{name}' under…", self._choices(node_id), "(no parent)"), done)
+
+    def action_record(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+        doc = self.document
+        measurements = doc.tree.settings.measurements
+        into_file = bool(measurements) and str(measurements).lower().endswith(".csv")
+        where = f"appended to {measurements}" if into_file else "stored as the node's actual"
+        today = date.today()
+
+        def check(text: str) -> str | None:
+            try:
+                float(text.replace("_", "").replace(",", "."))
+            except ValueError:
+                return f"{text!r} is not a number"
+            return None
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                value = float(text.replace("_", "").replace(",", "."))
+                number = int(value) if value.is_integer() else value
+                self._edit(lambda d: d.record_actual(node_id, number, today, into_file), keep=node_id)
+
+        name = doc.tables[node_id].get("name")
+        screen.app.push_screen(LineDialog(f"Actual of '{name}' on {today} ({where}):", check=check), done)
+
+    def action_conflict(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+
+        def done(other: str | None) -> None:
+            if other is not None and other != NO_PARENT:
+                self._edit(lambda d: d.toggle_conflict(node_id, other), keep=node_id)
+
+        name = self.document.tables[node_id].get("name")
+        title = f"Declare (or remove) a conflict of '{name}' with…"
+        screen.app.push_screen(NodePicker(title, self._choices(node_id)), done)
+
+    def action_influence(self) -> None:
+        screen, node_id = self._main(), self._main().current()
+        if self.document is None or node_id is None:
+            return
+
+        def signed(other: str | None) -> None:
+            if other is None or other == NO_PARENT:
+                return
+
+            def done(sign: str | None) -> None:
+                if sign is not None:
+                    value = None if sign == "remove" else sign
+                    self._edit(lambda d: d.set_influence(node_id, other, value), keep=node_id)
+
+            answers = [
+                ("+", "plus", "Pushes it up (+)"),
+                ("-", "minus", "Pushes it down (−)"),
+                ("remove", "r", "No influence"),
+            ]
+            screen.app.push_screen(ChoiceDialog(f"How does '{name}' influence '{other}'?", answers), done)
+
+        name = self.document.tables[node_id].get("name")
+        screen.app.push_screen(NodePicker(f"'{name}' influences…", self._choices(node_id)), signed)
+
+    def action_undo(self) -> None:
+        if self.document is not None:
+            if self.document.undo():
+                self.document.write_journal()
+                self._main().refresh_analysis(self._main().current())
+            else:
+                self._main().notify("Nothing to undo.")
+
+    def action_redo(self) -> None:
+        if self.document is not None:
+            if self.document.redo():
+                self.document.write_journal()
+                self._main().refresh_analysis(self._main().current())
+            else:
+                self._main().notify("Nothing to redo.")
+
+    # ── saving and quitting ──────────────────────────────────────────────
+
+    def action_save(self, then: Callable[[], None] | None = None) -> None:
+        screen = self._main()
+        if self.document is None:
+            return
+        notes = self.document.layout_notes()
+        if notes:
+            question = "Saving changes the file's layout:\n- " + "\n- ".join(notes)
+
+            def agreed(answer: str | None) -> None:
+                if answer == "save":
+                    self._write(then)
+
+            screen.app.push_screen(ChoiceDialog(question, [("save", "s", "Save anyway")]), agreed)
+        else:
+            self._write(then)
+
+    def _write(self, then: Callable[[], None] | None, to: Path | None = None) -> None:
+        screen, doc = self._main(), self.document
+        if doc is None:
+            return
+        try:
+            written = doc.save(to=to)
+        except ExternalChange as exc:
+            self._external_change(str(exc), then)
+            return
+        except (SaveError, OSError) as exc:
+            screen.notify(f"Not saved: {exc}", severity="error", timeout=10)
+            return
+        screen.path = written
+        screen.stamp = screen.file_stamp()
+        screen.notify(f"Saved {written}")
+        screen.refresh_analysis(screen.current())
+        if then is not None:
+            then()
+
+    def _external_change(self, message: str, then: Callable[[], None] | None) -> None:
+        screen = self._main()
+        answers = [
+            ("other", "w", "Write mine to another file"),
+            ("reload", "r", "Reload theirs, drop mine"),
+        ]
+
+        def done(answer: str | None) -> None:
+            if answer == "reload":
+                if self.document is not None:
+                    from kpitui.core.journal import drop_journal
+
+                    drop_journal(self.document.path)
+                screen.reload_from_disk()
+            elif answer == "other":
+                suggestion = str(screen.path.with_name(screen.path.stem + ".mine" + screen.path.suffix))
+
+                def to_file(text: str | None) -> None:
+                    if text:
+                        self._write(then, Path(text).expanduser())
+
+                screen.app.push_screen(LineDialog("Write your version to:", suggestion), to_file)
+
+        screen.app.push_screen(ChoiceDialog(message, answers), done)
+
+    def action_quit_or_ask(self) -> None:
+        screen = self._main()
+        if self.document is None or not self.document.dirty:
+            screen.app.exit()
+            return
+
+        def done(answer: str | None) -> None:
+            if answer == "save":
+                self.action_save(then=screen.app.exit)
+            elif answer == "discard":
+                from kpitui.core.journal import drop_journal
+
+                if self.document is not None:
+                    drop_journal(self.document.path)
+                screen.app.exit()
+
+        answers = [("save", "s", "Save and quit"), ("discard", "d", "Discard and quit"), ("", "escape", "Stay")]
+        screen.app.push_screen(ChoiceDialog("There are unsaved changes.", [a for a in answers if a[0]]), done)
+
+
+def _parents(table: dict[str, Any]) -> list[str]:
+    parent = table.get("parent")
+    if isinstance(parent, str):
+        return [parent]
+    return [p for p in parent if isinstance(p, str)] if isinstance(parent, list) else []
