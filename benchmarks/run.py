@@ -82,5 +82,23 @@ def main() -> None:
         )
 
 
+def save_ratio(path: Path) -> float:
+    """Saving after one edit, against loading the same file (in one process, best of 3)."""
+    from kpitui.core.document import Document
+    from kpitui.core.loader import load_tree
+
+    load_s = save_s = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        load_tree(path)
+        load_s = min(load_s, time.perf_counter() - start)
+        doc = Document.open(path)
+        doc.set_fields(next(iter(doc.tables)), {"owner": "Benchmark"})
+        start = time.perf_counter()
+        doc.save()
+        save_s = min(save_s, time.perf_counter() - start)
+    return save_s / load_s
+
+
 if __name__ == "__main__":
     main()

@@ -15,9 +15,10 @@ from typing import Any
 
 from kpitui.core.journal import Recovered
 from kpitui.core.loader import BOM, KpiTree, load_tree, parse_tree, read_text
-from kpitui.core.model import Node, TreeLoadError
+from kpitui.core.model import Node
 from kpitui.core.saving import ExternalChange, SaveError, digest, layout_changes, render_text, write_atomic
 from kpitui.core.schema import FieldError, read_node
+from kpitui.core.source import SourceMap
 
 Tables = dict[str, dict[str, Any]]
 NEW_TREE = 'version = 1\n\n[tree]\ntitle = "{title}"\n'
@@ -47,7 +48,7 @@ class Document:
         self.tree = tree  # as loaded; its text and source map are what saving patches
         self.loaded_digest = digest(data) if data is not None else None
         self.base: Tables = _tables(tree)
-        self.state = State(copy.deepcopy(self.base))
+        self.state = State(_shallow(self.base))
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
         self._nodes: dict[str, Node] = dict(tree.nodes)
@@ -106,7 +107,7 @@ class Document:
         self.state = State(tables, self.state.rows if rows is None else rows)
 
     def _copy(self) -> Tables:
-        return {k: dict(v) for k, v in self.state.tables.items()}
+        return _shallow(self.state.tables)
 
     def require(self, node_id: str) -> dict[str, Any]:
         """A node's table, or an EditError naming the unknown id."""
@@ -288,14 +289,25 @@ class Document:
 
     # ── saving ─────────────────────────────────────────────────────────
 
+    def _changed(self) -> set[str]:
+        return {n for n in self.base if n not in self.tables or self.tables[n] != self.base[n]}
+
+    def _source_of_changed(self) -> SourceMap:
+        from kpitui.core.source import locate
+
+        tree = self.tree
+        if tree._source is not None:
+            return tree._source
+        return locate(tree.text, tree.doc, self._changed())
+
     def layout_notes(self) -> list[str]:
         """What saving changes in the file's layout beyond the edited nodes, if anything."""
-        changed = {n for n in self.base if n in self.tables and self.tables[n] != self.base[n]}
-        return layout_changes(self.tree.source, changed)
+        changed = {n for n in self._changed() if n in self.tables}
+        return layout_changes(self._source_of_changed(), changed)
 
     def render(self) -> bytes:
         """The file's new bytes."""
-        text = render_text(self.tree.text, self.tree.source, self.base, self.tables)
+        text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables)
         return ((BOM if self.tree.bom else "") + text).encode("utf-8")
 
     def check_external(self) -> None:
@@ -321,26 +333,40 @@ class Document:
         target = to or self.path
         if target == self.path and not force:
             self.check_external()
+        self._check_rendered()
         data = self.render()
-        try:
-            parse_tree(data.decode("utf-8"), target)
-        except TreeLoadError as exc:
-            problem = exc.errors[0]
-            raise SaveError(f"saving would write a tree that does not load ({problem}); nothing was written") from None
         write_atomic(target, data)
         if self.state.rows:
             self._append_rows()
         from kpitui.core.journal import drop_journal
 
-        # From now on the document is the file just written (the same one, or the other).
+        # From now on the document is the file just written (the same one, or the other),
+        # known without parsing it again: its nodes are the tables we just wrote.
         drop_journal(self.path)
-        self.path = target
+        current = self.current_tree()
+        tree = copy.copy(current)
+        tree.path = target
+        tree.text = data.decode("utf-8").removeprefix(BOM)
+        tree.doc = {**self.tree.doc, "nodes": _shallow(self.tables)}
+        tree._source = None
+        self.path, self.tree = target, tree
         self.loaded_digest = digest(data)
-        self.tree = parse_tree(data.decode("utf-8"), target)
-        self.base = _tables(self.tree)
-        self.state = State(copy.deepcopy(self.base))
-        self._nodes = dict(self.tree.nodes)
+        self.base = _shallow(self.tables)
+        self.state = State(_shallow(self.base))
         return target
+
+    def _check_rendered(self) -> None:
+        """Every node saving rewrites must read back as the same table."""
+        import tomli
+
+        from kpitui.core.saving import render_node
+
+        for node_id, table in self.tables.items():
+            if self.base.get(node_id) == table:
+                continue
+            rendered = tomli.loads(render_node(node_id, table))["nodes"][node_id]
+            if rendered != table:
+                raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
 
     def _append_rows(self) -> None:
         measurements = self.tree.settings.measurements
@@ -353,6 +379,11 @@ class Document:
         rows = "".join(f"{node},{day.isoformat()},{value:g},\n" for node, day, value in self.state.rows)
         write_atomic(path, old + rows.encode("utf-8"))
         self.state.rows = []
+
+
+def _shallow(tables: Tables) -> Tables:
+    """A copy of each table; nested values are shared, since edits replace them, never mutate them."""
+    return {k: dict(v) for k, v in tables.items()}
 
 
 def _tables(tree: KpiTree) -> Tables:

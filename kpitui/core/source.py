@@ -300,3 +300,35 @@ def _content_end(text: str, start: int, stop: int) -> int:
             return end
         end = line_start
     return start
+
+
+def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
+    """Where some nodes are written: a targeted search when it is unambiguous, else a full scan.
+
+    Saving needs only the nodes it rewrites; finding their headers directly is much
+    cheaper than scanning a big file.
+    """
+    if '"""' in text or "'''" in text or not all(_BARE.fullmatch(i) for i in ids):
+        return scan(text, doc)
+    result = SourceMap(text=text, complete=False)
+    for node_id in ids:
+        found = list(re.finditer(rf"^[ \t]*\[nodes\.{re.escape(node_id)}\][ \t]*(?:#[^\n]*)?$", text, re.M))
+        if len(found) != 1:
+            return scan(text, doc)
+        start = found[0].start()
+        eol = text.find("\n", found[0].end())
+        eol = len(text) if eol < 0 else eol + 1
+        stop = len(text)
+        for m in _HEADER.finditer(text, eol):
+            path = parse_key(m.group(2))
+            if path is None or not _is_table(doc, path, bool(m.group(1))):
+                continue  # an array inside a multi-line array, not a header
+            if path[:2] != ["nodes", node_id]:
+                stop = m.start()
+                break
+        end = _content_end(text, eol, stop)
+        if f"[nodes.{node_id}." in text[stop:] or f"[[nodes.{node_id}." in text[stop:]:
+            return scan(text, doc)  # parts of it written further down
+        line = text.count("\n", 0, start) + 1
+        result.nodes[node_id] = NodeSource(line=line, start=start, end=end)
+    return result

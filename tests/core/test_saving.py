@@ -294,3 +294,14 @@ def test_save_then_load_gives_the_edited_model_and_keeps_other_bytes(
         block = original.split(f"[nodes.{node_id}]")[1].split("\n[")[0].split("\n# ")[0]
         assert f"[nodes.{node_id}]{block}" in path.read_text(encoding="utf-8")
     assert path.read_text(encoding="utf-8").startswith(f"# {comment}\nversion = 1\n")
+
+
+def test_multiline_array_lines_do_not_end_a_node(tmp_path: Path) -> None:
+    path = tmp_path / "arrays.toml"
+    path.write_text('[nodes.a]\nname = "A"\nmatrix = [\n[1, 2],\n[3, 4],\n]\nkind = "goal"\n\n[nodes.b]\nname = "B"\n')
+    doc = Document.open(path)
+    doc.set_fields("a", {"owner": "X"})
+    doc.save()
+    assert path.read_text() == (
+        '[nodes.a]\nname = "A"\nmatrix = [[1, 2], [3, 4]]\nkind = "goal"\nowner = "X"\n\n[nodes.b]\nname = "B"\n'
+    )

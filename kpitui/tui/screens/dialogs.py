@@ -28,8 +28,8 @@ class ChoiceDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.question), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                for value, key, label in self.answers:
-                    yield Button(f"{label} [{key}]", id=f"answer-{value}")
+                for index, (_value, key, label) in enumerate(self.answers):
+                    yield Button(f"{label} [{key}]", id=f"answer-{index}")
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -42,7 +42,8 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss((event.button.id or "answer-").removeprefix("answer-") or None)
+        index = int((event.button.id or "answer-0").removeprefix("answer-"))
+        self.dismiss(self.answers[index][0] or None)
 
     def action_answer(self, value: str) -> None:
         self.dismiss(value or None)

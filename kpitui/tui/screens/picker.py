@@ -53,7 +53,7 @@ class NodePicker(ModalScreen[str | None]):
         else:
             ranked = list(self.choices)
         items = [Option(f"{name}  ({node_id})", id=node_id) for node_id, name in ranked[:LIMIT]]
-        if self.allow_none:
+        if self.allow_none and not query.strip():
             items.insert(0, Option(self.allow_none, id=NO_PARENT))
         options.add_options(items)
         if items:

@@ -1,0 +1,286 @@
+"""Editing in the TUI: each action, undo/redo, saving, quitting, recovery."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from kpitui.core.journal import journal_path
+from kpitui.core.loader import load_tree
+from kpitui.tui.app import KpiApp, make_app
+from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
+from kpitui.tui.screens.form import NodeForm
+from kpitui.tui.screens.picker import NodePicker
+from tests.conftest import SAMPLES
+from tests.tui.test_browse import SIZE, ready, tree
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def sales(tmp_path: Path) -> Path:
+    path = tmp_path / "sales.toml"
+    shutil.copy(SAMPLES / "sales.toml", path)
+    return path
+
+
+async def at(pilot, app: KpiApp, node_id: str) -> None:  # type: ignore[no-untyped-def]
+    tree(app).reveal(node_id)
+    await pilot.pause()
+    await pilot.pause()
+    assert tree(app).current() == node_id
+
+
+def field(app: KpiApp, name: str) -> Input:
+    return app.screen.query_one(f"#field-{name}", Input)
+
+
+async def test_edit_form_validates_at_the_field_then_applies(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "omzet-joel")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, NodeForm)
+        assert field(app, "target").value == "700000" and field(app, "owner").value == "Joël Bakker"
+        field(app, "target").value = "lots"
+        field(app, "kind").value = "goa"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NodeForm)  # nothing applied
+        errors = {w.id: str(w.render()) for w in app.screen.query(".field-error") if w.display}
+        assert set(errors) == {"error-kind", "error-target"}
+        assert "must be a number" in errors["error-target"]
+        field(app, "target").value = "750_000"
+        field(app, "kind").value = "kpi"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NodeForm)
+        assert app.main.document is not None and app.main.document.tables["omzet-joel"]["target"] == 750000
+        # Analysis updated at once: the team's children now add up to 2.75M.
+        assert any("2.75M EUR" in c.explanation for c in app.main.analysis.conflicts)  # type: ignore[union-attr]
+        assert "unsaved" in str(app.main.query_one("#header").render())
+
+
+async def test_add_child_and_sibling(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "acquisitie")
+        await pilot.press("a")
+        await pilot.pause()
+        assert field(app, "parent").value == "acquisitie"
+        field(app, "name").value = "Offertes verstuurd"
+        field(app, "target").value = "120"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["offertes-verstuurd"] == {
+            "name": "Offertes verstuurd",
+            "parent": "acquisitie",
+            "target": 120,
+        }
+        assert tree(app).current() == "offertes-verstuurd"
+        await pilot.press("A")
+        await pilot.pause()
+        assert field(app, "parent").value == "acquisitie"
+
+
+async def test_delete_asks_about_children(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "teamomzet")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("m")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and "teamomzet" not in doc.tables
+        assert doc.tables["omzet-anouk"]["parent"] == "omzet"
+        await pilot.press("u")
+        await pilot.pause()
+        assert "teamomzet" in doc.tables and doc.tables["omzet-anouk"]["parent"] == "teamomzet"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "teamomzet" not in doc.tables
+
+
+async def test_move_by_fuzzy_pick(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "pijplijn")
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, NodePicker)
+        await pilot.press(*"nwklant", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["pijplijn"]["parent"] == "acquisitie"
+        assert app.main.analysis is not None and not app.main.analysis.results["pijplijn"].orphaned
+
+
+async def test_record_actual_inline(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)
+        await pilot.press("x", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)  # refused: not a number
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["verlengingen"]["actual"] == 86
+        assert app.main.analysis is not None and app.main.analysis.results["verlengingen"].status == "on_track"
+
+
+async def test_conflict_and_influence(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "nps-sales")
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"eenmalige", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.analysis is not None and "eenmalige-deals" in app.main.analysis.partners("nps-sales")
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*"pijplijn", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("minus")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["nps-sales"]["influences"] == {"pijplijn": "-"}
+
+
+async def test_save_writes_only_the_changed_node(sales: Path) -> None:
+    before = sales.read_text(encoding="utf-8")
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert journal_path(sales).exists()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not journal_path(sales).exists()
+    after = sales.read_text(encoding="utf-8")
+    assert after.split("[nodes.verlengingen]")[0] == before.split("[nodes.verlengingen]")[0]
+    assert after.split("[nodes.nps-sales]")[1] == before.split("[nodes.nps-sales]")[1]
+    assert load_tree(sales).nodes["verlengingen"].actual == 86
+
+
+async def test_external_change_offers_writing_elsewhere(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter")
+        await pilot.pause()
+        theirs = sales.read_text(encoding="utf-8") + "\n# edited in vim\n"
+        sales.write_text(theirs, encoding="utf-8")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "changed on disk" in app.screen.question
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert sales.read_text(encoding="utf-8") == theirs
+    mine = sales.with_name("sales.mine.toml")
+    assert load_tree(mine).nodes["verlengingen"].actual == 86
+
+
+async def test_quit_with_unsaved_changes_asks(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ChoiceDialog)
+        await pilot.press("q", "s")
+        await pilot.pause()
+    assert load_tree(sales).nodes["verlengingen"].actual == 86
+
+
+async def test_recovery_after_a_drop(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter")
+        await pilot.pause()
+        app._hang_up()  # what SIGHUP does
+        await pilot.pause()
+    assert load_tree(sales).nodes["verlengingen"].actual == 77  # not saved
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "Unsaved edits" in app.screen.question
+        await pilot.press("r")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["verlengingen"]["actual"] == 86 and doc.dirty
+
+
+async def test_empty_tree_built_from_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "new.toml"
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(20):
+            await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        field(app, "name").value = "Loyale klanten"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert field(app, "parent").value == "loyale-klanten"
+        field(app, "name").value = "NPS"
+        field(app, "target").value = "40"
+        await pilot.press("ctrl+s", "ctrl+s")
+        await pilot.pause()
+    tree_ = load_tree(path)
+    assert [(n.id, n.kind, n.parents) for n in tree_.nodes.values()] == [
+        ("loyale-klanten", "goal", ()),
+        ("nps", "objective", ("loyale-klanten",)),
+    ]
