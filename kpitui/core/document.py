@@ -240,18 +240,17 @@ class Document:
 
     def undo(self) -> bool:
         """Undo the last edit; False when there is none."""
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(self.state)
-        self.state = self.undo_stack.pop()
-        return True
+        return self._step(self.undo_stack, self.redo_stack)
 
     def redo(self) -> bool:
         """Redo the last undone edit; False when there is none."""
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack)
+
+    def _step(self, source: list[State], target: list[State]) -> bool:
+        if not source:
             return False
-        self.undo_stack.append(self.state)
-        self.state = self.redo_stack.pop()
+        target.append(self.state)
+        self.state = source.pop()
         return True
 
     def new_id(self, name: str) -> str:

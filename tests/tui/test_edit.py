@@ -37,6 +37,16 @@ async def at(pilot, app: KpiApp, node_id: str) -> None:  # type: ignore[no-untyp
     assert tree(app).current() == node_id
 
 
+async def record_86(pilot, app: KpiApp) -> None:  # type: ignore[no-untyped-def]
+    """Record 86 as the actual of the contract renewals KPI."""
+    await at(pilot, app, "verlengingen")
+    await pilot.press("v")
+    await pilot.pause()
+    app.screen.query_one(Input).value = "86"
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 def field(app: KpiApp, name: str) -> Input:
     return app.screen.query_one(f"#field-{name}", Input)
 
@@ -177,12 +187,7 @@ async def test_save_writes_only_the_changed_node(sales: Path) -> None:
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await at(pilot, app, "verlengingen")
-        await pilot.press("v")
-        await pilot.pause()
-        app.screen.query_one(Input).value = "86"
-        await pilot.press("enter")
-        await pilot.pause()
+        await record_86(pilot, app)
         assert journal_path(sales).exists()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -197,12 +202,7 @@ async def test_external_change_offers_writing_elsewhere(sales: Path) -> None:
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await at(pilot, app, "verlengingen")
-        await pilot.press("v")
-        await pilot.pause()
-        app.screen.query_one(Input).value = "86"
-        await pilot.press("enter")
-        await pilot.pause()
+        await record_86(pilot, app)
         theirs = sales.read_text(encoding="utf-8") + "\n# edited in vim\n"
         sales.write_text(theirs, encoding="utf-8")
         await pilot.press("ctrl+s")
@@ -222,11 +222,8 @@ async def test_quit_with_unsaved_changes_asks(sales: Path) -> None:
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await at(pilot, app, "verlengingen")
-        await pilot.press("v")
-        await pilot.pause()
-        app.screen.query_one(Input).value = "86"
-        await pilot.press("enter", "q")
+        await record_86(pilot, app)
+        await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("escape")
@@ -241,12 +238,7 @@ async def test_recovery_after_a_drop(sales: Path) -> None:
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await at(pilot, app, "verlengingen")
-        await pilot.press("v")
-        await pilot.pause()
-        app.screen.query_one(Input).value = "86"
-        await pilot.press("enter")
-        await pilot.pause()
+        await record_86(pilot, app)
         app._hang_up()  # what SIGHUP does
         await pilot.pause()
     assert load_tree(sales).nodes["verlengingen"].actual == 77  # not saved

@@ -206,20 +206,19 @@ class EditingActions:
         screen.app.push_screen(NodePicker(f"'{name}' influences…", self._choices(node_id)), signed)
 
     def action_undo(self) -> None:
-        if self.document is not None:
-            if self.document.undo():
-                self.document.write_journal()
-                self._main().refresh_analysis(self._main().current())
-            else:
-                self._main().notify("Nothing to undo.")
+        self._history(undo=True)
 
     def action_redo(self) -> None:
-        if self.document is not None:
-            if self.document.redo():
-                self.document.write_journal()
-                self._main().refresh_analysis(self._main().current())
-            else:
-                self._main().notify("Nothing to redo.")
+        self._history(undo=False)
+
+    def _history(self, undo: bool) -> None:
+        if self.document is None:
+            return
+        if self.document.undo() if undo else self.document.redo():
+            self.document.write_journal()
+            self._main().refresh_analysis(self._main().current())
+        else:
+            self._main().notify(f"Nothing to {'undo' if undo else 'redo'}.")
 
     # ── saving and quitting ──────────────────────────────────────────────
 
