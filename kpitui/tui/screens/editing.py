@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from kpitui.core.document import Document, EditError
-from kpitui.core.saving import ExternalChange, SaveError
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
-from kpitui.tui.screens.form import NodeForm
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 
 if TYPE_CHECKING:
+    from kpitui.core.document import Document
     from kpitui.tui.screens.main import MainScreen
+
+# The document, saving and the form are imported on first use: the first paint needs none.
 
 EDIT_BINDINGS = [
     Binding("e", "edit", "Edit", id="edit.edit"),
@@ -43,6 +43,8 @@ class EditingActions:
 
     def _edit(self, change: Callable[[Document], Any], keep: str | None = None) -> bool:
         """Apply one edit, journal it and show the result; a refused edit is reported."""
+        from kpitui.core.document import EditError
+
         screen = self._main()
         if self.document is None:
             return False
@@ -66,6 +68,8 @@ class EditingActions:
     # ── node edits ─────────────────────────────────────────────────────
 
     def action_edit(self) -> None:
+        from kpitui.tui.screens.form import NodeForm
+
         screen, node_id = self._main(), self._main().current()
         if self.document is None or node_id is None:
             return
@@ -82,6 +86,8 @@ class EditingActions:
         )
 
     def action_add(self, child: bool) -> None:
+        from kpitui.tui.screens.form import NodeForm
+
         screen, current = self._main(), self._main().current()
         if self.document is None:
             return
@@ -239,6 +245,8 @@ class EditingActions:
             self._write(then)
 
     def _write(self, then: Callable[[], None] | None, to: Path | None = None) -> None:
+        from kpitui.core.saving import ExternalChange, SaveError
+
         screen, doc = self._main(), self.document
         if doc is None:
             return

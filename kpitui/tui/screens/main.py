@@ -18,7 +18,6 @@ from textual.widgets import Footer, Input, Static
 from kpitui.core.model import TreeLoadError
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
-from kpitui.tui.screens.findings import FindingsScreen
 from kpitui.tui.screens.help import HelpScreen
 from kpitui.tui.widgets.detail import DetailPanel
 from kpitui.tui.widgets.header import TreeHeader
@@ -272,6 +271,8 @@ class MainScreen(EditingActions, Screen[None]):
         self._reveal(target)
 
     def action_findings(self) -> None:
+        from kpitui.tui.screens.findings import FindingsScreen
+
         if self.analysis is None:
             return
 
