@@ -112,9 +112,9 @@ def analyze(
     measurements = None
     if tree.settings.measurements:
         measurements = load_measurements(tree.path.parent / tree.settings.measurements)
-        for node_id, day, value in extra_rows or ():
+        for node_id, observed, value in extra_rows or ():
             history = measurements.history.setdefault(node_id, [])
-            history.append((day, value))
+            history.append((observed, value))
             history.sort(key=lambda obs: obs[0])
     builder = _Builder(tree, graph, day, measurements)
     results = builder.run()

@@ -305,3 +305,18 @@ def test_multiline_array_lines_do_not_end_a_node(tmp_path: Path) -> None:
     assert path.read_text() == (
         '[nodes.a]\nname = "A"\nmatrix = [[1, 2], [3, 4]]\nkind = "goal"\nowner = "X"\n\n[nodes.b]\nname = "B"\n'
     )
+
+
+def test_pending_rows_count_in_analysis_without_moving_as_of(tree_file: Path) -> None:
+    from kpitui.core.analysis import analyze
+
+    text = TREE.replace('title = "T"', 'title = "T"\nas_of = 2026-07-01\nmeasurements = "m.csv"')
+    tree_file.write_text(text, encoding="utf-8")
+    (tree_file.parent / "m.csv").write_text("node,date,value,note\n")
+    doc = Document.open(tree_file)
+    doc.record_actual("k", 400, date(2026, 6, 30), measurements=True)
+    doc.record_actual("j", 5, date(2026, 8, 1), measurements=True)
+    an = analyze(doc.current_tree(), extra_rows=doc.pending_rows())
+    assert an.as_of == date(2026, 7, 1)
+    assert an.results["k"].actual == 400
+    assert an.results["j"].actual is None  # dated after as_of: not yet made

@@ -276,3 +276,29 @@ async def test_empty_tree_built_from_nothing(tmp_path: Path) -> None:
         ("loyale-klanten", "goal", ()),
         ("nps", "objective", ("loyale-klanten",)),
     ]
+
+
+async def test_record_actual_into_measurements_file(tmp_path: Path) -> None:
+    for name in ("webshop.toml", "webshop_measurements.csv"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    csv = tmp_path / "webshop_measurements.csv"
+    before = csv.read_text()
+    app = make_app(tmp_path / "webshop.toml")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "binnen-24u")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "93.5"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and [(n, v) for n, _d, v in doc.pending_rows()] == [("binnen-24u", 93.5)]
+        assert csv.read_text() == before  # written on save, not before
+        assert any("after the tree's as_of 2026-06-30" in n.message for n in app._notifications)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    from datetime import date
+
+    assert csv.read_text() == before + f"binnen-24u,{date.today()},93.5,\n"

@@ -169,7 +169,14 @@ class EditingActions:
             if text is not None:
                 value = float(text.replace("_", "").replace(",", "."))
                 number = int(value) if value.is_integer() else value
-                self._edit(lambda d: d.record_actual(node_id, number, today, into_file), keep=node_id)
+                if self._edit(lambda d: d.record_actual(node_id, number, today, into_file), keep=node_id):
+                    as_of = screen.analysis.as_of if screen.analysis else today
+                    if into_file and today > as_of:
+                        screen.notify(
+                            f"Recorded for {today}, after the tree's as_of {as_of}: the analysis counts it "
+                            "from that date on (change tree.as_of or use --as-of to see it now).",
+                            timeout=10,
+                        )
 
         name = doc.tables[node_id].get("name")
         screen.app.push_screen(LineDialog(f"Actual of '{name}' on {today} ({where}):", check=check), done)
