@@ -80,6 +80,8 @@ def main() -> None:
             f"check of 10k nodes with {rows} measurement rows vs without: {measured_s / plain_s:.2f} "
             f"({measured_mb} MiB peak)"
         )
+        ratio = save_ratio(base / "tree10000.toml")
+        print(f"save of a 10k-node tree after one edit vs loading it: {ratio:.2f} (target <= 0.25)")
 
 
 def save_ratio(path: Path) -> float:

@@ -18,7 +18,9 @@ STATUS_STYLE = {"on_track": "green", "at_risk": "yellow", "off_track": "bold red
 SEVERITY_GLYPH = {"error": "‼", "warning": "!", "info": "i"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
-CONFLICT, ERROR, STALE, ORPHAN = "⇄", "‼", "◷", "⌀"
+CONFLICT, ERROR, STALE, ORPHAN, WARNING = "⇄", "‼", "◷", "⌀", "!"
+# Warnings that already have a mark of their own on the line.
+MARKED = frozenset({"conflict", "orphan", "stale", "off_track", "dangling_ref", "cycle", "measurements_error"})
 KIND_STYLE = {"goal": "bold", "objective": "", "kpi": ""}
 
 LEGEND: tuple[tuple[str, str, str], ...] = (
@@ -30,6 +32,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     (ERROR, "bold red", "error: dangling reference or cycle"),
     (STALE, "yellow", "stale: not measured as often as it should be"),
     (ORPHAN, "bold red", "orphan: serves no goal"),
+    (WARNING, "yellow", "another warning (unmeasured goal, no period, …): see the details"),
 )
 
 
@@ -68,6 +71,8 @@ def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Te
         label.append(f" {CONFLICT}", style="magenta")
     if result.stale:
         label.append(f" {STALE}", style="yellow")
+    if any(f.severity == "warning" and f.code not in MARKED for f in analysis.findings_of(node_id)):
+        label.append(f" {WARNING}", style="yellow")
     if cycle_back:
         label.append(" ↻ cycle", style="bold red")
     return label
