@@ -169,3 +169,14 @@ def test_main_returns_2_in_process(tmp_path: Path, capsys: pytest.CaptureFixture
     bad.write_text("= nope")
     assert main(["check", str(bad)]) == 2
     assert capsys.readouterr().err.startswith(f"{bad}:1:1: not valid TOML")
+
+
+def test_no_file_opens_a_copy_of_the_sample(tmp_path: Path) -> None:
+    from kpitui.cli import sample_path
+
+    path = sample_path()
+    assert path == tmp_path / "data" / "kpitui" / "sample" / "webshop.toml"
+    assert path.read_bytes() == (SAMPLES / "webshop.toml").read_bytes()
+    assert (path.parent / "webshop_measurements.csv").exists()
+    path.write_text("# my edits\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert sample_path().read_text(encoding="utf-8").startswith("# my edits")  # never overwritten

@@ -45,11 +45,6 @@ TREE = textwrap.dedent(
 )
 
 
-@pytest.fixture(autouse=True)
-def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
 @pytest.fixture
 def tree_file(tmp_path: Path) -> Path:
     path = tmp_path / "tree.toml"

@@ -18,11 +18,6 @@ from tests.conftest import SAMPLES
 from tests.tui.test_browse import SIZE, ready, tree
 
 
-@pytest.fixture(autouse=True)
-def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
 @pytest.fixture
 def sales(tmp_path: Path) -> Path:
     path = tmp_path / "sales.toml"
