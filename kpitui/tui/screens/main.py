@@ -48,6 +48,17 @@ class Stamp:
         return Stamp(stat.st_mtime_ns, stat.st_size)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A file read and analysed, ready to show."""
+
+    stamp: Stamp | None
+    keep: str | None
+    document: Document
+    analysis: Analysis
+    outline: Outline
+
+
 class MainScreen(EditingActions, Screen[None]):
     """Browse and edit the tree from strategy down to operations."""
 
@@ -116,16 +127,16 @@ class MainScreen(EditingActions, Screen[None]):
         result = self._read(keep)
         self.app.call_from_thread(self._apply, result)
 
-    def _read(self, keep: str | None) -> tuple[Stamp | None, str | None, Document | TreeLoadError]:
+    def _read(self, keep: str | None) -> Loaded | tuple[Stamp | None, TreeLoadError]:
         from kpitui.core.document import Document
 
         stamp = Stamp.of(self.path)
         try:
             document = Document.open(self.path)
         except TreeLoadError as exc:
-            return stamp, keep, exc
-        self.compute(document)  # warms what the UI needs, off the event loop when in a worker
-        return stamp, keep, document
+            return stamp, exc
+        analysis, outline = self.compute(document)
+        return Loaded(stamp, keep, document, analysis, outline)
 
     def compute(self, document: Document) -> tuple[Analysis, Outline]:
         """Analyse the document as it is now."""
@@ -135,17 +146,16 @@ class MainScreen(EditingActions, Screen[None]):
         analysis = analyze(document.current_tree(), self.as_of, extra_rows=document.pending_rows())
         outline = Outline(analysis)
         _ = outline.paths, outline.unplaced
-        self._computed = (document, analysis, outline)
         return analysis, outline
 
-    def _apply(self, result: tuple[Stamp | None, str | None, Document | TreeLoadError]) -> None:
-        stamp, keep, document = result
-        if isinstance(document, TreeLoadError):
-            self._show_errors(document, stamp)
+    def _apply(self, result: Loaded | tuple[Stamp | None, TreeLoadError]) -> None:
+        if self.document is not None and self.document.dirty:
+            return  # edits were made while the file was being read again: keep them
+        if not isinstance(result, Loaded):
+            self._show_errors(result[1], result[0])
             return
-        self.document = document
-        _doc, analysis, outline = self._computed
-        self._show(analysis, outline, keep, stamp)
+        self.document = result.document
+        self._show(result.analysis, result.outline, result.keep, result.stamp)
         if not self.offered_recovery:
             self.offered_recovery = True
             self._offer_recovery()
