@@ -9,14 +9,22 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kpitui.core.journal import Recovered
-from kpitui.core.loader import BOM, KpiTree, load_tree, parse_tree, read_text
+from kpitui.core.journal import Recovered, drop_journal, write_journal
+from kpitui.core.loader import BOM, KpiTree, decode, parse_tree, read_bytes
 from kpitui.core.model import Node
-from kpitui.core.saving import ExternalChange, SaveError, digest, layout_changes, render_text, write_atomic
+from kpitui.core.saving import (
+    ExternalChange,
+    SaveError,
+    digest,
+    layout_changes,
+    render_node,
+    render_text,
+    write_atomic,
+)
 from kpitui.core.schema import FieldError, read_node
 from kpitui.core.source import SourceMap
 
@@ -61,9 +69,8 @@ class Document:
         if not path.exists():
             text = NEW_TREE.format(title=path.stem.replace('"', ""))
             return cls(path, parse_tree(text, path), None)
-        data = path.read_bytes()
-        read_text(path)  # the same clear errors as loading
-        return cls(path, load_tree(path), data)
+        data = read_bytes(path)  # read once: what is parsed is what the digest guards
+        return cls(path, parse_tree(decode(data, str(path)), path), data)
 
     # ── reading ─────────────────────────────────────────────────────────
 
@@ -83,7 +90,7 @@ class Document:
         tree.nodes = {}
         for node_id, table in self.tables.items():
             node = self._nodes.get(node_id)
-            if node is None or dict(node.raw) != table:
+            if node is None or node.raw != table:
                 node, errors = read_node(node_id, table)
                 if node is None:  # cannot happen: edits are validated
                     raise EditError(f"node {node_id!r} is invalid", errors)
@@ -98,7 +105,10 @@ class Document:
     # ── editing ─────────────────────────────────────────────────────────
 
     def _commit(self, tables: Tables, rows: list[tuple[str, date, float]] | None = None) -> None:
+        before = self.state.tables
         for node_id, table in tables.items():
+            if before.get(node_id) == table:
+                continue  # unchanged, and valid already
             node, errors = read_node(node_id, table)
             if node is None:
                 raise EditError("; ".join(e.message for e in errors), errors)
@@ -108,6 +118,14 @@ class Document:
 
     def _copy(self) -> Tables:
         return _shallow(self.state.tables)
+
+    def parents_of(self, node_id: str) -> list[str]:
+        """The ids a node names as its parents (existing or not)."""
+        return _parents(self.require(node_id))
+
+    def children_of(self, node_id: str) -> list[str]:
+        """The nodes that name this one as a parent, in order."""
+        return [k for k, v in self.tables.items() if node_id in _parents(v)]
 
     def require(self, node_id: str) -> dict[str, Any]:
         """A node's table, or an EditError naming the unknown id."""
@@ -265,10 +283,6 @@ class Document:
 
     def write_journal(self) -> None:
         """Record the unsaved edits outside the tree file (or forget them when clean)."""
-        from datetime import datetime
-
-        from kpitui.core.journal import drop_journal, write_journal
-
         if not self.dirty:
             drop_journal(self.path)
             return
@@ -337,8 +351,6 @@ class Document:
         write_atomic(target, data)
         if self.state.rows:
             self._append_rows()
-        from kpitui.core.journal import drop_journal
-
         # From now on the document is the file just written (the same one, or the other),
         # known without parsing it again: its nodes are the tables we just wrote.
         drop_journal(self.path)
@@ -358,8 +370,6 @@ class Document:
         """Every node saving rewrites must read back as the same table."""
         import tomli
 
-        from kpitui.core.saving import render_node
-
         for node_id, table in self.tables.items():
             if self.base.get(node_id) == table:
                 continue
@@ -377,7 +387,6 @@ class Document:
             old += b"\n"
         rows = "".join(f"{node},{day.isoformat()},{value:g},\n" for node, day, value in self.state.rows)
         write_atomic(path, old + rows.encode("utf-8"))
-        self.state.rows = []
 
 
 def _shallow(tables: Tables) -> Tables:
@@ -387,7 +396,7 @@ def _shallow(tables: Tables) -> Tables:
 
 def _tables(tree: KpiTree) -> Tables:
     nodes = tree.doc.get("nodes", {})
-    return {k: dict(v) for k, v in nodes.items()} if isinstance(nodes, dict) else {}
+    return _shallow(nodes) if isinstance(nodes, dict) else {}
 
 
 def _ids(value: Any) -> list[str]:

@@ -53,11 +53,11 @@ class KpiTree:
         return Location(str(self.path), self.source.line_of(node_id, key))
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or a TreeLoadError saying why it cannot be read."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or a TreeLoadError saying why it cannot be read."""
     name = str(path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise _fail(name, "no such file; check the path, or run `kpitui FILE` to start a new tree") from None
     except IsADirectoryError:
@@ -66,6 +66,10 @@ def read_text(path: Path) -> str:
         raise _fail(name, "cannot be read: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise _fail(name, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """The text of a tree file's bytes, or a TreeLoadError pointing at the first bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,7 +90,7 @@ def load_tree(path: str | os.PathLike[str]) -> KpiTree:
         TreeLoadError: with every reason the file is not a usable KPI tree.
     """
     path = Path(path)
-    return parse_tree(read_text(path), path)
+    return parse_tree(decode(read_bytes(path), str(path)), path)
 
 
 def parse_tree(text: str, path: Path) -> KpiTree:

@@ -53,9 +53,15 @@ class EditingActions:
         except EditError as exc:
             screen.notify(str(exc), severity="error", timeout=8)
             return False
-        self.document.write_journal()
-        screen.refresh_analysis(keep or screen.current())
+        self._changed(keep)
         return True
+
+    def _changed(self, keep: str | None = None) -> None:
+        """After any change of the document: journal it, then analyse and show it again."""
+        screen = self._main()
+        if self.document is not None:
+            self.document.write_journal()
+            screen.refresh_analysis(keep or screen.current())
 
     def _choices(self, exclude: str | None = None) -> list[tuple[str, str]]:
         assert self.document is not None
@@ -117,7 +123,7 @@ class EditingActions:
         if self.document is None or node_id is None:
             return
         name = self.document.tables[node_id].get("name")
-        children = [k for k, v in self.document.tables.items() if node_id in _parents(v)]
+        children = self.document.children_of(node_id)
         if children:
             question = f"Delete '{name}'? It has {len(children)} child node(s)."
             answers = [
@@ -131,7 +137,7 @@ class EditingActions:
 
         def done(answer: str | None) -> None:
             if answer:
-                parents = _parents(self.document.tables[node_id]) if self.document else []
+                parents = self.document.parents_of(node_id) if self.document else []
                 self._edit(lambda d: d.delete_node(node_id, answer), keep=parents[0] if parents else None)
 
         screen.app.push_screen(ChoiceDialog(question, [a for a in answers if a[0]]), done)
@@ -228,8 +234,7 @@ class EditingActions:
         if self.document is None:
             return
         if self.document.undo() if undo else self.document.redo():
-            self.document.write_journal()
-            self._main().refresh_analysis(self._main().current())
+            self._changed()
         else:
             self._main().notify(f"Nothing to {'undo' if undo else 'redo'}.")
 
@@ -268,7 +273,7 @@ class EditingActions:
         screen.path = written
         screen.stamp = screen.file_stamp()
         screen.notify(f"Saved {written}")
-        screen.refresh_analysis(screen.current())
+        screen.show_header()  # nothing but "unsaved" changed: no need to analyse again
         if then is not None:
             then()
 
@@ -315,10 +320,3 @@ class EditingActions:
 
         answers = [("save", "s", "Save and quit"), ("discard", "d", "Discard and quit"), ("", "escape", "Stay")]
         screen.app.push_screen(ChoiceDialog("There are unsaved changes.", [a for a in answers if a[0]]), done)
-
-
-def _parents(table: dict[str, Any]) -> list[str]:
-    parent = table.get("parent")
-    if isinstance(parent, str):
-        return [parent]
-    return [p for p in parent if isinstance(p, str)] if isinstance(parent, list) else []

@@ -196,8 +196,7 @@ class MainScreen(EditingActions, Screen[None]):
         def done(answer: str | None) -> None:
             if answer == "recover" and self.document is not None:
                 self.document.recover(recovered)
-                self.document.write_journal()
-                self.refresh_analysis(self.current())
+                self._changed()
                 self.notify("Edits recovered; ctrl+s saves them.")
             elif answer == "discard":
                 drop_journal(self.path)
@@ -208,11 +207,16 @@ class MainScreen(EditingActions, Screen[None]):
         self.analysis, self.outline, self.stamp = analysis, outline, stamp
         self.query_one("#errors", Static).display = False
         self.query_one("#body").display = True
-        dirty = self.document is not None and self.document.dirty
-        self.query_one(TreeHeader).show(analysis, outline, "● unsaved (ctrl+s saves)" if dirty else "")
+        self.show_header()
         tree = self.query_one(KpiTreeView)
         tree.show(analysis, outline, self.problems_only, keep)
         tree.focus()
+
+    def show_header(self) -> None:
+        """The header for the tree shown, marking unsaved edits."""
+        dirty = self.document is not None and self.document.dirty
+        note = "● unsaved (ctrl+s saves)" if dirty else ""
+        self.query_one(TreeHeader).show(self.analysis, self.outline, note)
 
     def _show_errors(self, exc: TreeLoadError, stamp: Stamp | None) -> None:
         self.stamp = stamp
