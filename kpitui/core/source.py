@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,30 +246,37 @@ def _is_table(doc: dict[str, Any], path: list[str], array: bool) -> bool:
     return isinstance(value, list) if array else isinstance(value, dict)
 
 
+def _headers(text: str, doc: dict[str, Any], pos: int = 0) -> Iterator[tuple[re.Match[str], list[str]]]:
+    """The table headers from `pos` on, with their key paths; lines of multi-line arrays that
+    only look like headers (`[1, 2]`) are skipped by checking the parsed document."""
+    for m in _HEADER.finditer(text, pos):
+        path = parse_key(m.group(2))
+        if path is not None and _is_table(doc, path, bool(m.group(1))):
+            yield m, path
+
+
 def _scan_headers(text: str, doc: dict[str, Any]) -> SourceMap | None:
     result = SourceMap(text=text, complete=False)
     headers: list[tuple[int, int, int, list[str]]] = []  # (line, start, end of line, path)
     line, last = 1, 0
-    for m in _HEADER.finditer(text):
-        path = parse_key(m.group(2))
-        if path is None or not _is_table(doc, path, bool(m.group(1))):
-            continue  # an array inside a multi-line array, not a header
+    for m, path in _headers(text, doc):
         line += text.count("\n", last, m.start())
         last = m.start()
         eol = text.find("\n", m.end())
         headers.append((line, m.start(), len(text) if eol < 0 else eol + 1, path))
+    stops = [h[1] for h in headers[1:]] + [len(text)]  # where each header's table ends
     first_node = next((h[1] for h in headers if h[3][0] == "nodes"), len(text))
     result.keys = _Scanner(text[:first_node]).run().keys
     nodes = doc.get("nodes")
     for index, (number, start, eol, path) in enumerate(headers):
+        stop = stops[index]
         if path[0] != "nodes":
             if start >= first_node:
-                stop = headers[index + 1][1] if index + 1 < len(headers) else len(text)
                 for key, key_line in _Scanner(text[start:stop]).run().keys.items():
                     result.keys.setdefault(key, key_line + number - 1)
             continue
         if len(path) < 2:
-            if any(True for _ in _keys_after(text, eol, headers, index)):
+            if _content_end(text, eol, stop) > eol:
                 return None  # nodes written as keys of [nodes]: scan line by line
             continue
         node_id = path[1]
@@ -279,15 +287,10 @@ def _scan_headers(text: str, doc: dict[str, Any]) -> SourceMap | None:
             src = result.nodes[node_id] = NodeSource(line=number, start=start)
         elif (src.end != start and text[src.end : start].strip()) or headers[index - 1][3][:2] != path[:2]:
             src.form = "scattered"
-        src.end = _content_end(text, eol, headers[index + 1][1] if index + 1 < len(headers) else len(text))
+        src.end = _content_end(text, eol, stop)
     if isinstance(nodes, dict) and len(result.nodes) != len(nodes):
         return None
     return result
-
-
-def _keys_after(text: str, eol: int, headers: list[tuple[int, int, int, list[str]]], index: int) -> list[str]:
-    end = headers[index + 1][1] if index + 1 < len(headers) else len(text)
-    return [ln for ln in text[eol:end].splitlines() if ln.strip() and not ln.strip().startswith("#")]
 
 
 def _content_end(text: str, start: int, stop: int) -> int:
@@ -318,14 +321,7 @@ def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
         start = found[0].start()
         eol = text.find("\n", found[0].end())
         eol = len(text) if eol < 0 else eol + 1
-        stop = len(text)
-        for m in _HEADER.finditer(text, eol):
-            path = parse_key(m.group(2))
-            if path is None or not _is_table(doc, path, bool(m.group(1))):
-                continue  # an array inside a multi-line array, not a header
-            if path[:2] != ["nodes", node_id]:
-                stop = m.start()
-                break
+        stop = next((m.start() for m, path in _headers(text, doc, eol) if path[:2] != ["nodes", node_id]), len(text))
         end = _content_end(text, eol, stop)
         if f"[nodes.{node_id}." in text[stop:] or f"[[nodes.{node_id}." in text[stop:]:
             return scan(text, doc)  # parts of it written further down
