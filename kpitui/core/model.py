@@ -6,11 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Literal
-
-Kind = Literal["goal", "objective", "kpi"]
-Severity = Literal["error", "warning", "info"]
-Status = Literal["on_track", "at_risk", "off_track", "unknown"]
+from typing import Any
 
 KINDS: tuple[str, ...] = ("goal", "objective", "kpi")
 OWNER_TYPES: tuple[str, ...] = ("team", "individual")

@@ -12,7 +12,6 @@ from kpitui.core.model import SEVERITY_ORDER, Finding
 GROUPS = (("error", "Errors", "✗"), ("warning", "Warnings", "!"), ("info", "Info", "i"))
 COLOURS = {"error": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
 DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
-FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:

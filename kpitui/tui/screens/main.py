@@ -255,10 +255,11 @@ class MainScreen(EditingActions, Screen[None]):
 
     def _reveal(self, node_id: str) -> None:
         tree = self.query_one(KpiTreeView)
-        if not tree.reveal(node_id) and self.problems_only and self.analysis is not None:
-            self.problems_only = False
-            tree.show(self.analysis, self.outline, False, node_id) if self.outline else None
-            self.notify("Problem filter turned off to show that node.")
+        if tree.reveal(node_id) or not self.problems_only or self.analysis is None or self.outline is None:
+            return
+        self.problems_only = False
+        tree.show(self.analysis, self.outline, False, node_id)
+        self.notify("Problem filter turned off to show that node.")
 
     def action_reload(self) -> None:
         if self.document is not None and self.document.dirty:

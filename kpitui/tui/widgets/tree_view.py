@@ -91,7 +91,8 @@ class KpiTreeView(Tree[Entry]):
             self.call_after_refresh(self._cursor_home)
 
     def _cursor_home(self) -> None:
-        self.move_cursor_to_line(0) if self.last_line >= 0 else None
+        if self.last_line >= 0:
+            self.move_cursor_to_line(0)
         self._announce()
 
     def _add(self, parent: TreeNode[Entry], node_id: str, ancestors: tuple[str, ...]) -> TreeNode[Entry]:
