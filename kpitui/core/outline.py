@@ -24,6 +24,11 @@ class Outline:
         """For each node, the ids from its top (a root goal or an unplaced node) down to it."""
         return {node_id: path for node_id, _, path in tree_order(self.graph)}
 
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each node's position in tree order."""
+        return {node_id: i for i, node_id in enumerate(self.paths)}
+
     def roots(self) -> list[str]:
         """Root goals in file order."""
         return self.graph.roots()
@@ -69,7 +74,7 @@ class Outline:
             return None
         if current is None or current not in self.paths:
             return candidates[0] if step > 0 else candidates[-1]
-        order = {n: i for i, n in enumerate(self.paths)}
+        order = self.positions
         here = order[current]
         if step > 0:
             return next((c for c in candidates if order[c] > here), candidates[0])
