@@ -1,0 +1,83 @@
+"""The least-squares line, trend and 80% prediction interval of SPEC 4.6, checked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kpitui.core.trend import Sums, fit, fit_sums, t_quantile, trend
+
+# (0,1) (7,4) (14,5) (21,9): x̄ = 10.5, ȳ = 4.75, Sxx = 2·10.5² + 2·3.5² = 245,
+# Sxy = 39.375 + 2.625 + 0.875 + 44.625 = 87.5, b = 87.5/245 = 5/14, a = 4.75 − 10.5·5/14 = 1.
+# Residuals 0, 0.5, −1, 0.5: RSS = 1.5, s = sqrt(1.5/2).
+POINTS = [(0.0, 1.0), (7.0, 4.0), (14.0, 5.0), (21.0, 9.0)]
+
+
+def test_fit_of_points_is_the_least_squares_line() -> None:
+    line = fit(POINTS)
+    assert line is not None
+    assert line.b == pytest.approx(5 / 14)
+    assert line.a == pytest.approx(1.0)
+    assert (line.n, line.x_mean, line.sxx) == (4, 10.5, 245.0)
+    assert line.s == pytest.approx(math.sqrt(0.75))
+
+
+def test_interval_at_28_days() -> None:
+    line = fit(POINTS)
+    assert line is not None
+    value, low, high = line.interval(28.0)
+    # half = t(0.90; 2) · s · sqrt(1 + 1/4 + 17.5²/245) = 1.885618 · 0.866025 · sqrt(2.5)
+    half = 1.8856180831641267 * math.sqrt(0.75) * math.sqrt(2.5)
+    assert value == pytest.approx(11.0)
+    assert (low, high) == (pytest.approx(11.0 - half), pytest.approx(11.0 + half))
+    assert half == pytest.approx(2.58199, abs=1e-5)
+
+
+def test_sums_give_the_same_fit_as_points() -> None:
+    a, b = fit(POINTS), fit_sums(Sums.of(POINTS), distinct_x=4)
+    assert a is not None and b is not None
+    assert (b.a, b.b, b.s, b.sxx) == (pytest.approx(a.a), pytest.approx(a.b), pytest.approx(a.s), pytest.approx(a.sxx))
+
+
+def test_points_on_a_line_have_an_empty_interval() -> None:
+    line = fit([(0, 1), (7, 3), (14, 5)])
+    assert line is not None and line.s == 0.0
+    assert line.interval(21.0) == (pytest.approx(7.0),) * 3
+
+
+def test_too_few_points_or_one_date_give_no_fit() -> None:
+    assert fit([(0, 1), (7, 2)]) is None
+    assert fit([(3, 1), (3, 2), (3, 5)]) is None
+    assert fit_sums(Sums.of([(3, 1), (3, 2), (3, 5)]), distinct_x=1) is None
+    assert fit_sums(Sums.of([(0, 1), (7, 2)]), distinct_x=2) is None
+
+
+@pytest.mark.parametrize(
+    ("sign", "points", "expected"),
+    [
+        (1, [(0, 1), (1, 2), (2, 3)], "improving"),
+        (-1, [(0, 1), (1, 2), (2, 3)], "worsening"),
+        (1, [(0, 3), (1, 2), (2, 1)], "worsening"),
+        (-1, [(0, 3), (1, 2), (2, 1)], "improving"),
+        (1, [(0, 2), (1, 2), (2, 2)], "flat"),
+    ],
+)
+def test_trend_follows_the_direction(sign: int, points: list[tuple[float, float]], expected: str) -> None:
+    line = fit(points)
+    assert line is not None
+    assert trend(line, sign) == expected
+
+
+@pytest.mark.parametrize(
+    ("df", "expected"),
+    # Published t(0.90) quantiles.
+    [(1, 3.0777), (2, 1.8856), (3, 1.6377), (4, 1.5332), (5, 1.4759), (10, 1.3722), (30, 1.3104), (100, 1.2901)],
+)
+def test_t_quantile_matches_the_table(df: int, expected: float) -> None:
+    assert t_quantile(0.90, df) == pytest.approx(expected, abs=1e-4)
+
+
+def test_t_quantile_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        t_quantile(0.4, 3)
