@@ -13,7 +13,7 @@ from typing import NoReturn
 from kpitui import __version__
 from kpitui.core.model import LoadError, Location, TreeLoadError
 
-COMMANDS = ("check", "export", "set")
+COMMANDS = ("check", "export", "set", "schema")
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -23,6 +23,7 @@ Browse, check, edit and export KPI trees.
   kpitui check FILE              report orphans, conflicts, off-track KPIs and more
   kpitui export FILE [-o OUT]    write one CSV row per node
   kpitui set FILE ID KEY=VALUE   change one node from a script
+  kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
 
 Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
 Run `kpitui COMMAND --help` for a command's options.
@@ -70,6 +71,12 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument("--raw", action="store_true", help="do not prefix formula-like cells with '")
         return p
+    if command == "schema":
+        return _Parser(
+            prog="kpitui schema",
+            description="Print the tree file's JSON Schema (draft 2020-12), for editors: save it and point "
+            "a `#:schema PATH` comment at the top of a tree file to it (Taplo, VS Code's Even Better TOML).",
+        )
     p = _Parser(
         prog="kpitui set",
         description="Change one node and save the file as the TUI does. VALUE is read as TOML "
@@ -96,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(options)
         if command == "set":
             return _set(options)
+        if command == "schema":
+            return _schema()
         return _open(options)
     except TreeLoadError as exc:
         for error in exc.errors:
@@ -154,6 +163,13 @@ def _set(options: argparse.Namespace) -> int:
         print(f"{options.file}: {exc}", file=sys.stderr)
         return 2
     print(message)
+    return 0
+
+
+def _schema() -> int:
+    from kpitui.core.json_schema import schema_text
+
+    sys.stdout.write(schema_text())
     return 0
 
 

@@ -1,7 +1,8 @@
 """The tree file's schema: turns parsed TOML tables into nodes and settings, or errors.
 
-One function per table; every check lives here so the loader, `kpitui set` and the
-TUI's edit form refuse exactly the same values.
+Every key of every table is one `Field` entry below: its reader (the check the loader,
+`kpitui set` and the TUI's edit form all run) and its JSON Schema (what `kpitui schema`
+gives editors). Adding a field to the format is adding one entry.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -27,32 +28,6 @@ from kpitui.core.model import (
     Thresholds,
     TreeSettings,
 )
-
-NODE_KEYS: tuple[str, ...] = (
-    "name",
-    "kind",
-    "parent",
-    "owner",
-    "owner_type",
-    "unit",
-    "direction",
-    "pacing",
-    "baseline",
-    "target",
-    "actual",
-    "measured",
-    "period",
-    "frequency",
-    "horizon",
-    "rollup",
-    "conflicts",
-    "influences",
-    "description",
-)
-TREE_KEYS: tuple[str, ...] = ("title", "as_of", "period", "measurements", "thresholds")
-TOP_KEYS: tuple[str, ...] = ("version", "tree", "nodes")
-PERIOD_KEYS: tuple[str, ...] = ("start", "end")
-THRESHOLD_KEYS: tuple[str, ...] = ("on_track", "at_risk", "max_children")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "kind": KINDS,
@@ -85,6 +60,11 @@ def suggest(key: str, known: tuple[str, ...]) -> str | None:
     """The known key closest to a misspelt one, if any is close."""
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def plain_number(value: float) -> str:
+    """A number as written in TOML: 1 rather than 1.0."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _type_name(value: Any) -> str:
@@ -164,6 +144,29 @@ class _Checker:
         self.fail(key, f"`{key}` must be a node id or an array of node ids")
         return ()
 
+    def bounded(self, table: Mapping[str, Any], key: str, low: float | None, high: float | None) -> float | None:
+        """A number within [low, high] (either may be open)."""
+        value = self.number(table, key)
+        if value is None:
+            return None
+        if low is not None and value < low:
+            self.fail(key, f"`{key}` must be at least {plain_number(low)}, not {plain_number(value)}")
+            return None
+        if high is not None and value > high:
+            self.fail(key, f"`{key}` must be at most {plain_number(high)}, not {plain_number(value)}")
+            return None
+        return value
+
+    def whole(self, table: Mapping[str, Any], key: str, low: int) -> int | None:
+        """A whole number of at least `low`."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.fail(key, f"`{key}` must be a whole number of at least {low}")
+            return None
+        return value
+
     def period(self, table: Mapping[str, Any], key: str) -> Period | None:
         value = table.get(key)
         if value is None:
@@ -184,8 +187,8 @@ class _Checker:
             return None
         return Period(start, end)
 
-    def influences(self, table: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
-        value = table.get("influences")
+    def influences(self, table: Mapping[str, Any], key: str) -> tuple[tuple[str, int], ...]:
+        value = table.get(key)
         if value is None:
             return ()
         if not isinstance(value, dict):
@@ -198,6 +201,164 @@ class _Checker:
             else:
                 self.fail(f"influences.{other}", f'influence on {other!r} must be "+" or "-"')
         return tuple(result)
+
+
+Reader = Callable[[_Checker, Mapping[str, Any], str], Any]
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a table: how the loader reads it and how the JSON Schema describes it.
+
+    `attr` is the model attribute it fills (the key itself when empty); `json` is the JSON
+    Schema of its value (TOML dates appear there as strings, as editors see them).
+    """
+
+    key: str
+    doc: str
+    read: Reader
+    json: Mapping[str, Any]
+    attr: str = ""
+    required: bool = False
+
+    @property
+    def target(self) -> str:
+        """The attribute of the model object this field fills."""
+        return self.attr or self.key
+
+
+def text(key: str, doc: str, *, required: bool = False, json: Mapping[str, Any] | None = None) -> Field:
+    """A string field."""
+    return Field(key, doc, _Checker.text, json or {"type": "string"}, required=required)
+
+
+def choice(key: str, doc: str) -> Field:
+    """A string from CHOICES[key]."""
+    return Field(key, doc, _Checker.choice, {"type": "string", "enum": list(CHOICES[key])})
+
+
+def number(key: str, doc: str, low: float | None = None, high: float | None = None) -> Field:
+    """A finite number, optionally within [low, high]."""
+    json: dict[str, Any] = {"type": "number"}
+    if low is not None:
+        json["minimum"] = low
+    if high is not None:
+        json["maximum"] = high
+    if low is None and high is None:
+        return Field(key, doc, _Checker.number, json)
+    return Field(key, doc, lambda check, table, k: check.bounded(table, k, low, high), json)
+
+
+def whole(key: str, doc: str, low: int) -> Field:
+    """A whole number of at least `low`."""
+    return Field(key, doc, lambda check, table, k: check.whole(table, k, low), {"type": "integer", "minimum": low})
+
+
+def day(key: str, doc: str) -> Field:
+    """A TOML local date."""
+    return Field(key, doc, _Checker.day, {"type": "string", "format": "date", "pattern": DATE_PATTERN})
+
+
+def ids(key: str, doc: str, attr: str = "") -> Field:
+    """A node id or an array of node ids."""
+    one = {"type": "string"}
+    return Field(key, doc, _Checker.ids, {"anyOf": [one, {"type": "array", "items": one}]}, attr)
+
+
+def properties(fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The JSON Schema `properties` of a table of these fields."""
+    return {f.key: {"description": f.doc, **f.json} for f in fields}
+
+
+def period(key: str, doc: str) -> Field:
+    """A { start = DATE, end = DATE } table."""
+    json = {"type": "object", "properties": properties(PERIOD_FIELDS), "required": ["start", "end"]}
+    return Field(key, doc, _Checker.period, json)
+
+
+PERIOD_FIELDS: tuple[Field, ...] = (
+    day("start", "First day of the period."),
+    day("end", "Last day of the period (not before start)."),
+)
+
+NODE_FIELDS: tuple[Field, ...] = (
+    text("name", "Shown in the tree; required, not blank.", required=True, json={"type": "string", "pattern": r"\S"}),
+    choice("kind", "goal (strategic, a root) | objective (serves a goal) | kpi (measured). Default kpi."),
+    ids("parent", "The id of the node this one serves, or an array of ids.", attr="parents"),
+    text("owner", "Who answers for it."),
+    choice("owner_type", "team | individual."),
+    text("unit", "The unit of baseline, target and actual (EUR, %, orders, ...). `%` means 0-100."),
+    choice("direction", "increase (more is better, the default) | decrease (less is better)."),
+    choice("pacing", "linear (the target is reached by the period end) | level (held all the time, the default)."),
+    number("baseline", "The value at the period start (linear pacing; default 0)."),
+    number("target", "The value to reach (linear) or hold (level)."),
+    number("actual", "The latest value; measurements may give a newer one."),
+    day("measured", "The date of `actual`."),
+    period("period", "The period of the target; else the nearest ancestor's, else the tree's."),
+    choice("frequency", "How often it is measured: daily | weekly | monthly | quarterly | yearly (see stale)."),
+    choice("horizon", "short | long term."),
+    choice("rollup", "Actual (and target when it has none) from the children: sum | mean | min | max."),
+    ids("conflicts", "Nodes this one is in declared tension with (counter-metrics)."),
+    Field(
+        "influences",
+        'Signed effects on other nodes: { other-id = "+" | "-" }.',
+        _Checker.influences,
+        {"type": "object", "additionalProperties": {"type": "string", "enum": ["+", "-"]}},
+    ),
+    text("description", "Free text."),
+)
+
+THRESHOLD_FIELDS: tuple[Field, ...] = (
+    number("on_track", "Attainment at or above this is on track (default 0.95)."),
+    number("at_risk", "Attainment at or above this (and below on_track) is at risk (default 0.85)."),
+    whole("max_children", "More children than this is the finding too_many_children (default 7).", 1),
+)
+
+
+def _thresholds(check: _Checker, table: Mapping[str, Any], key: str) -> Thresholds | None:
+    value = table.get(key)
+    if not isinstance(value, dict):
+        check.fail(key, f"`{key}` must be a table: [tree.{key}]")
+        return None
+    inner = _Checker(f"{check.prefix}{key}.")
+    result = replace(Thresholds(), **read_fields(inner, value, THRESHOLD_FIELDS))
+    if result.at_risk > result.on_track:
+        inner.fail("at_risk", f"`at_risk` ({result.at_risk}) must not be above `on_track` ({result.on_track})")
+    check.errors.extend(inner.errors)
+    return None if inner.errors else result
+
+
+TREE_FIELDS: tuple[Field, ...] = (
+    text("title", "Shown in the header."),
+    day("as_of", "The reference date of the analysis (else --as-of, else today)."),
+    period("period", "The default period of every node."),
+    text("measurements", "A CSV or Parquet file (node,date,value[,note]), relative to this file."),
+    Field(
+        "thresholds",
+        "Status thresholds and limits of the findings.",
+        _thresholds,
+        {"type": "object", "properties": properties(THRESHOLD_FIELDS)},
+    ),
+)
+
+NODE_KEYS: tuple[str, ...] = tuple(f.key for f in NODE_FIELDS)
+TREE_KEYS: tuple[str, ...] = tuple(f.key for f in TREE_FIELDS)
+PERIOD_KEYS: tuple[str, ...] = tuple(f.key for f in PERIOD_FIELDS)
+THRESHOLD_KEYS: tuple[str, ...] = tuple(f.key for f in THRESHOLD_FIELDS)
+TOP_KEYS: tuple[str, ...] = ("version", "tree", "nodes")
+_NODE_FIELD = {f.key: f for f in NODE_FIELDS}
+
+
+def read_fields(check: _Checker, table: Mapping[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The values of the known keys present in `table`, by attribute; errors go to `check`."""
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.key in table:
+            value = field.read(check, table, field.key)
+            if value is not None:
+                values[field.target] = value
+    return values
 
 
 def unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], prefix: str = "") -> list[UnknownKey]:
@@ -219,30 +380,6 @@ def node_unknown_keys(table: Mapping[str, Any]) -> list[UnknownKey]:
     return found
 
 
-_NODE_READERS: dict[str, Callable[[_Checker, Mapping[str, Any], str], Any]] = {
-    "name": _Checker.text,
-    "kind": _Checker.choice,
-    "parent": _Checker.ids,
-    "owner": _Checker.text,
-    "owner_type": _Checker.choice,
-    "unit": _Checker.text,
-    "direction": _Checker.choice,
-    "pacing": _Checker.choice,
-    "baseline": _Checker.number,
-    "target": _Checker.number,
-    "actual": _Checker.number,
-    "measured": _Checker.day,
-    "period": _Checker.period,
-    "frequency": _Checker.choice,
-    "horizon": _Checker.choice,
-    "rollup": _Checker.choice,
-    "conflicts": _Checker.ids,
-    "influences": lambda check, table, _key: check.influences(table),
-    "description": _Checker.text,
-}
-_FIELD_NAMES = {"parent": "parents"}
-
-
 def read_node(node_id: str, table: Mapping[str, Any]) -> tuple[Node | None, list[FieldError]]:
     """Validate one node table.
 
@@ -252,14 +389,15 @@ def read_node(node_id: str, table: Mapping[str, Any]) -> tuple[Node | None, list
     check = _Checker()
     fields: dict[str, Any] = {}
     extra: list[str] = []
+    # In the table's order, so errors come in the order they are written.
     for key in table:
-        reader = _NODE_READERS.get(key)
-        if reader is None:
+        field = _NODE_FIELD.get(key)
+        if field is None:
             extra.append(key)
             continue
-        value = reader(check, table, key)
+        value = field.read(check, table, key)
         if value is not None:
-            fields[_FIELD_NAMES.get(key, key)] = value
+            fields[field.target] = value
     name = fields.pop("name", None)
     if "name" not in table:
         check.fail("name", f'node {node_id!r} has no `name`; add name = "..."')
@@ -283,39 +421,9 @@ def read_settings(doc: Mapping[str, Any]) -> tuple[TreeSettings, list[FieldError
         check.fail("tree", "`tree` must be a table: [tree]")
         return TreeSettings(), check.errors
     inner = _Checker("tree.")
-    thresholds = _read_thresholds(tree.get("thresholds", {}), inner)
-    settings = TreeSettings(
-        title=inner.text(tree, "title"),
-        as_of=inner.day(tree, "as_of"),
-        period=inner.period(tree, "period"),
-        measurements=inner.text(tree, "measurements"),
-        thresholds=thresholds,
-        version=version if isinstance(version, int) else None,
-    )
+    fields = read_fields(inner, tree, TREE_FIELDS)
+    settings = TreeSettings(version=version if isinstance(version, int) else None, **fields)
     return settings, check.errors + inner.errors
-
-
-def _read_thresholds(value: Any, check: _Checker) -> Thresholds:
-    if not isinstance(value, dict):
-        check.fail("thresholds", "`thresholds` must be a table: [tree.thresholds]")
-        return Thresholds()
-    inner = _Checker(check.prefix + "thresholds.")
-    default = Thresholds()
-    on_track = inner.number(value, "on_track")
-    at_risk = inner.number(value, "at_risk")
-    max_children = value.get("max_children", default.max_children)
-    if isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 1:
-        inner.fail("max_children", "`max_children` must be a whole number of at least 1")
-        max_children = default.max_children
-    result = Thresholds(
-        on_track=default.on_track if on_track is None else on_track,
-        at_risk=default.at_risk if at_risk is None else at_risk,
-        max_children=max_children,
-    )
-    if result.at_risk > result.on_track:
-        inner.fail("at_risk", f"`at_risk` ({result.at_risk}) must not be above `on_track` ({result.on_track})")
-    check.errors.extend(inner.errors)
-    return result
 
 
 def settings_unknown_keys(doc: Mapping[str, Any]) -> list[UnknownKey]:
