@@ -10,7 +10,7 @@ from kpitui.core.findings import collect_findings, gap_explanation, influence_ex
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, load_measurements
-from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period
+from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
 from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
 
 
@@ -95,6 +95,11 @@ class Analysis:
         return [self.tree.nodes[n].name for n in self.graph.path_to_strategy(node_id)]
 
 
+def thresholds_of(node: Node, tree: Thresholds) -> Thresholds:
+    """The thresholds that judge a node: its own `thresholds` where it has them, else the tree's."""
+    return tree if node.thresholds is None else node.thresholds.over(tree)
+
+
 def resolve_as_of(tree: KpiTree, as_of: date | None) -> date:
     """The reference date: the option, else tree.as_of, else today."""
     return as_of or tree.settings.as_of or date.today()
@@ -148,15 +153,17 @@ class _Builder:
             if node.rollup is None:
                 continue
             children = self.graph.children(node_id)
+            weights = [nodes[c].weight for c in children]
             if actuals[node_id][0] is None:
                 values = [actuals[c][0] for c in children]
                 if children and all(v is not None for v in values):
-                    actuals[node_id] = (aggregate(node.rollup, [v for v in values if v is not None]), None, "rollup")
+                    total = aggregate(node.rollup, [v for v in values if v is not None], weights)
+                    actuals[node_id] = (total, None, "rollup")
             if targets[node_id] is None:
                 goals = [targets[c] for c in children]
                 if children and all(t is not None for t in goals):
-                    targets[node_id] = aggregate(node.rollup, [t for t in goals if t is not None])
-        thresholds = self.tree.settings.thresholds
+                    targets[node_id] = aggregate(node.rollup, [t for t in goals if t is not None], weights)
+        tree_thresholds = self.tree.settings.thresholds
         paces = {
             n: pace(
                 pacing=nodes[n].pacing,
@@ -166,7 +173,7 @@ class _Builder:
                 actual=actuals[n][0],
                 period=periods[n],
                 as_of=self.as_of,
-                thresholds=thresholds,
+                thresholds=thresholds_of(nodes[n], tree_thresholds),
             )
             for n in nodes
         }
@@ -295,7 +302,8 @@ def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -
         child_targets = [results[c].target for c in children]
         if any(t is None for t in child_targets):
             continue
-        total = aggregate(node.rollup, [t for t in child_targets if t is not None])
+        weights = [nodes[c].weight for c in children]
+        total = aggregate(node.rollup, [t for t in child_targets if t is not None], weights)
         if node.sign * (total - target) < 0:
             text = gap_explanation(node, total)
             found.extend(Conflict(node_id, c, "target_gap", text) for c in children)

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kpitui.core.format import amount, percent
-from kpitui.core.model import FREQUENCIES, Finding, Node
+from kpitui.core.format import amount, number, percent
+from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node
+from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis, Conflict
 
-SEVERITY: dict[str, str] = {
-    "dangling_ref": "error",
-    "cycle": "error",
-    "measurements_error": "error",
-    "orphan": "warning",
-    "conflict": "warning",
-    "off_track": "warning",
-    "stale": "warning",
-    "unmeasured_goal": "warning",
-    "no_period": "warning",
-    "bad_measurement": "warning",
-    "at_risk": "info",
-    "too_many_children": "info",
-    "not_smart": "info",
-    "single_kpi_goal": "info",
-    "individual_target": "info",
-    "unknown_key": "info",
-    "unknown_node_in_measurements": "info",
-}
+SEVERITY: dict[str, str] = FINDING_SEVERITY
 
 
 def _finding(
@@ -69,12 +53,30 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     found += _conflict_findings(analysis)
     found += _status(analysis)
     found += _quality(analysis)
+    found += _units(analysis)
+    found += _goals(analysis)
     found += _file_findings(analysis)
-    return found
+    return _accepted(found, analysis.tree.nodes)
+
+
+def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
+    """Mark the findings a node accepts (SPEC 4.5): its own, and pairs it is one side of."""
+    result: list[Finding] = []
+    for finding in found:
+        reason = None
+        if finding.severity != "error":
+            for node_id in finding.concerns if finding.code in PAIR_CODES else (finding.node,):
+                node = nodes.get(node_id) if node_id is not None else None
+                reason = node.accepted(finding.code) if node is not None else None
+                if reason is not None:
+                    break
+        result.append(finding if reason is None else replace(finding, accepted=True, reason=reason))
+    return result
 
 
 def _structure(an: Analysis) -> list[Finding]:
     nodes, graph = an.tree.nodes, an.graph
+    suggest = Suggester(nodes)
     found: list[Finding] = []
     for node_id, field, missing in graph.dangling:
         what = {"parent": "parent", "influences": "an influence on", "conflicts": "a conflict with"}[field]
@@ -82,7 +84,7 @@ def _structure(an: Analysis) -> list[Finding]:
             _finding(
                 "dangling_ref",
                 node_id,
-                f"'{nodes[node_id].name}' names {what} '{missing}', which does not exist: "
+                f"'{nodes[node_id].name}' names {what} '{missing}', which does not exist{suggest.hint(missing)}: "
                 f"fix the id in `{field}` or add a node '{missing}'",
                 (missing,),
             )
@@ -126,6 +128,23 @@ def _conflict_findings(an: Analysis) -> list[Finding]:
             "influence": "set a floor for the one that suffers, or weigh both when steering",
             "target_gap": "make the children's targets add up, or change the parent's target",
         }[group[0].kind]
+        kinds = {c.kind for c in group}
+        bought = goodhart(an, a, b) if "declared" in kinds else None
+        if bought is not None:
+            message = (
+                f"'{nodes[a].name}' and '{nodes[b].name}' are declared counter-metrics, and the data shows "
+                f"one bought at the other's cost: {bought}; find out how the first is being reached"
+            )
+            found.append(_finding("goodhart", a, message, (b,), group[0].kind))
+            continue
+        if kinds == {"declared"}:
+            # Declaring the counter-metric is the remedy for Goodhart's law, not a fault.
+            message = (
+                f"'{nodes[a].name}' and '{nodes[b].name}' are declared counter-metrics, a managed tension: "
+                "steer them together and never reward one without the other"
+            )
+            found.append(replace(_finding("conflict", a, message, (b,), "declared"), severity="info"))
+            continue
         message = f"'{nodes[a].name}' conflicts with '{nodes[b].name}' ({reasons}): {advice}"
         found.append(_finding("conflict", a, message, (b,), group[0].kind))
     return found
@@ -219,7 +238,8 @@ def _quality(an: Analysis) -> list[Finding]:
                     )
                 )
         single = len(children) == 1 and nodes[children[0]].kind == "kpi"
-        if node.kind in ("goal", "objective") and single and children[0] not in declared:
+        drivers = single and any(nodes[c].kind == "kpi" for c in graph.children(children[0]))
+        if node.kind in ("goal", "objective") and single and not drivers and children[0] not in declared:
             only = nodes[children[0]].name
             found.append(
                 _finding(
@@ -231,13 +251,70 @@ def _quality(an: Analysis) -> list[Finding]:
                     (children[0],),
                 )
             )
-        if node.owner_type == "individual" and node.target is not None:
+        if node.owner_type == "individual" and node.target is not None and node.kind != "goal":
             found.append(
                 _finding(
                     "individual_target",
                     node_id,
                     f"'{node.name}' sets a target for one person ({node.owner or 'no owner named'}): "
                     "prefer a team target, or make sure that person controls the result",
+                )
+            )
+    return found
+
+
+def _units(an: Analysis) -> list[Finding]:
+    nodes = an.tree.nodes
+    found: list[Finding] = []
+    for node_id, node in nodes.items():
+        units = mixed_units(an, node_id)
+        if units is not None:
+            found.append(
+                _finding(
+                    "mixed_units",
+                    node_id,
+                    f"'{node.name}' rolls up ({node.rollup}) over different units ({', '.join(units)}): "
+                    f"a {node.rollup} of different units means nothing; give it and its children one unit, "
+                    "or drop `rollup` and record its actual yourself",
+                )
+            )
+        scale = scale_mismatch(node, an.results[node_id])
+        if scale is not None:
+            low, high = scale
+            found.append(
+                _finding(
+                    "scale_mismatch",
+                    node_id,
+                    f"'{node.name}' is in % but mixes scales: {number(low)} against {number(high)} "
+                    f"({high / low:.0f} times); `%` means 0–100, so write 89 for 89%, not 0.89",
+                )
+            )
+    return found
+
+
+def _goals(an: Analysis) -> list[Finding]:
+    nodes = an.tree.nodes
+    limit = an.tree.settings.thresholds.max_kpis
+    found: list[Finding] = []
+    for goal_id, below in below_goals(an).items():
+        name = nodes[goal_id].name
+        if len(below.with_horizon) >= 2 and not below.long:
+            found.append(
+                _finding(
+                    "short_term_only",
+                    goal_id,
+                    f"goal '{name}': every KPI below it that states a horizon is short-term: "
+                    'add a long-term KPI (horizon = "long") so the goal is not steered on the short term only',
+                )
+            )
+        if len(below.kpis) > limit:
+            found.append(
+                _finding(
+                    "too_many_kpis",
+                    goal_id,
+                    f"goal '{name}' has more than {limit} KPIs below it: focus is lost; keep the few that "
+                    "steer it, move the rest under objectives of their own goal, or raise "
+                    "tree.thresholds.max_kpis",
                 )
             )
     return found
@@ -279,6 +356,7 @@ def _file_findings(an: Analysis) -> list[Finding]:
         found.append(_finding("measurements_error", None, problem))
     for line, reason in m.bad_rows:
         found.append(_finding("bad_measurement", None, f"{m.path.name} line {line} {reason}: fix or delete the row"))
+    suggest = Suggester(tree.nodes)
     for node_id, rows in m.history.items():
         if node_id not in tree.nodes:
             found.append(
@@ -286,7 +364,8 @@ def _file_findings(an: Analysis) -> list[Finding]:
                     "unknown_node_in_measurements",
                     None,
                     f"{m.path.name} has {len(rows)} row(s) for node '{node_id}' (first on line "
-                    f"{m.first_line[node_id]}), which is not in the tree: fix the id or add the node",
+                    f"{m.first_line[node_id]}), which is not in the tree{suggest.hint(node_id)}: "
+                    "fix the id or add the node",
                     (node_id,),
                 )
             )

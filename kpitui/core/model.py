@@ -23,6 +23,36 @@ HORIZONS: tuple[str, ...] = ("short", "long")
 ROLLUPS: tuple[str, ...] = ("sum", "mean", "min", "max")
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
+# Every finding code and its severity (SPEC 4.5); `accept` may name any code that is not an error.
+FINDING_SEVERITY: dict[str, str] = {
+    "dangling_ref": "error",
+    "cycle": "error",
+    "measurements_error": "error",
+    "orphan": "warning",
+    "conflict": "warning",
+    "goodhart": "warning",
+    "off_track": "warning",
+    "stale": "warning",
+    "unmeasured_goal": "warning",
+    "no_period": "warning",
+    "bad_measurement": "warning",
+    "forecast_miss": "warning",
+    "mixed_units": "warning",
+    "scale_mismatch": "warning",
+    "formula_error": "warning",
+    "at_risk": "info",
+    "too_many_children": "info",
+    "too_many_kpis": "info",
+    "short_term_only": "info",
+    "not_smart": "info",
+    "single_kpi_goal": "info",
+    "individual_target": "info",
+    "unknown_key": "info",
+    "unknown_node_in_measurements": "info",
+}
+# Findings about a pair of nodes: shown on both, accepted by either.
+PAIR_CODES: frozenset[str] = frozenset({"conflict", "goodhart"})
+
 EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
 
 
@@ -41,6 +71,25 @@ class Thresholds:
     on_track: float = 0.95
     at_risk: float = 0.85
     max_children: int = 7
+    max_kpis: int = 12
+
+
+@dataclass(frozen=True)
+class OwnThresholds:
+    """A node's own `thresholds`: either may be left to the tree's."""
+
+    on_track: float | None = None
+    at_risk: float | None = None
+
+    def over(self, tree: Thresholds) -> Thresholds:
+        """The thresholds that judge this node: its own where given, else the tree's.
+
+        `at_risk` never exceeds `on_track`, so a node that lowers only `on_track` below the
+        tree's `at_risk` has no at-risk band rather than an impossible one.
+        """
+        on_track = tree.on_track if self.on_track is None else self.on_track
+        at_risk = tree.at_risk if self.at_risk is None else self.at_risk
+        return Thresholds(on_track, min(at_risk, on_track), tree.max_children, tree.max_kpis)
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,9 @@ class Node:
     conflicts: tuple[str, ...] = ()
     influences: tuple[tuple[str, int], ...] = ()
     description: str | None = None
+    thresholds: OwnThresholds | None = None
+    weight: float = 1
+    accept: tuple[tuple[str, str], ...] = ()  # (finding code, reason)
     # The table as parsed, unknown keys included: what saving writes back.
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
     extra: tuple[str, ...] = ()  # keys kpitui does not know, in file order
@@ -82,6 +134,10 @@ class Node:
         if self.baseline is not None:
             return self.baseline
         return 0 if self.pacing == "linear" else None
+
+    def accepted(self, code: str) -> str | None:
+        """The reason this node accepts a finding code, or None."""
+        return next((reason for accepted, reason in self.accept if accepted == code), None)
 
 
 @dataclass(frozen=True)
@@ -141,9 +197,16 @@ class Finding:
     message: str
     related: tuple[str, ...] = ()
     kind: str | None = None  # for conflicts: declared, influence, target_gap
+    accepted: bool = False  # a node's `accept` names this code (SPEC 4.5)
+    reason: str | None = None  # why it was accepted
 
     @property
     def concerns(self) -> tuple[str, ...]:
         """The node ids this finding is shown on: its node, and both sides of a conflict."""
         own = (self.node,) if self.node is not None else ()
-        return own + self.related if self.code == "conflict" else own
+        return own + self.related if self.code in PAIR_CODES else own
+
+    @property
+    def counts(self) -> bool:
+        """Whether it counts for --fail-on, the header and problem navigation: not when accepted."""
+        return not self.accepted

@@ -15,8 +15,8 @@ DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:
-    """Findings counted by code, in order of first appearance."""
-    return dict(Counter(f.code for f in findings))
+    """Open (not accepted) findings counted by code, in order of first appearance."""
+    return dict(Counter(f.code for f in findings if not f.accepted))
 
 
 def fails(findings: list[Finding], fail_on: str) -> bool:
@@ -24,7 +24,7 @@ def fails(findings: list[Finding], fail_on: str) -> bool:
     if fail_on == "never":
         return False
     limit = SEVERITY_ORDER[fail_on]
-    return any(SEVERITY_ORDER[f.severity] <= limit for f in findings)
+    return any(SEVERITY_ORDER[f.severity] <= limit for f in findings if not f.accepted)
 
 
 def as_json(analysis: Analysis) -> str:
@@ -40,6 +40,9 @@ def as_json(analysis: Analysis) -> str:
         }
         if f.kind is not None:
             item["kind"] = f.kind
+        item["accepted"] = f.accepted
+        if f.accepted:
+            item["reason"] = f.reason
         findings.append(item)
     doc = {
         "file": str(analysis.tree.path),
@@ -58,28 +61,42 @@ def as_text(analysis: Analysis, colour: bool) -> str:
 
     tree = analysis.tree
     lines = [paint(BOLD, f"{tree.display_name} — {tree.path} — as of {analysis.as_of}"), ""]
+
+    def where(f: Finding) -> str:
+        if f.node is not None and f.node in tree.nodes:
+            return " " + paint(DIM, " > ".join(analysis.path_names(f.node)))
+        return ""
+
     for severity, title, mark in GROUPS:
-        group = [f for f in analysis.findings if f.severity == severity]
+        group = [f for f in analysis.findings if f.severity == severity and not f.accepted]
         if not group:
             continue
         lines.append(paint(COLOURS[severity], f"{title} ({len(group)})"))
         for f in group:
-            where = ""
-            if f.node is not None and f.node in tree.nodes:
-                where = " " + paint(DIM, " > ".join(analysis.path_names(f.node)))
-            lines.append(f"  {paint(COLOURS[severity], mark)} {f.code}{where}")
+            lines.append(f"  {paint(COLOURS[severity], mark)} {f.code}{where(f)}")
             lines.append(f"      {f.message}")
+        lines.append("")
+    accepted = [f for f in analysis.findings if f.accepted]
+    if accepted:
+        lines.append(paint(DIM, f"Accepted ({len(accepted)}): reported, not counted"))
+        for f in accepted:
+            lines.append(paint(DIM, f"  ✓ {f.code} ({f.severity}){where(f)}"))
+            lines.append(paint(DIM, f"      accepted: {f.reason}"))
+            lines.append(paint(DIM, f"      {f.message}"))
         lines.append("")
     lines.append(_summary_line(analysis))
     return "\n".join(lines) + "\n"
 
 
 def _summary_line(analysis: Analysis) -> str:
-    counts = Counter(f.severity for f in analysis.findings)
-    codes = Counter(f.code for f in analysis.findings)
+    open_findings = [f for f in analysis.findings if not f.accepted]
+    counts = Counter(f.severity for f in open_findings)
+    codes = Counter(f.code for f in open_findings)
     nodes = len(analysis.tree.nodes)
-    if not analysis.findings:
-        return f"{nodes} nodes, no findings: the tree is in order."
+    accepted = len(analysis.findings) - len(open_findings)
+    also = f" ({accepted} accepted finding(s) not counted)" if accepted else ""
+    if not open_findings:
+        return f"{nodes} nodes, no findings: the tree is in order{also}."
     parts = [
         f"{counts['error']} error(s)",
         f"{counts['warning']} warning(s)",
@@ -87,7 +104,7 @@ def _summary_line(analysis: Analysis) -> str:
     ]
     highlights = [
         f"{codes['orphan']} orphan(s)",
-        f"{codes['conflict']} conflict(s)",
+        f"{codes['conflict'] + codes['goodhart']} conflict(s)",
         f"{codes['off_track']} off track",
     ]
-    return f"{nodes} nodes: {', '.join(parts)} — {', '.join(highlights)}."
+    return f"{nodes} nodes: {', '.join(parts)} — {', '.join(highlights)}{also}."

@@ -17,6 +17,7 @@ from typing import Any
 
 from kpitui.core.model import (
     DIRECTIONS,
+    FINDING_SEVERITY,
     FREQUENCIES,
     HORIZONS,
     KINDS,
@@ -24,6 +25,7 @@ from kpitui.core.model import (
     PACINGS,
     ROLLUPS,
     Node,
+    OwnThresholds,
     Period,
     Thresholds,
     TreeSettings,
@@ -202,6 +204,41 @@ class _Checker:
                 self.fail(f"influences.{other}", f'influence on {other!r} must be "+" or "-"')
         return tuple(result)
 
+    def accept(self, table: Mapping[str, Any], key: str) -> tuple[tuple[str, str], ...] | None:
+        """{ code = "reason" }: known codes that are not errors, each with a reason (SPEC 4.5)."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.fail(key, f'`{key}` must be a table like {{ single_kpi_goal = "why the team accepts it" }}')
+            return None
+        inner = _Checker(f"{self.prefix}{key}.")
+        accepted: list[tuple[str, str]] = []
+        for code, reason in value.items():
+            severity = FINDING_SEVERITY.get(code)
+            if severity is None:
+                hint = suggest(code, tuple(FINDING_SEVERITY))
+                did_you_mean = f" (did you mean {hint!r}?)" if hint else ""
+                inner.fail(code, f"`{key}` names {code!r}, which is not a finding code{did_you_mean}")
+            elif severity == "error":
+                inner.fail(code, f"`{key}` names {code!r}, an error: errors cannot be accepted, only fixed")
+            elif not isinstance(reason, str):
+                inner.fail(code, f"the reason for accepting {code!r} must be a string, not {_type_name(reason)}")
+            elif not reason.strip():
+                inner.fail(code, f"accepting {code!r} needs a reason: say why the team accepts it")
+            else:
+                accepted.append((code, reason))
+        self.errors.extend(inner.errors)
+        return tuple(accepted)
+
+    def weight(self, table: Mapping[str, Any], key: str) -> float | None:
+        """A positive number: a child's share in its parent's mean."""
+        value = self.number(table, key)
+        if value is not None and value <= 0:
+            self.fail(key, f"`{key}` must be a number above 0 (its share in a parent's mean), not {value}")
+            return None
+        return value
+
 
 Reader = Callable[[_Checker, Mapping[str, Any], str], Any]
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -282,6 +319,11 @@ PERIOD_FIELDS: tuple[Field, ...] = (
     day("end", "Last day of the period (not before start)."),
 )
 
+NODE_THRESHOLD_FIELDS: tuple[Field, ...] = (
+    number("on_track", "Attainment at or above this is on track (default 0.95).", low=0),
+    number("at_risk", "Attainment at or above this (and below on_track) is at risk (default 0.85).", low=0),
+)
+
 NODE_FIELDS: tuple[Field, ...] = (
     text("name", "Shown in the tree; required, not blank.", required=True, json={"type": "string", "pattern": r"\S"}),
     choice("kind", "goal (strategic, a root) | objective (serves a goal) | kpi (measured). Default kpi."),
@@ -307,13 +349,48 @@ NODE_FIELDS: tuple[Field, ...] = (
         {"type": "object", "additionalProperties": {"type": "string", "enum": ["+", "-"]}},
     ),
     text("description", "Free text."),
+    Field(
+        "thresholds",
+        "This node's own status thresholds (an uptime KPI needs 0.999); else the tree's.",
+        lambda check, table, key: _own_thresholds(check, table, key),
+        {"type": "object", "properties": properties(NODE_THRESHOLD_FIELDS)},
+    ),
+    Field(
+        "weight",
+        "Its weight in a parent's `mean` rollup (default 1).",
+        _Checker.weight,
+        {"type": "number", "exclusiveMinimum": 0},
+    ),
+    Field(
+        "accept",
+        'Findings the team has weighed: { finding-code = "reason" }; errors cannot be accepted.',
+        _Checker.accept,
+        {
+            "type": "object",
+            "propertyNames": {"enum": [c for c, s in FINDING_SEVERITY.items() if s != "error"]},
+            "additionalProperties": {"type": "string", "pattern": r"\S"},
+        },
+    ),
 )
 
 THRESHOLD_FIELDS: tuple[Field, ...] = (
-    number("on_track", "Attainment at or above this is on track (default 0.95)."),
-    number("at_risk", "Attainment at or above this (and below on_track) is at risk (default 0.85)."),
+    *NODE_THRESHOLD_FIELDS,
     whole("max_children", "More children than this is the finding too_many_children (default 7).", 1),
+    whole("max_kpis", "More KPIs below a goal than this is the finding too_many_kpis (default 12).", 1),
 )
+
+
+def _own_thresholds(check: _Checker, table: Mapping[str, Any], key: str) -> OwnThresholds | None:
+    value = table.get(key)
+    if not isinstance(value, dict):
+        check.fail(key, f"`{key}` must be a table like {{ on_track = 0.999, at_risk = 0.995 }}")
+        return None
+    inner = _Checker(f"{check.prefix}{key}.")
+    own = OwnThresholds(**read_fields(inner, value, NODE_THRESHOLD_FIELDS))
+    if own.on_track is not None and own.at_risk is not None and own.at_risk > own.on_track:
+        inner.fail("at_risk", f"`at_risk` ({own.at_risk}) must not be above `on_track` ({own.on_track})")
+    check.errors.extend(inner.errors)
+    return None if inner.errors else own
 
 
 def _thresholds(check: _Checker, table: Mapping[str, Any], key: str) -> Thresholds | None:
@@ -346,6 +423,7 @@ NODE_KEYS: tuple[str, ...] = tuple(f.key for f in NODE_FIELDS)
 TREE_KEYS: tuple[str, ...] = tuple(f.key for f in TREE_FIELDS)
 PERIOD_KEYS: tuple[str, ...] = tuple(f.key for f in PERIOD_FIELDS)
 THRESHOLD_KEYS: tuple[str, ...] = tuple(f.key for f in THRESHOLD_FIELDS)
+NODE_THRESHOLD_KEYS: tuple[str, ...] = tuple(f.key for f in NODE_THRESHOLD_FIELDS)
 TOP_KEYS: tuple[str, ...] = ("version", "tree", "nodes")
 _NODE_FIELD = {f.key: f for f in NODE_FIELDS}
 
@@ -377,6 +455,9 @@ def node_unknown_keys(table: Mapping[str, Any]) -> list[UnknownKey]:
     period = table.get("period")
     if isinstance(period, dict):
         found += unknown_keys(period, PERIOD_KEYS, "period.")
+    thresholds = table.get("thresholds")
+    if isinstance(thresholds, dict):
+        found += unknown_keys(thresholds, NODE_THRESHOLD_KEYS, "thresholds.")
     return found
 
 

@@ -52,7 +52,9 @@ def pace(
         if expected == base:
             attainment = 1.0 if sign * (actual - base) >= 0 else 0.0
         else:
-            attainment = (actual - base) / (expected - base)
+            # 1 + d·(actual − expected)/|expected − baseline|: behind is behind in both cases, also
+            # for a cap that grows over the period (a budget: decrease, target above baseline).
+            attainment = 1 + sign * (actual - expected) / abs(expected - base)
     else:
         expected = target
         scale = abs(target) or 1.0
@@ -75,10 +77,18 @@ def worst(statuses: list[str]) -> str:
     return min(known, key=STATUS_RANK.__getitem__) if known else "unknown"
 
 
-def aggregate(how: str, values: list[float]) -> float:
-    """Combine children's values by a rollup rule: sum, mean, min or max."""
+def aggregate(how: str, values: list[float], weights: list[float] | None = None) -> float:
+    """Combine children's values by a rollup rule: sum, mean (weighted by `weights`), min or max.
+
+    Args:
+        how: sum, mean, min or max.
+        values: the children's values, at least one.
+        weights: each child's `weight` (all 1 when None); only `mean` uses them.
+    """
     if how == "sum":
         return sum(values)
     if how == "mean":
-        return sum(values) / len(values)
+        if weights is None:
+            return sum(values) / len(values)
+        return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
     return min(values) if how == "min" else max(values)

@@ -95,10 +95,14 @@ parent = "lost"
 
 
 def test_check_exit_codes_follow_fail_on() -> None:
-    sample = "sample_trees/spijkerfabriek_hersteld.toml"  # warnings, no errors
+    sample = "sample_trees/spijkerfabriek.toml"  # warnings, no errors
     assert run("check", sample).returncode == 1
     assert run("check", sample, "--fail-on", "error").returncode == 0
     assert run("check", sample, "--fail-on", "never").returncode == 0
+    # The repaired factory declares nail weight as the counter-metric: only info is left.
+    repaired = "sample_trees/spijkerfabriek_hersteld.toml"
+    assert run("check", repaired).returncode == 0
+    assert run("check", repaired, "--fail-on", "info").returncode == 1
     assert run("check", "sample_trees/sales.toml", "--fail-on", "error").returncode == 1
 
 
