@@ -53,10 +53,19 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("--version", action="version", version=f"kpitui {__version__}")
         return p
     if command == "check":
-        p = _Parser(prog="kpitui check", description="Analyse a tree and report every finding, most severe first.")
-        p.add_argument("file", help="tree file (TOML)")
+        p = _Parser(
+            prog="kpitui check",
+            description="Analyse trees and report every finding, most severe first. Exit 2 when a file cannot "
+            "be loaded (the others are still checked), else 1 when a finding is at or above --fail-on.",
+        )
+        p.add_argument("files", nargs="+", metavar="FILE", help="tree files (TOML)")
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
-        p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+        p.add_argument(
+            "--format",
+            choices=("text", "json", "github", "sarif"),
+            default="text",
+            help="text for people; json; github (workflow annotations); sarif (SARIF 2.1.0) (default: text)",
+        )
         p.add_argument(
             "--fail-on",
             choices=("error", "warning", "info", "never"),
@@ -107,11 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             return _schema()
         return _open(options)
     except TreeLoadError as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        count = len(exc.errors)
-        if count > 1:
-            print(f"{count} problems; the file was not loaded and not changed.", file=sys.stderr)
+        _print_load_errors(exc.errors)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -122,17 +127,43 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
+    from kpitui.core import annotations
     from kpitui.core.analysis import analyze
     from kpitui.core.loader import load_tree
-    from kpitui.core.report import as_json, as_text, fails
+    from kpitui.core.report import as_text, fails
 
-    analysis = analyze(load_tree(options.file), options.as_of)
+    results: list[annotations.Checked] = []
+    for file in options.files:
+        try:
+            results.append(analyze(load_tree(file), options.as_of))
+        except TreeLoadError as exc:
+            results.append(annotations.Failed(file, exc.errors))
     if options.format == "json":
-        sys.stdout.write(as_json(analysis) + "\n")
+        sys.stdout.write(annotations.as_json(results, several=len(options.files) > 1) + "\n")
+    elif options.format == "github":
+        sys.stdout.write(annotations.as_github(results))
+    elif options.format == "sarif":
+        sys.stdout.write(annotations.as_sarif(results) + "\n")
     else:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        sys.stdout.write(as_text(analysis, colour))
-    return 1 if fails(analysis.findings, options.fail_on) else 0
+        for i, checked in enumerate(results):
+            if i:
+                sys.stdout.write("\n")
+            if isinstance(checked, annotations.Failed):
+                sys.stdout.flush()
+                _print_load_errors(checked.errors)
+            else:
+                sys.stdout.write(as_text(checked, colour))
+    if any(isinstance(c, annotations.Failed) for c in results):
+        return 2
+    return 1 if any(fails(c.findings, options.fail_on) for c in results if not isinstance(c, annotations.Failed)) else 0
+
+
+def _print_load_errors(errors: list[LoadError]) -> None:
+    for error in errors:
+        print(error, file=sys.stderr)
+    if len(errors) > 1:
+        print(f"{len(errors)} problems; the file was not loaded and not changed.", file=sys.stderr)
 
 
 def _export(options: argparse.Namespace) -> int:

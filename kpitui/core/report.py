@@ -1,10 +1,8 @@
-"""The `kpitui check` report: text for people (grouped by severity) or JSON for scripts."""
+"""The `kpitui check` report for people: grouped by severity (annotations.py has the formats for CI)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any
 
 from kpitui.core.analysis import Analysis
 from kpitui.core.model import SEVERITY_ORDER, Finding
@@ -25,32 +23,6 @@ def fails(findings: list[Finding], fail_on: str) -> bool:
         return False
     limit = SEVERITY_ORDER[fail_on]
     return any(SEVERITY_ORDER[f.severity] <= limit for f in findings if not f.accepted)
-
-
-def as_json(analysis: Analysis) -> str:
-    """The report as JSON: file, as_of, findings and a summary by code."""
-    findings: list[dict[str, Any]] = []
-    for f in analysis.findings:
-        item: dict[str, Any] = {
-            "code": f.code,
-            "severity": f.severity,
-            "node": f.node,
-            "related": list(f.related),
-            "message": f.message,
-        }
-        if f.kind is not None:
-            item["kind"] = f.kind
-        item["accepted"] = f.accepted
-        if f.accepted:
-            item["reason"] = f.reason
-        findings.append(item)
-    doc = {
-        "file": str(analysis.tree.path),
-        "as_of": analysis.as_of.isoformat(),
-        "findings": findings,
-        "summary": summary(analysis.findings),
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 def as_text(analysis: Analysis, colour: bool) -> str:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from kpitui.core.analysis import Analysis, analyze
+from kpitui.core.annotations import as_json
 from kpitui.core.loader import KpiTree, load_tree
 from kpitui.core.model import Period, Thresholds, TreeLoadError
-from kpitui.core.report import as_json, as_text, fails, summary
+from kpitui.core.report import as_text, fails, summary
 from kpitui.core.status import aggregate, pace
 
 Analyse = Callable[..., Analysis]
@@ -455,7 +456,7 @@ def test_reports_show_accepted_findings(analyse: Analyse) -> None:
 
     text = HEAD + kpi("k", unit="x", owner="T", target=100, actual=50) + 'accept = { off_track = "new product" }\n'
     an = analyse(text)
-    doc = json.loads(as_json(an))
+    doc = json.loads(as_json([an], several=False))
     item = next(f for f in doc["findings"] if f["code"] == "off_track")
     assert (item["accepted"], item["reason"]) == (True, "new product")
     assert all(f["accepted"] is False and "reason" not in f for f in doc["findings"] if f["code"] != "off_track")
