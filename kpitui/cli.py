@@ -95,6 +95,7 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     p.add_argument("id", help="the node's id")
     p.add_argument("assignments", nargs="*", metavar="KEY=VALUE", help="fields to set")
     p.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a field (repeatable)")
+    p.add_argument("--force", action="store_true", help="write the file even if it is read-only")
     return p
 
 
@@ -189,7 +190,7 @@ def _set(options: argparse.Namespace) -> int:
     from kpitui.core.editing import SetError, set_fields
 
     try:
-        message = set_fields(Path(options.file), options.id, options.assignments, options.unset)
+        message = set_fields(Path(options.file), options.id, options.assignments, options.unset, options.force)
     except SetError as exc:
         print(f"{options.file}: {exc}", file=sys.stderr)
         return 2

@@ -13,17 +13,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from kpitui.core.appending import rows_write
 from kpitui.core.journal import Recovered, drop_journal, write_journal
 from kpitui.core.loader import BOM, KpiTree, decode, parse_tree, read_bytes
 from kpitui.core.model import Node
 from kpitui.core.saving import (
     ExternalChange,
     SaveError,
+    Write,
+    commit,
     digest,
     layout_changes,
     render_node,
     render_text,
-    write_atomic,
 )
 from kpitui.core.schema import FieldError, read_node
 from kpitui.core.source import SourceMap
@@ -59,6 +61,7 @@ class Document:
         self.state = State(_shallow(self.base))
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
+        self.notes: list[str] = []  # what the last save could not keep (an owner, say)
         self._nodes: dict[str, Node] = dict(tree.nodes)
 
     # ── opening ────────────────────────────────────────────────────────
@@ -290,6 +293,10 @@ class Document:
         stamp = datetime.now().isoformat(timespec="seconds")
         write_journal(self.path, list(self.tables), changed, self.state.rows, self.loaded_digest, stamp)
 
+    def drop_journal(self) -> None:
+        """Forget this document's journal (after a save, a reload or a discard)."""
+        drop_journal(self.path)
+
     def recover(self, recovered: Recovered) -> None:
         """Apply edits from a journal as one undoable edit."""
         tables: Tables = {}
@@ -336,24 +343,43 @@ class Document:
                 "reload it, or save your version to another file"
             )
 
-    def save(self, to: Path | None = None, force: bool = False) -> Path:
+    def save(
+        self,
+        to: Path | None = None,
+        force: bool = False,
+        read_only_ok: bool = False,
+        outside_ok: bool = False,
+    ) -> Path:
         """Write the tree (to its own file, or `to`); afterwards the document is clean.
+
+        Under the file's save lock the file is checked against the one loaded, again
+        immediately before the rename; pending measurement rows are appended in the
+        same step (both files or neither).
+
+        Args:
+            to: write here instead (the document then is that file).
+            force: overwrite the file even if it changed on disk since it was loaded.
+            read_only_ok: write a read-only file too (`--force`).
+            outside_ok: append rows to a measurements file outside the tree's folder.
 
         Raises:
             ExternalChange: the file changed on disk since it was loaded (unless `force`).
-            SaveError: the result would not load back; nothing was written.
+            ReadOnly: the file is read-only (unless `read_only_ok`).
+            OutsideFolder: the measurements file is outside the tree's folder.
+            SaveError: the result would not load back, or the write failed (disk full,
+                folder not writable); nothing was changed.
         """
         target = to or self.path
-        if target == self.path and not force:
-            self.check_external()
         self._check_rendered()
         data = self.render()
-        write_atomic(target, data)
-        if self.state.rows:
-            self._append_rows()
+        check = not force and target == self.path
+        writes = [Write(target, data, check=check, expected=self.loaded_digest)]
+        if self.state.rows and self.tree.settings.measurements:
+            writes.append(rows_write(target, self.tree.settings.measurements, self.state.rows, outside_ok))
+        self.notes = commit(writes, force=read_only_ok)
         # From now on the document is the file just written (the same one, or the other),
         # known without parsing it again: its nodes are the tables we just wrote.
-        drop_journal(self.path)
+        self.drop_journal()
         current = self.current_tree()
         tree = copy.copy(current)
         tree.path = target
@@ -376,17 +402,6 @@ class Document:
             rendered = tomli.loads(render_node(node_id, table))["nodes"][node_id]
             if rendered != table:
                 raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
-
-    def _append_rows(self) -> None:
-        measurements = self.tree.settings.measurements
-        if not measurements:
-            return
-        path = self.path.parent / measurements
-        old = path.read_bytes() if path.exists() else b"node,date,value,note\n"
-        if old and not old.endswith(b"\n"):
-            old += b"\n"
-        rows = "".join(f"{node},{day.isoformat()},{value:g},\n" for node, day, value in self.state.rows)
-        write_atomic(path, old + rows.encode("utf-8"))
 
 
 def _shallow(tables: Tables) -> Tables:

@@ -8,7 +8,7 @@ from typing import Any
 
 from kpitui.core.document import Document, EditError
 from kpitui.core.model import LoadError, Location, TreeLoadError
-from kpitui.core.saving import SaveError
+from kpitui.core.saving import SaveError, locked
 
 
 class SetError(Exception):
@@ -41,8 +41,11 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
     return values
 
 
-def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str]) -> str:
+def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str], force: bool = False) -> str:
     """Apply KEY=VALUE and --unset to one node and save; returns what was done.
+
+    The file is loaded, changed and saved under its save lock, so several `set` at once
+    take turns and each applies its change to the file as the one before left it.
 
     Raises:
         SetError: unknown id, a value the schema refuses, or the save was refused.
@@ -53,6 +56,11 @@ def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str
     if not path.exists():
         missing = "no such file; `kpitui set` changes an existing tree (open it in the TUI to start one)"
         raise TreeLoadError([LoadError(Location(str(path)), missing)])
+    with locked(path):
+        return _set_locked(path, node_id, assignments, unset, force)
+
+
+def _set_locked(path: Path, node_id: str, assignments: list[str], unset: list[str], force: bool) -> str:
     document = Document.open(path)
     values = parse_assignments(assignments)
     if node_id not in document.tables:
@@ -64,8 +72,8 @@ def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str
     try:
         document.set_fields(node_id, values, tuple(unset))
         notes = document.layout_notes()
-        document.save()
+        document.save(read_only_ok=force)
     except (EditError, SaveError) as exc:
         raise SetError(f"{exc}; the file was not changed") from None
     changed = [*values, *(f"-{name}" for name in unset)]
-    return "\n".join([*notes, f"{path}: node {node_id!r} saved ({', '.join(changed)})"])
+    return "\n".join([*notes, *document.notes, f"{path}: node {node_id!r} saved ({', '.join(changed)})"])

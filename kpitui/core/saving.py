@@ -7,33 +7,26 @@ appended; a deleted node's lines are removed.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from kpitui.core.filesafe import (
+    ExternalChange,
+    OutsideFolder,
+    ReadOnly,
+    SaveError,
+    Write,
+    commit,
+    digest,
+    locked,
+    write_atomic,
+)
 from kpitui.core.source import SourceMap
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class SaveError(Exception):
-    """Saving was refused; the message says why and what to do. Nothing was written."""
-
-
-class ExternalChange(SaveError):
-    """The file changed on disk since it was loaded."""
-
-
-def digest(data: bytes) -> str:
-    """A fingerprint of file contents, to notice changes by others."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def key(name: str) -> str:
@@ -111,38 +104,18 @@ def render_text(
     return result
 
 
-def write_atomic(path: Path, data: bytes, backup: bool = True) -> None:
-    """Write through a temporary file in the same folder, fsync, rename; keep `FILE~`.
-
-    The file keeps its permissions; the previous version is left as `FILE~`.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    mode = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode & 0o7777
-        if backup:
-            old = path.read_bytes()
-            _replace(path.with_name(path.name + "~"), old, folder, mode)
-    _replace(path, data, folder, mode)
-
-
-def _replace(path: Path, data: bytes, folder: Path, mode: int | None) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+__all__ = [
+    "ExternalChange",
+    "OutsideFolder",
+    "ReadOnly",
+    "SaveError",
+    "Write",
+    "commit",
+    "digest",
+    "key",
+    "layout_changes",
+    "locked",
+    "render_node",
+    "render_text",
+    "write_atomic",
+]

@@ -268,7 +268,8 @@ class EditingActions:
             self._external_change(str(exc), then)
             return
         except (SaveError, OSError) as exc:
-            screen.notify(f"Not saved: {exc}", severity="error", timeout=10)
+            message = str(exc) if isinstance(exc, SaveError) else f"not saved: {exc}"
+            screen.notify(message[:1].upper() + message[1:], severity="error", timeout=10)
             return
         screen.path = written
         screen.stamp = screen.file_stamp()

@@ -1,0 +1,138 @@
+"""The measurements file on disk: where it may be, and appending rows to it safely (SPEC 2, 6).
+
+`tree.measurements` is a literal path relative to the tree file (no globs), naming a
+regular `.csv` or `.parquet` file. Rows are appended only to a regular `.csv` file in
+the tree's folder or below; anywhere else needs the user's consent (`outside_ok`: the
+TUI asks, `record --force`). Rows are written with a CSV writer, so an id holding a
+comma, a quote or a newline stays one cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from kpitui.core.filesafe import OutsideFolder, SaveError, Write, commit, real_path
+
+SUFFIXES = (".csv", ".parquet")
+HEADER = ("node", "date", "value", "note")
+_GLOB = frozenset("*?[")
+
+# A row: (node, date, value) or (node, date, value, note).
+Row = tuple[str, date, float] | tuple[str, date, float, str | None]
+
+
+def measurements_path(tree_file: Path, value: str) -> tuple[Path | None, str | None]:
+    """The measurements file a tree names, or why it cannot be used (for reading).
+
+    Returns:
+        (path, None) when it may be read; (None, problem) otherwise. A path that does
+        not exist is returned as a path (the reader reports it missing).
+    """
+    if not value.strip():
+        return None, "tree.measurements is empty; name a .csv or .parquet file or remove the key"
+    if _GLOB.intersection(value):
+        return None, (
+            f"tree.measurements {value!r} holds a wildcard (* ? [); it must name one file literally, "
+            "relative to the tree file"
+        )
+    path = tree_file.parent / value
+    if path.suffix.lower() not in SUFFIXES:
+        return None, f"tree.measurements {value!r} must end with .csv or .parquet"
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return path, None
+    except OSError as exc:
+        return None, f"measurements file {value!r} cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISREG(st.st_mode):
+        return None, f"measurements file {value!r} is not a regular file; name a .csv or .parquet file"
+    return path, None
+
+
+def append_target(tree_file: Path, value: str, outside_ok: bool = False) -> Path:
+    """The measurements file rows may be appended to, checked before anything is written.
+
+    Raises:
+        OutsideFolder: it is outside the tree's folder (and not `outside_ok`).
+        SaveError: anything else that prevents appending (not .csv, not a regular file,
+            its folder missing).
+    """
+    path, problem = measurements_path(tree_file, value)
+    if path is None:
+        raise SaveError(f"not saved: {problem}")
+    if path.suffix.lower() != ".csv":
+        raise SaveError(f"not saved: rows can be appended to a .csv measurements file only, not to {value!r}")
+    if not path.parent.is_dir():
+        raise SaveError(f"not saved: the folder of the measurements file {value!r} does not exist")
+    home = real_path(tree_file).parent
+    if not real_path(path).is_relative_to(home) and not outside_ok:
+        raise OutsideFolder(
+            f"not saved: the measurements file {value!r} is outside the tree's folder "
+            f"({real_path(path)}); append to it only with --force"
+        )
+    return path
+
+
+def csv_rows(rows: Sequence[Row], columns: Sequence[str] = HEADER) -> str:
+    """Rows as CSV text (quoted where needed), in the given column order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        node, day, value = row[0], row[1], row[2]
+        note = row[3] if len(row) > 3 else None
+        cells = {"node": node, "date": day.isoformat(), "value": number_text(value), "note": note or ""}
+        writer.writerow([cells.get(c.strip().lower(), "") for c in columns])
+    return out.getvalue()
+
+
+def number_text(value: float) -> str:
+    """A number as written in a measurements file: integers without `.0`, floats exactly."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def appended(old: bytes | None, rows: Sequence[Row]) -> bytes:
+    """The file's new contents: its rows, then the new ones in its own column order."""
+    if not old or not old.strip():
+        return (",".join(HEADER) + "\n" + csv_rows(rows)).encode("utf-8")
+    first = old.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    columns = next(csv.reader([first]), list(HEADER))
+    if not {"node", "date", "value"} <= {c.strip().lower() for c in columns}:
+        columns = list(HEADER)
+    text = csv_rows(rows, columns)
+    if not old.endswith(b"\n"):
+        old += b"\n"
+    return old + text.encode("utf-8")
+
+
+def rows_write(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> Write:
+    """The Write that appends rows to a tree's measurements file (for `commit`)."""
+    path = append_target(tree_file, value, outside_ok)
+    return Write(path, b"", backup=False, transform=lambda old: appended(old, rows))
+
+
+def append_rows(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> Path:
+    """Append rows to a tree's measurements file, under its save lock, atomically.
+
+    For `kpitui record` (with `outside_ok` from `--force`).
+
+    Returns:
+        The measurements file written.
+
+    Raises:
+        OutsideFolder: outside the tree's folder and not `outside_ok`; nothing written.
+        SaveError: why the rows could not be appended; nothing written.
+    """
+    write = rows_write(tree_file, value, rows, outside_ok)
+    commit([write], force=False)
+    return write.path
+
+
+__all__ = ["OutsideFolder", "Row", "SaveError", "append_rows", "append_target", "appended", "measurements_path"]

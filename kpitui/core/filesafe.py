@@ -1,0 +1,486 @@
+"""Writing files without losing a byte (SPEC 6): locks, atomic replace, owners, faults.
+
+Every save of a tree (and of its measurements file) goes through `commit`:
+
+1. Saves of one file take turns: an exclusive `flock` on a lock file beside the real
+   file (`.NAME.lock`), never on the file itself — a rename gives the file a new
+   inode, so a lock on the old inode would not exclude a process that opened the new one.
+2. Under the lock the file is read again and compared with what the caller loaded
+   (`Write.expected`); a difference refuses the save (`ExternalChange`).
+3. The new contents and the backup `FILE~` are written to temporary files beside the
+   real file (symbolic links are followed, so the link stays and its target changes),
+   fsynced, given the old file's mode, owner and group.
+4. Immediately before the renames the file's identity (inode, size, times) is checked
+   again; a change in that last moment refuses the save too.
+5. A file with several hard links, or whose owner a rename could not keep, is
+   overwritten in place after its backup is safe (space reserved first, so a full disk
+   fails before a byte changes).
+
+A failure at any step removes the temporary files and leaves the file and its backup
+as they were; the message says why. Temporary files of earlier saves that were killed
+(their name holds the pid, which is no longer running) are removed by the next save.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import secrets
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+LOCK_WAIT = 120.0  # seconds a save waits for another kpitui saving the same file
+TEMP_SUFFIX = ".kpitui-tmp"
+
+
+class SaveError(Exception):
+    """Saving was refused or failed; the message says why and what to do. Nothing was changed."""
+
+
+class ExternalChange(SaveError):
+    """The file changed on disk since it was loaded."""
+
+
+class ReadOnly(SaveError):
+    """The file is read-only; saving it needs `force`."""
+
+
+class OutsideFolder(SaveError):
+    """The measurements file lies outside the tree's folder; appending needs consent."""
+
+
+def digest(data: bytes) -> str:
+    """A fingerprint of file contents, to notice changes by others."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Write:
+    """One file to write in a commit.
+
+    `check`: refuse when the file's contents are no longer those with digest `expected`
+    (None: the file must not exist). `backup`: keep the previous contents as `FILE~`.
+    `transform`: make the contents from the file's current ones, read under the lock
+    (appending rows); the file must not change after that read.
+    """
+
+    path: Path
+    data: bytes
+    check: bool = False
+    expected: str | None = None
+    backup: bool = True
+    transform: Callable[[bytes | None], bytes] | None = None
+
+
+def real_path(path: Path) -> Path:
+    """The file a path names once symbolic links are followed (the link itself stays)."""
+    return Path(os.path.realpath(path))
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of a file: beside the real file, hidden, `.NAME.lock`."""
+    real = real_path(path)
+    return real.with_name(f".{real.name}.lock")
+
+
+# ── locks ──────────────────────────────────────────────────────────────
+
+
+class _Held:
+    def __init__(self) -> None:
+        self.mutex = threading.RLock()  # threads of this process take turns too
+        self.fd = -1
+        self.count = 0
+
+
+_held: dict[Path, _Held] = {}
+_held_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def locked(*paths: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the save locks of some files (re-entrant within a process).
+
+    Raises:
+        SaveError: the lock file cannot be made, or another process held it too long.
+    """
+    locks = sorted({lock_path(p) for p in paths})
+    with contextlib.ExitStack() as stack:
+        for lock in locks:
+            stack.enter_context(_hold(lock, wait))
+        yield
+
+
+@contextlib.contextmanager
+def _hold(lock: Path, wait: float) -> Iterator[None]:
+    with _held_guard:
+        entry = _held.setdefault(lock, _Held())
+    with entry.mutex:
+        if entry.count == 0:
+            entry.fd = _acquire(lock, wait)
+        entry.count += 1
+        try:
+            yield
+        finally:
+            entry.count -= 1
+            if entry.count == 0:
+                os.close(entry.fd)  # releases the flock
+                entry.fd = -1
+
+
+def _acquire(lock: Path, wait: float) -> int:
+    target = lock.name[1 : -len(".lock")]
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, _new_file_mode())
+    except PermissionError:
+        try:
+            fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise SaveError(f"not saved: cannot make the lock file {lock}: {_why(exc)}") from None
+    except OSError as exc:
+        raise SaveError(f"not saved: cannot make the lock file {lock}: {_why(exc)}") from None
+    deadline = time.monotonic() + wait
+    delay = 0.002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise SaveError(
+                    f"not saved: another process has been saving {lock.parent / target} for "
+                    f"{wait:.0f} s (lock {lock}); try again"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        except OSError as exc:
+            os.close(fd)
+            raise SaveError(f"not saved: cannot lock {lock}: {_why(exc)}") from None
+
+
+# ── committing ───────────────────────────────────────────────────────
+
+
+@dataclass
+class _Plan:
+    write: Write
+    real: Path
+    stat: os.stat_result | None
+    old: bytes | None
+    data: bytes = b""
+    temp: Path | None = None  # the new contents, renamed over the file
+    backup_temp: Path | None = None
+    in_place: bool = False
+
+
+def _before_rename(paths: Sequence[Path]) -> None:
+    """Called with the files about to be replaced (tests slow a save down here)."""
+
+
+def commit(writes: Sequence[Write], force: bool = False) -> list[str]:
+    """Write files together: all of them or, on any failure, none.
+
+    Args:
+        writes: the files and their new contents.
+        force: write read-only files too.
+
+    Returns:
+        Notes on what could not be kept (an owner a non-root user cannot restore).
+
+    Raises:
+        ExternalChange: a checked file is not as expected (before or at the last moment).
+        ReadOnly: a file is read-only and not `force`.
+        SaveError: any other failure (disk full, folder not writable), with the reason.
+    """
+    with locked(*(w.path for w in writes)):
+        return _commit_locked(writes, force)
+
+
+def _commit_locked(writes: Sequence[Write], force: bool) -> list[str]:
+    plans: list[_Plan] = []
+    notes: list[str] = []
+    try:
+        for write in writes:
+            plan = _plan(write, force)
+            plans.append(plan)
+            _prepare(plan, notes)
+        _before_rename([p.real for p in plans])
+        for plan in plans:
+            _recheck(plan)
+        for plan in plans:
+            _swap(plan)
+    except SaveError:
+        _clean(plans)
+        raise
+    except OSError as exc:
+        _clean(plans)
+        where = exc.filename if isinstance(exc.filename, str) else (plans[-1].real if plans else "")
+        raise SaveError(f"not saved: {where}: {_why(exc)}; the file and its backup are as they were") from None
+    except BaseException:
+        _clean(plans)
+        raise
+    return notes
+
+
+def _plan(write: Write, force: bool) -> _Plan:
+    real = real_path(write.path)
+    if not real.parent.is_dir():
+        raise SaveError(f"not saved: the folder {real.parent} does not exist")
+    remove_stale_temps(real)
+    try:
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    old = None
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            raise SaveError(f"not saved: {write.path} is not a regular file")
+        if write.check or write.backup or write.transform is not None:
+            with open(real, "rb") as f:
+                st = os.fstat(f.fileno())  # the identity of exactly what is read
+                old = f.read()
+    if write.check:
+        now = digest(old) if old is not None else None
+        if now != write.expected:
+            what = "was deleted" if now is None else ("was created" if write.expected is None else "changed on disk")
+            raise ExternalChange(
+                f"{write.path} {what} since it was loaded (by another user or editor); "
+                "reload it, or save your version to another file"
+            )
+    if st is not None and not force and _read_only(real, st):
+        raise ReadOnly(f"not saved: {write.path} is read-only; save with --force to write it anyway")
+    data = write.transform(old) if write.transform is not None else write.data
+    return _Plan(write, real, st, old, data)
+
+
+def _read_only(real: Path, st: os.stat_result) -> bool:
+    return st.st_mode & 0o222 == 0 or not os.access(real, os.W_OK)
+
+
+def _prepare(plan: _Plan, notes: list[str]) -> None:
+    st, real = plan.stat, plan.real
+    mode = st.st_mode & 0o7777 if st is not None else _new_file_mode()
+    if plan.write.backup and plan.old is not None:
+        plan.backup_temp = _temp_with(real.with_name(real.name + "~"), plan.old, mode, st)
+    if st is not None and st.st_nlink > 1 and os.access(real, os.W_OK):
+        plan.in_place = True  # a rename would break the hard links
+        return
+    plan.temp = _temp_with(real, plan.data, mode, st)
+    if st is not None and not _owned_alike(plan.temp, st):
+        if os.access(real, os.W_OK):
+            os.unlink(plan.temp)
+            plan.temp = None
+            plan.in_place = True  # only writing in place keeps an owner we cannot set
+        else:
+            notes.append(f"{plan.write.path}: its owner and group could not be kept (only root can give a file away)")
+
+
+def _owned_alike(path: Path, st: os.stat_result) -> bool:
+    mine = os.stat(path)
+    return (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid)
+
+
+def _temp_with(final: Path, data: bytes, mode: int, st: os.stat_result | None) -> Path:
+    """A temporary file beside `final` holding `data`, fsynced, with the mode (and owner) given."""
+    temp = final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            if st is not None and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                with contextlib.suppress(PermissionError):
+                    os.fchown(out.fileno(), st.st_uid, st.st_gid)
+                with contextlib.suppress(PermissionError):
+                    os.fchown(out.fileno(), -1, st.st_gid)
+            os.fchmod(out.fileno(), mode)  # after chown, which may clear set-id bits
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return temp
+
+
+def _recheck(plan: _Plan) -> None:
+    """The last look before the rename: has anyone touched the file since it was read?"""
+    if not plan.write.check and plan.write.transform is None:
+        return
+    try:
+        now: os.stat_result | None = os.stat(plan.real)
+    except FileNotFoundError:
+        now = None
+    if _identity(now) == _identity(plan.stat):
+        return
+    contents = None
+    if now is not None:
+        with open(plan.real, "rb") as f:
+            contents = f.read()
+    if contents != plan.old:
+        raise ExternalChange(
+            f"{plan.write.path} changed on disk while it was being saved (by another user or editor); "
+            "reload it, or save your version to another file"
+        )
+
+
+def _identity(st: os.stat_result | None) -> tuple[int, ...] | None:
+    if st is None:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _swap(plan: _Plan) -> None:
+    real = plan.real
+    if plan.backup_temp is not None:
+        os.replace(plan.backup_temp, real.with_name(real.name + "~"))
+        plan.backup_temp = None
+    if plan.in_place:
+        _overwrite(real, plan.data, plan.old)
+    elif plan.temp is not None:
+        os.replace(plan.temp, real)
+        plan.temp = None
+    _sync_folder(real.parent)
+
+
+def _overwrite(real: Path, data: bytes, old: bytes | None) -> None:
+    """Write a file in place (its inode, links and owner stay); space is reserved first."""
+    fd = os.open(real, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        if len(data) > (len(old) if old is not None else 0):
+            with contextlib.suppress(AttributeError):
+                try:
+                    os.posix_fallocate(fd, 0, len(data))
+                except OSError as exc:
+                    if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                        raise
+        try:
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        except OSError:
+            if old is not None:  # put the old contents back; they fitted before
+                with contextlib.suppress(OSError):
+                    os.pwrite(fd, old, 0)
+                    os.ftruncate(fd, len(old))
+                    os.fsync(fd)
+            raise
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _clean(plans: Sequence[_Plan]) -> None:
+    for plan in plans:
+        for temp in (plan.temp, plan.backup_temp):
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+        plan.temp = plan.backup_temp = None
+
+
+# ── helpers ──────────────────────────────────────────────────────────
+
+
+def write_atomic(path: Path, data: bytes, backup: bool = True) -> None:
+    """Write one file atomically (under its lock, keeping `FILE~` unless told not to), unchecked."""
+    commit([Write(path, data, backup=backup)], force=True)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace a private file of kpitui's own (a journal): temp, fsync, rename; no lock, no backup.
+
+    Raises:
+        OSError: the write failed; the temporary file is removed.
+    """
+    temp = _temp_with(path, data, 0o600, None)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def remove_stale_temps(real: Path) -> list[Path]:
+    """Remove temporary files that killed saves of this file left behind; returns them."""
+    removed: list[Path] = []
+    prefixes = (f".{real.name}.", f".{real.name}~.")
+    try:
+        entries = list(os.scandir(real.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not name.endswith(TEMP_SUFFIX) or not name.startswith(prefixes):
+            continue
+        rest = name[len(f".{real.name}") :].lstrip("~").split(".")
+        if len(rest) != 4 or not rest[1].isdigit():  # "", pid, token, "kpitui-tmp"
+            continue
+        if _alive(int(rest[1])):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _new_file_mode() -> int:
+    """The mode a new file gets under this process's umask (0o644 under umask 022)."""
+    return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """This process's umask, read without changing it where the OS allows."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def why(exc: OSError) -> str:
+    """An OSError in words a user can act on."""
+    return _why(exc)
+
+
+def _why(exc: OSError) -> str:
+    reasons = {
+        errno.ENOSPC: "disk full",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ENOENT: "no such file or folder",
+        errno.EISDIR: "it is a folder",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))

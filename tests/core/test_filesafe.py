@@ -1,0 +1,341 @@
+"""The save path under concurrency, faults and unusual files (SPEC 6, issue 7 items 1, 2, 4, 5)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from kpitui.cli import main
+from kpitui.core import filesafe
+from kpitui.core.document import Document
+from kpitui.core.saving import ExternalChange, ReadOnly, SaveError
+
+TREE = textwrap.dedent(
+    """\
+    # kept
+    [nodes.g]
+    name = "Goal"
+    kind = "goal"
+
+    [nodes.k]
+    name = "KPI"
+    parent = "g"
+    target = 10
+    """
+)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    path = tmp_path / "tree.toml"
+    path.write_text(TREE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def umask022() -> Iterator[None]:
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".kpitui-tmp"))
+
+
+# ── item 1: saves take turns ─────────────────────────────────────────
+
+
+def test_fifty_racing_set_processes_all_land(tmp_path: Path) -> None:
+    path = tmp_path / "race.toml"
+    ids = [f"n{i}" for i in range(50)]
+    path.write_text("".join(f'[nodes.{i}]\nname = "{i}"\n\n' for i in ids), encoding="utf-8")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kpitui", "set", str(path), node, f"actual={n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n, node in enumerate(ids)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 50, [r[1] for r in results]
+    doc = Document.open(path)
+    assert {node: doc.tables[node].get("actual") for node in ids} == {node: n for n, node in enumerate(ids)}
+
+
+def test_a_lock_is_held_during_set_and_re_entrant(tree: Path) -> None:
+    with filesafe.locked(tree), filesafe.locked(tree):  # re-entrant within one process
+        assert filesafe.lock_path(tree).exists()
+        code = subprocess.run(
+            [sys.executable, "-c", LOCK_PROBE, str(filesafe.lock_path(tree))], capture_output=True, text=True
+        )
+        assert code.stdout.strip() == "busy"
+    free = subprocess.run([sys.executable, "-c", LOCK_PROBE, str(filesafe.lock_path(tree))], capture_output=True)
+    assert free.stdout.strip() == b"free"
+
+
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("free")
+except BlockingIOError:
+    print("busy")
+"""
+
+
+def test_the_lock_file_is_beside_the_real_file_of_a_symlink(tmp_path: Path, tree: Path) -> None:
+    link = tmp_path / "link.toml"
+    link.symlink_to(tree)
+    assert filesafe.lock_path(link) == filesafe.lock_path(tree) == tmp_path / ".tree.toml.lock"
+
+
+# ── item 2: a write by another program during the save ─────────────────
+
+
+def test_a_write_between_temp_file_and_rename_refuses_the_save(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    (tree.parent / "tree.toml~").write_text("old backup\n")
+    theirs = TREE + '\n[nodes.vim]\nname = "from vim"\n'
+
+    def other_program(paths: Sequence[Path]) -> None:
+        script = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+        subprocess.run([sys.executable, "-c", script, str(tree), theirs], check=True)
+
+    monkeypatch.setattr(filesafe, "_before_rename", other_program)
+    with pytest.raises(ExternalChange, match="changed on disk while it was being saved"):
+        doc.save()
+    assert tree.read_text() == theirs
+    assert (tree.parent / "tree.toml~").read_text() == "old backup\n"
+    assert temps(tree.parent) == []
+    assert doc.dirty  # the edit is still there, to save elsewhere
+
+
+def test_a_write_replacing_the_file_by_rename_is_noticed_too(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+
+    def vim_style(paths: Sequence[Path]) -> None:
+        other = tree.with_name("vim.swp")
+        other.write_text(TREE.replace("KPI", "KPJ"))
+        os.replace(other, tree)
+
+    monkeypatch.setattr(filesafe, "_before_rename", vim_style)
+    with pytest.raises(ExternalChange):
+        doc.save()
+    assert "KPJ" in tree.read_text()
+
+
+def test_touching_the_file_without_changing_it_does_not_refuse(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    monkeypatch.setattr(filesafe, "_before_rename", lambda paths: os.utime(tree, (1, 1)))
+    doc.save()
+    assert "actual = 5" in tree.read_text()
+
+
+# ── item 4: links, owners, modes, read-only ──────────────────────────
+
+
+def test_a_symlinked_tree_is_saved_through_the_link(tmp_path: Path, tree: Path) -> None:
+    elsewhere = tmp_path / "dotfiles"
+    elsewhere.mkdir()
+    real = elsewhere / "tree.toml"
+    tree.rename(real)
+    link = tmp_path / "tree.toml"
+    link.symlink_to(real)
+    doc = Document.open(link)
+    doc.set_fields("k", {"actual": 7})
+    doc.save()
+    assert link.is_symlink()
+    assert os.readlink(link) == str(real)
+    assert "actual = 7" in real.read_text()
+    assert (elsewhere / "tree.toml~").read_text() == TREE
+
+
+def test_hard_links_stay_linked(tmp_path: Path, tree: Path) -> None:
+    other = tmp_path / "other-name.toml"
+    os.link(tree, other)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 8})
+    doc.save()
+    assert os.stat(tree).st_ino == os.stat(other).st_ino
+    assert "actual = 8" in other.read_text()
+    assert (tmp_path / "tree.toml~").read_text() == TREE
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_file_of_another_user_keeps_its_owner_and_mode(tree: Path) -> None:
+    os.chown(tree, 65534, 65534)  # nobody
+    os.chmod(tree, 0o640)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 9})
+    doc.save()
+    st = os.stat(tree)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, 0o640)
+    backup = os.stat(tree.with_name("tree.toml~"))
+    assert (backup.st_uid, backup.st_gid, backup.st_mode & 0o7777) == (65534, 65534, 0o640)
+
+
+def test_an_owner_that_cannot_be_set_is_kept_by_writing_in_place(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inode = os.stat(tree).st_ino
+    monkeypatch.setattr(filesafe, "_owned_alike", lambda path, st: False)  # as a non-root user would find
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 3})
+    doc.save()
+    assert os.stat(tree).st_ino == inode
+    assert "actual = 3" in tree.read_text()
+    assert temps(tree.parent) == []
+
+
+def test_a_read_only_file_is_refused_unless_forced(tree: Path) -> None:
+    os.chmod(tree, 0o444)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    with pytest.raises(ReadOnly, match="is read-only; save with --force"):
+        doc.save()
+    assert tree.read_text() == TREE
+    assert not tree.with_name("tree.toml~").exists()
+    doc.save(read_only_ok=True)
+    assert "actual = 4" in tree.read_text()
+    assert os.stat(tree).st_mode & 0o7777 == 0o444
+
+
+def test_set_refuses_a_read_only_file_with_exit_2_and_force_writes_it(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.chmod(tree, 0o444)
+    assert main(["set", str(tree), "k", "actual=1"]) == 2
+    assert "is read-only; save with --force" in capsys.readouterr().err
+    assert tree.read_text() == TREE
+    assert main(["set", str(tree), "k", "actual=1", "--force"]) == 0
+    assert "actual = 1" in tree.read_text()
+
+
+# ── item 5: faults ───────────────────────────────────────────────────
+
+
+def test_a_full_disk_fails_cleanly(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree.with_name("tree.toml~").write_text("backup\n")
+    real_fsync = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    with pytest.raises(SaveError, match="disk full; the file and its backup are as they were"):
+        doc.save()
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert tree.read_text() == TREE
+    assert tree.with_name("tree.toml~").read_text() == "backup\n"
+    assert temps(tree.parent) == []
+    assert doc.dirty
+
+
+def test_set_on_a_full_disk_exits_2_without_traceback(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert main(["set", str(tree), "k", "actual=1"]) == 2
+    err = capsys.readouterr().err
+    assert "disk full" in err
+    assert "Traceback" not in err
+    assert tree.read_text() == TREE
+
+
+def test_a_folder_that_cannot_be_written_fails_cleanly(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = os.open
+
+    def refuse(path: str | os.PathLike[str], flags: int, mode: int = 0o777, **kw: object) -> int:
+        if str(path).endswith(".kpitui-tmp"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    with pytest.raises(SaveError, match="permission denied"):
+        doc.save()
+    assert tree.read_text() == TREE
+
+
+def test_stale_temp_files_of_killed_saves_are_removed(tree: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tree.with_name(f".tree.toml.{dead.pid}.0a1b2c3d.kpitui-tmp")
+    stale_backup = tree.with_name(f".tree.toml~.{dead.pid}.0a1b2c3d.kpitui-tmp")
+    live = tree.with_name(f".tree.toml.{os.getppid()}.0a1b2c3d.kpitui-tmp")  # a running process
+    unrelated = tree.with_name(f".other.toml.{dead.pid}.0a1b2c3d.kpitui-tmp")
+    for path in (stale, stale_backup, live, unrelated):
+        path.write_bytes(b"x" * 100)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    doc.save()
+    assert temps(tree.parent) == sorted([live.name, unrelated.name])
+
+
+def test_a_killed_save_leaves_at_most_a_temp_file_named_after_its_pid(tree: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from kpitui.core import filesafe
+        from kpitui.core.document import Document
+        filesafe._before_rename = lambda paths: os.kill(os.getpid(), signal.SIGKILL)
+        doc = Document.open(Path({str(tree)!r}))
+        doc.set_fields("k", {{"actual": 4}})
+        doc.save()
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    assert proc.wait() == -9
+    assert tree.read_text() == TREE
+    left = temps(tree.parent)
+    assert left
+    assert all(name.startswith((f".tree.toml.{proc.pid}.", f".tree.toml~.{proc.pid}.")) for name in left)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    doc.save()
+    assert temps(tree.parent) == []
+
+
+# ── issue 8 item 12: new files follow the umask ──────────────────────
+
+
+@pytest.mark.usefixtures("umask022")
+def test_a_new_tree_and_another_file_follow_the_umask(tmp_path: Path, tree: Path) -> None:
+    fresh = tmp_path / "new.toml"
+    doc = Document.open(fresh)
+    doc.add_node({"name": "A"})
+    doc.save()
+    assert os.stat(fresh).st_mode & 0o777 == 0o644
+    os.umask(0o027)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.save(to=tmp_path / "mine.toml")
+    assert os.stat(tmp_path / "mine.toml").st_mode & 0o777 == 0o640
+
+
+@pytest.mark.usefixtures("umask022")
+def test_an_existing_file_and_its_backup_keep_the_files_mode(tree: Path) -> None:
+    os.chmod(tree, 0o664)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.save()
+    assert os.stat(tree).st_mode & 0o777 == 0o664
+    assert os.stat(tree.with_name("tree.toml~")).st_mode & 0o777 == 0o664
