@@ -12,6 +12,7 @@ from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
 from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
+from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class Analysis:
     measurements: Measurements | None = None
     by_node: dict[str, list[Finding]] = field(default_factory=dict)
     _conflicts_by_node: dict[str, list[Conflict]] | None = field(default=None, repr=False)
+    values: ValueGraph | None = None  # how node values depend on each other (rollups, formulas)
+    layers: dict[str, Layer] = field(default_factory=dict)  # "actual" and "target", as evaluated
 
     def findings_of(self, node_id: str) -> list[Finding]:
         """The findings shown on a node, most severe first."""
@@ -125,6 +128,8 @@ def analyze(
     results = builder.run()
     conflicts = _conflicts(tree, graph, results)
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
+    analysis.values = builder.values
+    analysis.layers = {ACTUAL: builder.actual_layer, TARGET: builder.target_layer}
     analysis.findings = collect_findings(analysis)
     analysis.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code))
     for finding in analysis.findings:
@@ -142,27 +147,23 @@ class _Builder:
         self.topo = graph.topological()
         cyclic = graph.cyclic()
         self.order = self.topo + [n for n in tree.nodes if n in cyclic]
+        self.values = ValueGraph(tree.nodes, graph)
 
     def run(self) -> dict[str, NodeResult]:
         nodes = self.tree.nodes
         periods = self._periods()
         actuals = {n: self._own_actual(nodes[n]) for n in nodes}
-        targets: dict[str, float | None] = {n: nodes[n].target for n in nodes}
-        for node_id in reversed(self.topo):
-            node = nodes[node_id]
-            if node.rollup is None:
-                continue
-            children = self.graph.children(node_id)
-            weights = [nodes[c].weight for c in children]
-            if actuals[node_id][0] is None:
-                values = [actuals[c][0] for c in children]
-                if children and all(v is not None for v in values):
-                    total = aggregate(node.rollup, [v for v in values if v is not None], weights)
-                    actuals[node_id] = (total, None, "rollup")
-            if targets[node_id] is None:
-                goals = [targets[c] for c in children]
-                if children and all(t is not None for t in goals):
-                    targets[node_id] = aggregate(node.rollup, [t for t in goals if t is not None], weights)
+        values = self.values
+        self.actual_layer = values.evaluate(ACTUAL, {n: Value(v, src, day) for n, (v, day, src) in actuals.items()})
+        self.target_layer = values.evaluate(
+            TARGET, {n: Value(nodes[n].target, "own" if nodes[n].target is not None else None) for n in nodes}
+        )
+        for node_id, computed in self.actual_layer.values.items():
+            if computed.source in ("rollup", "formula"):
+                actuals[node_id] = (computed.value, None, computed.source)
+            elif computed.value is None:
+                actuals[node_id] = (None, None, None)
+        targets = {n: v.value for n, v in self.target_layer.values.items()}
         tree_thresholds = self.tree.settings.thresholds
         paces = {
             n: pace(

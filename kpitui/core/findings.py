@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -46,6 +47,19 @@ def gap_explanation(node: Node, total: float) -> str:
     )
 
 
+_HYPHENATED = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)+")
+
+
+def _formula_hint(missing: str, node: Node, nodes: Mapping[str, Node]) -> str | None:
+    """`order-value` written bare reads as `order - value`: point at the braces."""
+    if node.formula is None:
+        return None
+    for written in _HYPHENATED.findall(node.formula.text):
+        if written in nodes and missing in written.split("-"):
+            return f" ('{written}' is one id: write it in braces, {{{written}}})"
+    return None
+
+
 def collect_findings(analysis: Analysis) -> list[Finding]:
     """Every finding of SPEC 4.5 for an analysed tree (unsorted)."""
     found: list[Finding] = []
@@ -56,6 +70,7 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     found += _units(analysis)
     found += _goals(analysis)
     found += _file_findings(analysis)
+    found += _formula_findings(analysis)
     return _accepted(found, analysis.tree.nodes)
 
 
@@ -74,18 +89,56 @@ def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
     return result
 
 
+def _formula_findings(an: Analysis) -> list[Finding]:
+    """Loops of formulas (`cycle`) and formulas without a value (`formula_error`)."""
+    found: list[Finding] = []
+    if an.values is None:
+        return found
+    nodes = an.tree.nodes
+    for members in an.values.formula_loops():
+        walk = " → ".join(nodes[n].name for n in [*members, members[0]])
+        for member in members:
+            others = tuple(m for m in members if m != member)
+            found.append(
+                _finding(
+                    "cycle",
+                    member,
+                    f"'{nodes[member].name}' is in a loop of values that depend on each other ({walk}): "
+                    "change one of these formulas so it does not read back its own result",
+                    others,
+                )
+            )
+    for kind, layer in an.layers.items():
+        for node_id, reason in layer.errors.items():
+            found.append(
+                _finding(
+                    "formula_error",
+                    node_id,
+                    f"'{nodes[node_id].name}' has no {kind}: {reason}; "
+                    "fix the input, or guard the formula (for example max(x, 1))",
+                )
+            )
+    return found
+
+
 def _structure(an: Analysis) -> list[Finding]:
     nodes, graph = an.tree.nodes, an.graph
     suggest = Suggester(nodes)
     found: list[Finding] = []
     for node_id, field, missing in graph.dangling:
-        what = {"parent": "parent", "influences": "an influence on", "conflicts": "a conflict with"}[field]
+        what = {
+            "parent": "parent",
+            "influences": "an influence on",
+            "conflicts": "a conflict with",
+            "formula": "an input",
+        }[field]
+        hint = (_formula_hint(missing, nodes[node_id], nodes) if field == "formula" else None) or suggest.hint(missing)
         found.append(
             _finding(
                 "dangling_ref",
                 node_id,
-                f"'{nodes[node_id].name}' names {what} '{missing}', which does not exist{suggest.hint(missing)}: "
-                f"fix the id in `{field}` or add a node '{missing}'",
+                f"'{nodes[node_id].name}' names {what} '{missing}', which does not exist"
+                f"{hint}: fix the id in `{field}` or add a node '{missing}'",
                 (missing,),
             )
         )

@@ -42,6 +42,8 @@ class KpiGraph:
                     self.influence.add_edge(node.id, other, sign=sign)
                 else:
                     self.dangling.append((node.id, "influences", other))
+            if node.formula is not None:
+                self.dangling.extend((node.id, "formula", ref) for ref in node.formula.refs if ref not in nodes)
             for other in node.conflicts:
                 if other in nodes:
                     if other != node.id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,31 @@ def decode(data: bytes, name: str) -> str:
         raise TreeLoadError([LoadError(Location(name, line, col), message)]) from None
 
 
+def _inside_string(text: str, location: Location, key: str, value: Any, offset: int) -> Location:
+    """The column of character `offset` of a string value written on `location`'s line.
+
+    Exact for a one-line string without escapes (every formula in practice); otherwise
+    the column of the string's opening quote.
+    """
+    if not location.line or not isinstance(value, str):
+        return location
+    lines = text.splitlines()
+    if location.line > len(lines):
+        return location
+    line = lines[location.line - 1]
+    match = re.match(r"\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=\s*(\"|')", line)
+    if match is None or match.group(0).strip().split("=")[0].strip().strip("\"'") != key:
+        return location
+    quote = match.end() - 1
+    written = line[quote + 1 :]
+    column = quote + 1  # 0-based position of the first character inside the quotes
+    if written.startswith(value + match.group(1)):
+        column += offset
+    else:
+        column -= 1
+    return Location(location.file, location.line, column + 1)
+
+
 def _fail(name: str, message: str) -> TreeLoadError:
     return TreeLoadError([LoadError(Location(name), message)])
 
@@ -134,7 +160,10 @@ def parse_tree(text: str, path: Path) -> KpiTree:
             continue
         node, node_errors = read_node(node_id, table)
         for err in node_errors:
-            errors.append(LoadError(tree.location(node_id, err.key), err.message))
+            location = tree.location(node_id, err.key)
+            if err.offset is not None:
+                location = _inside_string(tree.text, location, err.key, table.get(err.key), err.offset)
+            errors.append(LoadError(location, err.message))
         if node is not None:
             tree.nodes[node_id] = node
             tree.unknown.extend((node_id, u) for u in node_unknown_keys(table))

@@ -8,6 +8,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
+from kpitui.core.formula import Formula
+
 KINDS: tuple[str, ...] = ("goal", "objective", "kpi")
 OWNER_TYPES: tuple[str, ...] = ("team", "individual")
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease")
@@ -119,6 +121,7 @@ class Node:
     thresholds: OwnThresholds | None = None
     weight: float = 1
     accept: tuple[tuple[str, str], ...] = ()  # (finding code, reason)
+    formula: Formula | None = None
     # The table as parsed, unknown keys included: what saving writes back.
     raw: Mapping[str, Any] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
     extra: tuple[str, ...] = ()  # keys kpitui does not know, in file order

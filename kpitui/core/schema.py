@@ -15,6 +15,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from kpitui.core.formula import Formula, FormulaError
+from kpitui.core.formula import parse as parse_formula
 from kpitui.core.model import (
     DIRECTIONS,
     FINDING_SEVERITY,
@@ -48,6 +50,7 @@ class FieldError:
 
     key: str
     message: str
+    offset: int | None = None  # where in a string value (a formula) the problem is
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,18 @@ class _Checker:
         self.errors: list[FieldError] = []
         self.prefix = prefix
 
-    def fail(self, key: str, message: str) -> None:
-        self.errors.append(FieldError(self.prefix + key, message))
+    def fail(self, key: str, message: str, offset: int | None = None) -> None:
+        self.errors.append(FieldError(self.prefix + key, message, offset))
+
+    def formula(self, table: Mapping[str, Any], key: str) -> Formula | None:
+        text = self.text(table, key)
+        if text is None:
+            return None
+        try:
+            return parse_formula(text)
+        except FormulaError as exc:
+            self.fail(key, f"`{key}` does not parse: {exc.message}", exc.offset)
+            return None
 
     def text(self, table: Mapping[str, Any], key: str) -> str | None:
         value = table.get(key)
@@ -370,6 +383,13 @@ NODE_FIELDS: tuple[Field, ...] = (
             "propertyNames": {"enum": [c for c, s in FINDING_SEVERITY.items() if s != "error"]},
             "additionalProperties": {"type": "string", "pattern": r"\S"},
         },
+    ),
+    Field(
+        "formula",
+        "Computes the actual (and the target when it has none) from other nodes: numbers, + - * /, "
+        "parentheses, min(...), max(...), node ids bare or in braces: orders * {order-value}.",
+        _Checker.formula,
+        {"type": "string"},
     ),
 )
 
