@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
+from kpitui.core.forecast import Forecast, combined, from_line, own_line
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, load_measurements
@@ -30,7 +31,12 @@ class NodeResult:
     period: Period | None = None
     last_measured: date | None = None
     stale: bool = False
-    history: tuple[tuple[date, float], ...] = ()
+    forecast: Forecast | None = None  # SPEC 4.6: the trend line's value at the horizon, or the inputs' combined
+
+    @property
+    def trend(self) -> str | None:
+        """improving, worsening or flat where the node has its own trend line; else None."""
+        return self.forecast.trend if self.forecast else None
 
     @property
     def status(self) -> str:
@@ -88,6 +94,15 @@ class Analysis:
         """The ids a node conflicts with, sorted."""
         return sorted({c.b if c.a == node_id else c.a for c in self.conflicts_of(node_id)})
 
+    def history(self, node_id: str) -> list[tuple[date, float]]:
+        """A node's observations on or before `as_of`, oldest first: measurement rows and its dated inline actual."""
+        node = self.tree.nodes[node_id]
+        rows = self.measurements.history(node_id, self.as_of) if self.measurements else []
+        if node.actual is not None and node.measured is not None and node.measured <= self.as_of:
+            rows.append((node.measured, node.actual))
+            rows.sort(key=lambda obs: obs[0])
+        return rows
+
     def name(self, node_id: str) -> str:
         """A node's name, or its id quoted when it does not exist."""
         node = self.tree.nodes.get(node_id)
@@ -113,17 +128,23 @@ def analyze(
     as_of: date | None = None,
     graph: KpiGraph | None = None,
     extra_rows: list[tuple[str, date, float]] | None = None,
+    measurements: Measurements | None = None,
 ) -> Analysis:
-    """Analyse a tree at a date (SPEC 4); `extra_rows` are measurements recorded but not yet saved."""
+    """Analyse a tree at a date (SPEC 4).
+
+    Args:
+        extra_rows: measurements recorded but not yet saved.
+        measurements: the tree's measurements file as already read (time travel reuses it);
+            read from disk when None.
+    """
     graph = graph or KpiGraph(tree.nodes)
     day = resolve_as_of(tree, as_of)
-    measurements = None
     if tree.settings.measurements:
-        measurements = load_measurements(tree.path.parent / tree.settings.measurements)
-        for node_id, observed, value in extra_rows or ():
-            history = measurements.history.setdefault(node_id, [])
-            history.append((observed, value))
-            history.sort(key=lambda obs: obs[0])
+        if measurements is None:
+            measurements = load_measurements(tree.path.parent / tree.settings.measurements)
+        measurements = measurements.with_rows(extra_rows or ())
+    else:
+        measurements = None
     builder = _Builder(tree, graph, day, measurements)
     results = builder.run()
     conflicts = _conflicts(tree, graph, results)
@@ -143,7 +164,8 @@ class _Builder:
 
     def __init__(self, tree: KpiTree, graph: KpiGraph, as_of: date, measurements: Measurements | None) -> None:
         self.tree, self.graph, self.as_of = tree, graph, as_of
-        self.history = measurements.history if measurements else {}
+        self.measurements = measurements
+        self.newest = measurements.newest(as_of) if measurements else {}
         self.topo = graph.topological()
         cyclic = graph.cyclic()
         self.order = self.topo + [n for n in tree.nodes if n in cyclic]
@@ -179,6 +201,7 @@ class _Builder:
             for n in nodes
         }
         rolled = self._rollup_status(paces)
+        forecasts = self._forecasts(periods, targets)
         reasons = self._orphans()
         results: dict[str, NodeResult] = {}
         for node_id, node in nodes.items():
@@ -200,18 +223,58 @@ class _Builder:
                 period=periods[node_id],
                 last_measured=last,
                 stale=stale,
-                history=tuple(self._observations(node_id)) if node_id in self.history else (),
+                forecast=forecasts.get(node_id),
             )
         return results
 
-    def _observations(self, node_id: str) -> list[tuple[date, float]]:
-        return [obs for obs in self.history.get(node_id, ()) if obs[0] <= self.as_of]
+    def _forecasts(self, periods: dict[str, Period | None], targets: dict[str, float | None]) -> dict[str, Forecast]:
+        """SPEC 4.6: each node's own trend forecast, else (rollups) its children's combined."""
+        nodes, as_of = self.tree.nodes, self.as_of
+        thresholds = self.tree.settings.thresholds
+        windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
+        sums = self.measurements.window_sums(windows, as_of) if self.measurements else {}
+        forecasts: dict[str, Forecast] = {}
+        cyclic = self.order[len(self.topo) :]
+        for node_id in [*reversed(self.topo), *cyclic]:
+            node, period = nodes[node_id], periods[node_id]
+            if period is None:
+                continue
+            own = sums.get(node_id)
+            inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
+            line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, as_of)
+            baseline, target = node.effective_baseline, targets[node_id]
+            if line is not None:
+                forecasts[node_id] = from_line(
+                    line,
+                    pacing=node.pacing,
+                    frequency=node.frequency,
+                    sign=node.sign,
+                    baseline=baseline,
+                    target=target,
+                    period=period,
+                    as_of=as_of,
+                    thresholds=thresholds,
+                )
+            elif node.rollup is not None and self.graph.children(node_id):
+                found = combined(
+                    node.rollup,
+                    [forecasts.get(c) for c in self.graph.children(node_id)],
+                    pacing=node.pacing,
+                    sign=node.sign,
+                    baseline=baseline,
+                    target=target,
+                    period=period,
+                    thresholds=thresholds,
+                )
+                if found is not None:
+                    forecasts[node_id] = found
+        return forecasts
 
     def _own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
         """(actual, last measured, where it comes from) per SPEC 2."""
-        observations = self._observations(node.id)
-        if observations:
-            day, value = observations[-1]
+        newest = self.newest.get(node.id)
+        if newest is not None:
+            day, value = newest
             if node.actual is not None and node.measured is not None and node.measured > day:
                 return node.actual, node.measured, "inline"
             return value, day, "measurements"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from kpitui.core.analysis import Analysis
+from kpitui.core.forecast import Forecast
 from kpitui.core.format import plain
 from kpitui.core.graph import KpiGraph
 
@@ -36,8 +37,16 @@ COLUMNS: tuple[str, ...] = (
     "last_measured",
     "stale",
     "findings",
+    "trend",
+    "forecast_date",
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "forecast_status",
 )
-NUMERIC = frozenset({"depth", "baseline", "target", "actual", "expected", "attainment"})
+NUMERIC = frozenset(
+    {"depth", "baseline", "target", "actual", "expected", "attainment", "forecast", "forecast_low", "forecast_high"}
+)
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -97,11 +106,26 @@ def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:
             "last_measured": res.last_measured.isoformat() if res.last_measured else "",
             "stale": "true" if res.stale else "false",
             "findings": ";".join(codes),
+            **_forecast_cells(res.forecast),
         }
         if not raw:
             cells = {k: v if k in NUMERIC else escape(v) for k, v in cells.items()}
         result.append(cells)
     return result
+
+
+def _forecast_cells(forecast: Forecast | None) -> dict[str, str]:
+    """The six forecast columns (SPEC 4.6); all empty without a forecast, low/high empty for a combined one."""
+    if forecast is None:
+        return dict.fromkeys(COLUMNS[-6:], "")
+    return {
+        "trend": forecast.trend or "",
+        "forecast_date": forecast.day.isoformat(),
+        "forecast": plain(forecast.value),
+        "forecast_low": plain(forecast.low),
+        "forecast_high": plain(forecast.high),
+        "forecast_status": forecast.status,
+    }
 
 
 def write_csv(analysis: Analysis, out: IO[bytes], raw: bool = False) -> None:

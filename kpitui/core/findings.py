@@ -66,6 +66,7 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     found += _structure(analysis)
     found += _conflict_findings(analysis)
     found += _status(analysis)
+    found += _forecast_findings(analysis)
     found += _quality(analysis)
     found += _units(analysis)
     found += _goals(analysis)
@@ -410,16 +411,38 @@ def _file_findings(an: Analysis) -> list[Finding]:
     for line, reason in m.bad_rows:
         found.append(_finding("bad_measurement", None, f"{m.path.name} line {line} {reason}: fix or delete the row"))
     suggest = Suggester(tree.nodes)
-    for node_id, rows in m.history.items():
-        if node_id not in tree.nodes:
-            found.append(
-                _finding(
-                    "unknown_node_in_measurements",
-                    None,
-                    f"{m.path.name} has {len(rows)} row(s) for node '{node_id}' (first on line "
-                    f"{m.first_line[node_id]}), which is not in the tree{suggest.hint(node_id)}: "
-                    "fix the id or add the node",
-                    (node_id,),
-                )
+    for node_id, rows, first_line in m.unknown_nodes(tree.nodes):
+        found.append(
+            _finding(
+                "unknown_node_in_measurements",
+                None,
+                f"{m.path.name} has {rows} row(s) for node '{node_id}' (first on line "
+                f"{first_line}), which is not in the tree{suggest.hint(node_id)}: "
+                "fix the id or add the node",
+                (node_id,),
             )
+        )
+    return found
+
+
+def _forecast_findings(an: Analysis) -> list[Finding]:
+    """`forecast_miss` (SPEC 4.6): fine today, off track at the horizon."""
+    found: list[Finding] = []
+    for node_id, result in an.results.items():
+        forecast = result.forecast
+        if forecast is None or forecast.status != "off_track" or result.status not in ("on_track", "at_risk"):
+            continue
+        node = an.tree.nodes[node_id]
+        spread = ""
+        if forecast.low is not None and forecast.high is not None and forecast.low != forecast.high:
+            spread = f" (80%: {amount(forecast.low, node.unit)}–{amount(forecast.high, node.unit)})"
+        found.append(
+            _finding(
+                "forecast_miss",
+                node_id,
+                f"'{node.name}' is {result.status.replace('_', ' ')} today but its trend reaches "
+                f"{amount(forecast.value, node.unit)}{spread} by {forecast.day}, against a target of "
+                f"{amount(result.target, node.unit)}: act now, before it shows",
+            )
+        )
     return found

@@ -1,23 +1,160 @@
-"""The measurements file: a long table of dated observations per node (CSV or Parquet)."""
+"""The measurements file: a long table of dated observations per node (CSV or Parquet).
+
+The file is read once by a polars lazy scan into a frame of good rows; every question the
+analysis asks of it afterwards (the newest value per node at a date, the least-squares sums
+per node within its period, one node's history) is a polars expression over that frame, so
+a million rows cost what polars costs, not a Python loop per row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpitui.core.trend import Sums
+
+if TYPE_CHECKING:
+    import polars as pl
 
 REQUIRED = ("node", "date", "value")
 
 
+@dataclass(frozen=True)
+class WindowSums:
+    """A node's least-squares sums within its window, and the first and last x seen."""
+
+    sums: Sums
+    x_min: float
+    x_max: float
+
+
 @dataclass
 class Measurements:
-    """Observations per node, oldest first, and what was wrong with the file."""
+    """The good rows of a measurements file, and what was wrong with it."""
 
     path: Path
-    history: dict[str, list[tuple[date, float]]] = field(default_factory=dict)
+    frame: pl.DataFrame | None = None  # node, day, value, line — good rows in file order
     problems: list[str] = field(default_factory=list)  # the file could not be used
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
-    first_line: dict[str, int] = field(default_factory=dict)  # node -> first line it is on
+
+    def newest(self, as_of: date) -> dict[str, tuple[date, float]]:
+        """Each node's newest observation on or before `as_of` (the later row wins a tie)."""
+        import polars as pl
+
+        if self.frame is None or self.frame.is_empty():
+            return {}
+        newest = (
+            self.frame.lazy()
+            .filter(pl.col("day") <= as_of)
+            .group_by("node")
+            .agg(
+                pl.col("day").max(),
+                pl.col("value").filter(pl.col("day") == pl.col("day").max()).last(),
+            )
+            .collect()
+        )
+        return {node: (day, value) for node, day, value in newest.iter_rows()}
+
+    def window_sums(self, windows: Mapping[str, tuple[date, date]], as_of: date) -> dict[str, WindowSums]:
+        """Per node, the sums of (x, value) for rows dated within its window and on or before `as_of`.
+
+        `x` is the number of days since the window's start (SPEC 4.6).
+        """
+        import polars as pl
+
+        if self.frame is None or self.frame.is_empty() or not windows:
+            return {}
+        spans = pl.DataFrame(
+            {
+                "node": list(windows),
+                "start": [w[0] for w in windows.values()],
+                "end": [min(w[1], as_of) for w in windows.values()],
+            },
+            schema={"node": pl.String, "start": pl.Date, "end": pl.Date},
+        )
+        x, y = pl.col("x"), pl.col("value")
+        sums = (
+            self.frame.lazy()
+            .filter(pl.col("day") <= as_of)
+            .join(spans.lazy(), on="node", how="inner")
+            .filter((pl.col("day") >= pl.col("start")) & (pl.col("day") <= pl.col("end")))
+            .with_columns((pl.col("day") - pl.col("start")).dt.total_days().cast(pl.Float64).alias("x"))
+            .group_by("node")
+            .agg(
+                pl.len().alias("n"),
+                x.sum().alias("sx"),
+                y.sum().alias("sy"),
+                (x * x).sum().alias("sxx"),
+                (x * y).sum().alias("sxy"),
+                (y * y).sum().alias("syy"),
+                x.min().alias("x_min"),
+                x.max().alias("x_max"),
+            )
+            .collect()
+        )
+        return {
+            node: WindowSums(Sums(n, sx, sy, sxx, sxy, syy), x_min, x_max)
+            for node, n, sx, sy, sxx, sxy, syy, x_min, x_max in sums.iter_rows()
+        }
+
+    def history(self, node_id: str, as_of: date) -> list[tuple[date, float]]:
+        """One node's observations on or before `as_of`, oldest first (file order within a day)."""
+        import polars as pl
+
+        if self.frame is None:
+            return []
+        rows = (
+            self.frame.lazy()
+            .filter((pl.col("node") == node_id) & (pl.col("day") <= as_of))
+            .sort("day", maintain_order=True)
+            .select("day", "value")
+            .collect()
+        )
+        return list(rows.iter_rows())
+
+    def unknown_nodes(self, known: Collection[str]) -> list[tuple[str, int, int]]:
+        """(node, rows, first line) for each node id in the file that is not in `known`, by first line."""
+        import polars as pl
+
+        if self.frame is None or self.frame.is_empty():
+            return []
+        strangers = (
+            self.frame.lazy()
+            .filter(~pl.col("node").is_in(list(known)))
+            .group_by("node")
+            .agg(pl.len().alias("rows"), pl.col("line").min().alias("first"))
+            .sort("first")
+            .collect()
+        )
+        return [(node, rows, first) for node, rows, first in strangers.iter_rows()]
+
+    def with_rows(self, rows: Iterable[tuple[str, date, float]]) -> Measurements:
+        """These measurements plus rows recorded but not yet saved (line 0: not in the file yet)."""
+        import polars as pl
+
+        extra = list(rows)
+        if not extra:
+            return self
+        added = pl.DataFrame(
+            {
+                "node": [r[0] for r in extra],
+                "day": [r[1] for r in extra],
+                "value": [float(r[2]) for r in extra],
+                "line": [0] * len(extra),
+            },
+            schema=_SCHEMA(),
+        )
+        frame = added if self.frame is None else pl.concat([self.frame, added])
+        return Measurements(self.path, frame, list(self.problems), list(self.bad_rows))
+
+
+def _SCHEMA() -> dict[str, pl.DataType]:
+    import polars as pl
+
+    return {"node": pl.String(), "day": pl.Date(), "value": pl.Float64(), "line": pl.Int64()}
 
 
 def load_measurements(path: Path) -> Measurements:
@@ -26,45 +163,70 @@ def load_measurements(path: Path) -> Measurements:
 
     result = Measurements(path)
     try:
-        if path.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(path)
-            frame = frame.with_columns(pl.all().cast(pl.String))
-        else:
-            frame = pl.read_csv(path, infer_schema=False)
-    except FileNotFoundError:
-        result.problems.append(f"measurements file {str(path)!r} does not exist; fix tree.measurements")
-        return result
+        if not path.is_file():
+            what = "does not exist" if not path.exists() else "is not a regular file"
+            result.problems.append(f"measurements file {str(path)!r} {what}; fix tree.measurements")
+            return result
+        scan = pl.scan_parquet(path) if path.suffix.lower() == ".parquet" else pl.scan_csv(path, infer_schema=False)
+        columns = scan.collect_schema()
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            result.problems.append(
+                f"measurements file {str(path)!r} lacks the column(s) {', '.join(missing)}; "
+                "it needs node, date, value (and optionally note)"
+            )
+            return result
+        parsed = (
+            scan.select(
+                pl.col("node").cast(pl.String),
+                _day(columns["date"]).alias("day"),
+                _number(columns["value"]).alias("value"),
+                pl.col("date").cast(pl.String).alias("date_text"),
+                pl.col("value").cast(pl.String).alias("value_text"),
+            )
+            .with_row_index("line", offset=2)  # the header is line 1
+            .with_columns(pl.col("line").cast(pl.Int64))
+            .collect()
+        )
     except (OSError, pl.exceptions.PolarsError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         result.problems.append(f"measurements file {str(path)!r} cannot be read ({reason})")
         return result
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        result.problems.append(
-            f"measurements file {str(path)!r} lacks the column(s) {', '.join(missing)}; "
-            "it needs node, date, value (and optionally note)"
-        )
-        return result
-    parsed = frame.select(
-        pl.col("node"),
-        pl.col("date").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("day"),
-        pl.col("value").str.strip_chars().cast(pl.Float64, strict=False).alias("number"),
-        pl.col("date").alias("date_text"),
-        pl.col("value").alias("value_text"),
-    ).with_row_index("row")
-    for row, node, day, number, date_text, value_text in parsed.iter_rows():
-        line = row + 2  # the header is line 1
+    no_node = pl.col("node").is_null() | (pl.col("node").str.strip_chars() == "")
+    bad = parsed.filter(no_node | pl.col("day").is_null() | pl.col("value").is_null())
+    for line, node, day, _value, date_text, value_text in bad.select(
+        "line", "node", "day", "value", "date_text", "value_text"
+    ).iter_rows():
         if node is None or not node.strip():
             result.bad_rows.append((line, "has no node id"))
-            continue
-        if day is None:
+        elif day is None:
             result.bad_rows.append((line, f"has date {date_text!r}, not an ISO date like 2026-06-30"))
-            continue
-        if number is None:
+        else:
             result.bad_rows.append((line, f"has value {value_text!r}, not a number"))
-            continue
-        result.history.setdefault(node, []).append((day, number))
-        result.first_line.setdefault(node, line)
-    for observations in result.history.values():
-        observations.sort(key=lambda obs: obs[0])
+    good = parsed if bad.is_empty() else parsed.filter(~(no_node | pl.col("day").is_null() | pl.col("value").is_null()))
+    result.frame = good.select("node", "day", "value", "line")
     return result
+
+
+def _day(dtype: pl.DataType) -> pl.Expr:
+    """The `date` column as dates: parsed from ISO text, or taken as it is from a typed (Parquet) column."""
+    import polars as pl
+
+    column = pl.col("date")
+    if dtype == pl.Date:
+        return column
+    if isinstance(dtype, pl.Datetime):
+        return column.dt.date()
+    return column.cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+
+
+def _number(dtype: pl.DataType) -> pl.Expr:
+    """The `value` column as floats; text that is not a number becomes null (a bad row)."""
+    import polars as pl
+
+    column = pl.col("value")
+    if dtype.is_numeric():
+        return column.cast(pl.Float64)
+    text = column.cast(pl.String).str.strip_chars()
+    number = text.cast(pl.Float64, strict=False)
+    return pl.when(number.is_finite()).then(number).otherwise(None)

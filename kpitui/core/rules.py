@@ -8,18 +8,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
-from kpitui.core.model import Node, Period
-from kpitui.core.trend import fit, trend
+from kpitui.core.model import Node
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis, NodeResult
 
 SCALE_RATIO = 50  # a `%` KPI whose numbers differ this many times mixes 0–1 with 0–100
 SUGGEST_LIMIT = 20_000  # "did you mean" looks through trees of at most this many nodes
-MIN_TREND_POINTS = 3
 
 
 # ── units ──────────────────────────────────────────────────────────────
@@ -107,27 +104,13 @@ def _add(found: dict[str, None], item: str, limit: int) -> None:
 # ── Goodhart: a declared pair where one side is bought at the other's cost ──
 
 
-def observations(node: Node, result: NodeResult, period: Period | None, as_of: date) -> list[tuple[date, float]]:
-    """A node's observations for its trend (SPEC 4.6): measurement rows plus the inline actual
-    with its `measured` date, within its period and on or before `as_of`."""
-    points = list(result.history)
-    if node.actual is not None and node.measured is not None:
-        points.append((node.measured, node.actual))
-    if period is None:
-        return []
-    return [(day, value) for day, value in points if period.start <= day <= min(period.end, as_of)]
-
-
 def trend_of(an: Analysis, node_id: str) -> tuple[str, int] | None:
-    """(improving | worsening | flat, number of observations) by least squares, or None
-    with fewer than 3 observations or one distinct date."""
-    node, result = an.tree.nodes[node_id], an.results[node_id]
-    period = result.period
-    points = observations(node, result, period, an.as_of)
-    if period is None or len(points) < MIN_TREND_POINTS:
+    """(improving | worsening | flat, number of observations) of the node's own trend line (SPEC 4.6),
+    or None without one (fewer than 3 observations in its period or one distinct date)."""
+    forecast = an.results[node_id].forecast
+    if forecast is None or forecast.line is None or forecast.trend is None:
         return None
-    line = fit([((day - period.start).days, value) for day, value in points])
-    return None if line is None else (trend(line, node.sign), len(points))
+    return forecast.trend, forecast.line.n
 
 
 def goodhart(an: Analysis, a: str, b: str) -> str | None:

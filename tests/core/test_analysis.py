@@ -124,7 +124,8 @@ measured = 2026-06-21
     an = analyze(load_tree(path))
     a, b = an.results["a"], an.results["b"]
     assert (a.actual, a.last_measured, a.actual_source) == (12, date(2026, 6, 20), "measurements")
-    assert a.history == ((date(2026, 6, 1), 10), (date(2026, 6, 20), 12))
+    # The history is every observation up to as_of: rows, and the inline actual with its date.
+    assert an.history("a") == [(date(2026, 6, 1), 10), (date(2026, 6, 19), 1), (date(2026, 6, 20), 12)]
     assert (b.actual, b.last_measured, b.actual_source) == (7, date(2026, 6, 21), "inline")
     assert a.stale  # 12 days old, measured weekly
     ghost = [f for f in an.findings if f.code == "unknown_node_in_measurements"]

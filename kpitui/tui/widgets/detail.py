@@ -92,9 +92,10 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
             parts.append(line)
     if node.description:
         parts.append(Text(node.description, style="italic"))
-    if result.history:
-        first, last = result.history[0], result.history[-1]
-        parts.append(Text(f"History: {len(result.history)} observations, {first[0]} → {last[0]}", style="dim"))
+    history = analysis.history(node_id)
+    if history:
+        first, last = history[0], history[-1]
+        parts.append(Text(f"History: {len(history)} observations, {first[0]} → {last[0]}", style="dim"))
     return parts
 
 
@@ -138,6 +139,6 @@ class DetailPanel(VerticalScroll):
         parts = describe(analysis, node_id)
         self.plain = "\n".join(part.plain for part in parts)
         text.update(Group(*parts))
-        history = analysis.results[node_id].history
+        history = analysis.history(node_id)
         spark.data = [value for _, value in history]
         spark.display = len(history) > 1

@@ -1,0 +1,123 @@
+"""Forecasts (SPEC 4.6): where a node's trend line is at its horizon, and what status that means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from kpitui.core.model import FREQUENCIES, Period, Thresholds
+from kpitui.core.status import aggregate, pace
+from kpitui.core.trend import Fit, Sums, fit_sums, trend
+
+LEVEL_STEPS = 4  # a level KPI is forecast this many measurement steps ahead
+DEFAULT_STEP = 7  # days in a step when the node has no frequency
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A node's forecast at its horizon; `low`/`high` are None for a combined (rollup) forecast."""
+
+    day: date
+    value: float
+    low: float | None
+    high: float | None
+    status: str
+    trend: str | None = None  # improving, worsening or flat; None when combined from inputs
+    line: Fit | None = None  # the node's own trend line, when it has one
+
+
+def horizon(pacing: str, frequency: str | None, period: Period, as_of: date) -> date:
+    """The forecast date: the period end (linear), or four steps after `as_of` but not past it (level)."""
+    if pacing == "linear":
+        return period.end
+    step = FREQUENCIES[frequency] if frequency else DEFAULT_STEP
+    return min(as_of + timedelta(days=LEVEL_STEPS * step), period.end)
+
+
+def own_line(
+    sums: Sums | None,
+    x_range: tuple[float, float] | None,
+    inline: tuple[date, float] | None,
+    period: Period,
+    as_of: date,
+) -> Fit | None:
+    """The trend line through a node's rows in its period, plus its inline actual where that is an observation.
+
+    Args:
+        sums: the sums of the measurement rows within the period and on or before `as_of`.
+        x_range: the smallest and largest x among those rows.
+        inline: the inline actual and its `measured` date, if it has one.
+    """
+    total = sums or Sums()
+    low, high = x_range if x_range else (None, None)
+    if inline is not None and period.start <= inline[0] <= min(period.end, as_of):
+        x = float((inline[0] - period.start).days)
+        total = total.plus(x, inline[1])
+        low = x if low is None else min(low, x)
+        high = x if high is None else max(high, x)
+    distinct = 0 if low is None else (1 if low == high else 2)
+    return fit_sums(total, distinct)
+
+
+def from_line(
+    line: Fit,
+    *,
+    pacing: str,
+    frequency: str | None,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    period: Period,
+    as_of: date,
+    thresholds: Thresholds,
+) -> Forecast:
+    """The forecast of a node with its own trend line."""
+    day = horizon(pacing, frequency, period, as_of)
+    value, low, high = line.interval(float((day - period.start).days))
+    status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
+    return Forecast(day, value, low, high, status, trend(line, sign), line)
+
+
+def combined(
+    how: str,
+    inputs: Sequence[Forecast | None],
+    *,
+    pacing: str,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    period: Period | None,
+    thresholds: Thresholds,
+) -> Forecast | None:
+    """A rollup node's forecast: its inputs' forecasts aggregated, when all exist and share one date."""
+    known = [f for f in inputs if f is not None]
+    if not inputs or len(known) != len(inputs) or len({f.day for f in known}) != 1:
+        return None
+    day = known[0].day
+    value = aggregate(how, [f.value for f in known])
+    status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
+    return Forecast(day, value, None, None, status)
+
+
+def _status(
+    pacing: str,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    value: float,
+    period: Period | None,
+    day: date,
+    thresholds: Thresholds,
+) -> str:
+    """The status (SPEC 4.2) of `actual = value` at the horizon: f = 1 for linear at the period end."""
+    return pace(
+        pacing=pacing,
+        sign=sign,
+        baseline=baseline,
+        target=target,
+        actual=value,
+        period=period,
+        as_of=day,
+        thresholds=thresholds,
+    ).status

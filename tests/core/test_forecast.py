@@ -1,0 +1,217 @@
+"""Trend and forecast (SPEC 4.6) through the whole analysis, on histories computed by hand."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kpitui.core.analysis import Analysis, analyze
+from kpitui.core.loader import load_tree
+
+Write = Callable[..., Path]
+
+# t(0.90; 1) = tan(π·0.4) = 3.0776835;  t(0.90; 2) = 0.8 / sqrt(2·0.9·0.1) = 0.8 / sqrt(0.18) = 1.8856181
+T1 = math.tan(math.pi * 0.4)
+T2 = 0.8 / math.sqrt(0.18)
+
+
+def tree(write_tree: Write, tmp_path: Path, rows: str, nodes: str, as_of: str, period: str) -> Analysis:
+    (tmp_path / "m.csv").write_text("node,date,value,note\n" + rows)
+    path = write_tree(
+        f"""
+[tree]
+as_of = {as_of}
+period = {{ start = {period.split()[0]}, end = {period.split()[1]} }}
+measurements = "m.csv"
+[nodes.g]
+name = "Goal"
+kind = "goal"
+{nodes}
+"""
+    )
+    return analyze(load_tree(path))
+
+
+# Linear, increase: days 0, 7, 14, 21 of a 28-day period with totals 1, 4, 5, 9.
+# x̄ = 10.5, ȳ = 4.75, Sxx = 10.5² + 3.5² + 3.5² + 10.5² = 245,
+# Sxy = (−10.5)(−3.75) + (−3.5)(−0.75) + (3.5)(0.25) + (10.5)(4.25) = 39.375 + 2.625 + 0.875 + 44.625 = 87.5,
+# b = 87.5 / 245 = 5/14, a = 4.75 − 10.5·5/14 = 1. Residuals 0, 0.5, −1, 0.5: RSS = 1.5, s = sqrt(1.5/2).
+# Horizon (linear) = period end 2026-01-29, X = 28: forecast = 1 + 28·5/14 = 11.
+# half = t(0.90; 2) · s · sqrt(1 + 1/4 + (28 − 10.5)²/245) = 1.8856181 · 0.8660254 · sqrt(2.5) = 2.5819889.
+LINEAR_ROWS = "k,2026-01-01,1,\nk,2026-01-08,4,\nk,2026-01-15,5,\nk,2026-01-22,9,\n"
+LINEAR_HALF = T2 * math.sqrt(0.75) * math.sqrt(2.5)
+LINEAR = """
+[nodes.k]
+name = "Sales"
+parent = "g"
+pacing = "linear"
+target = 13
+"""
+
+
+def test_linear_increasing_forecast_with_its_interval(write_tree: Write, tmp_path: Path) -> None:
+    an = tree(write_tree, tmp_path, LINEAR_ROWS, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
+    f = an.results["k"].forecast
+    assert f is not None
+    assert f.trend == "improving"
+    assert f.day == date(2026, 1, 29)
+    assert f.value == pytest.approx(11.0)
+    assert round(LINEAR_HALF, 7) == 2.5819889
+    assert (f.low, f.high) == (pytest.approx(11 - LINEAR_HALF), pytest.approx(11 + LINEAR_HALF))
+    # Status at the horizon: f = 1, expected = 13, attainment = 11/13 = 0.846 < 0.85: off track.
+    assert f.status == "off_track"
+    # Today: f = 21/28 = 0.75, expected 9.75, actual 9: attainment 0.923, at risk — so it looks fine but will miss.
+    assert an.results["k"].status == "at_risk"
+    miss = [x for x in an.findings if x.code == "forecast_miss"]
+    assert [x.node for x in miss] == ["k"] and miss[0].severity == "warning"
+    assert "reaches 11 (80%: 8.42–13.6) by 2026-01-29, against a target of 13" in miss[0].message
+
+
+def test_rows_outside_the_period_or_after_as_of_are_ignored(write_tree: Write, tmp_path: Path) -> None:
+    # Before the period start, after as_of (within the period) and after the period end: none counts.
+    rows = LINEAR_ROWS + "k,2025-12-25,100,\nk,2026-01-25,50,\nk,2026-02-10,70,\n"
+    an = tree(write_tree, tmp_path, rows, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
+    f = an.results["k"].forecast
+    assert f is not None and f.line is not None and f.line.n == 4
+    assert (f.value, f.low, f.high) == (
+        pytest.approx(11.0),
+        pytest.approx(11 - LINEAR_HALF),
+        pytest.approx(11 + LINEAR_HALF),
+    )
+
+
+def test_level_decreasing_improving_four_weeks_ahead(write_tree: Write, tmp_path: Path) -> None:
+    # Cost per order (less is better), level, weekly: days 0, 7, 14 at 10, 8, 7.
+    # x̄ = 7, ȳ = 25/3, Sxx = 49 + 0 + 49 = 98, Sxy = (−7)(5/3) + 0 + 7(−4/3) = −21, b = −21/98 = −3/14,
+    # a = 25/3 + 7·3/14 = 59/6. Residuals 1/6, −1/3, 1/6: RSS = 1/36 + 4/36 + 1/36 = 1/6, s = sqrt(1/6) (n − 2 = 1).
+    # Horizon: as_of 2026-01-15 + 4·7 days = 2026-02-12, X = 42: forecast = 59/6 − 42·3/14 = 59/6 − 9 = 5/6.
+    # half = t(0.90; 1) · sqrt(1/6) · sqrt(1 + 1/3 + 35²/98) = 3.0776835 · 0.4082483 · 3.7193189 = 4.6731719.
+    rows = "c,2026-01-01,10,\nc,2026-01-08,8,\nc,2026-01-15,7,\n"
+    nodes = '[nodes.c]\nname = "Cost"\nparent = "g"\ndirection = "decrease"\nfrequency = "weekly"\ntarget = 5\n'
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-15", "2026-01-01 2026-12-31")
+    f = an.results["c"].forecast
+    assert f is not None
+    half = T1 * math.sqrt(1 / 6) * math.sqrt(1 + 1 / 3 + 35**2 / 98)
+    assert round(half, 7) == 4.6731719
+    assert (f.trend, f.day) == ("improving", date(2026, 2, 12))
+    assert (f.value, f.low, f.high) == (pytest.approx(5 / 6), pytest.approx(5 / 6 - half), pytest.approx(5 / 6 + half))
+    # attainment = 1 − d·(target − forecast)/|target| = 1 + (5 − 5/6)/5 = 1.83: on track.
+    assert f.status == "on_track"
+
+
+def test_level_increasing_worsening_stops_at_the_period_end(write_tree: Write, tmp_path: Path) -> None:
+    # Conversion 3.0, 2.8, 2.6, 2.4 on days 0, 7, 14, 21: exactly on the line b = −0.2/7, so s = 0 and the
+    # interval is the forecast itself. Monthly: as_of + 4·31 days is past the period end 2026-03-31 (X = 89),
+    # so the horizon is the period end: forecast = 3.0 − 89·0.2/7 = 0.4571429.
+    rows = "r,2026-01-01,3.0,\nr,2026-01-08,2.8,\nr,2026-01-15,2.6,\nr,2026-01-22,2.4,\n"
+    nodes = '[nodes.r]\nname = "Conversion"\nparent = "g"\nfrequency = "monthly"\nunit = "%"\ntarget = 3\n'
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-22", "2026-01-01 2026-03-31")
+    f = an.results["r"].forecast
+    assert f is not None
+    assert (f.trend, f.day) == ("worsening", date(2026, 3, 31))
+    assert f.value == pytest.approx(3.0 - 89 * 0.2 / 7)
+    assert (f.low, f.high) == (f.value, f.value)
+    # attainment = 1 − (3 − 0.457)/3 = 0.152: off track — but it is off track today too (2.4/3 = 0.8): no miss.
+    assert f.status == "off_track"
+    assert "forecast_miss" not in [x.code for x in an.findings]
+
+
+def test_flat_series_is_flat_with_an_empty_interval(write_tree: Write, tmp_path: Path) -> None:
+    rows = "r,2026-01-01,5,\nr,2026-01-08,5,\nr,2026-01-15,5,\n"
+    nodes = '[nodes.r]\nname = "Rate"\nparent = "g"\ntarget = 5\n'
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-15", "2026-01-01 2026-12-31")
+    f = an.results["r"].forecast
+    assert f is not None
+    # No frequency: a step is 7 days, horizon 2026-01-15 + 28 = 2026-02-12.
+    assert (f.trend, f.day, f.value, f.low, f.high, f.status) == ("flat", date(2026, 2, 12), 5.0, 5.0, 5.0, "on_track")
+
+
+def test_two_observations_give_no_trend(write_tree: Write, tmp_path: Path) -> None:
+    rows = "k,2026-01-01,1,\nk,2026-01-08,4,\n"
+    an = tree(write_tree, tmp_path, rows, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
+    assert an.results["k"].forecast is None and an.results["k"].trend is None
+
+
+def test_three_rows_on_one_date_give_no_trend(write_tree: Write, tmp_path: Path) -> None:
+    rows = "k,2026-01-08,1,\nk,2026-01-08,4,\nk,2026-01-08,5,\n"
+    an = tree(write_tree, tmp_path, rows, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
+    assert an.results["k"].forecast is None
+
+
+def test_the_dated_inline_actual_is_an_observation(write_tree: Write, tmp_path: Path) -> None:
+    # Rows on days 0, 7, 14 and the inline actual 9 measured on day 21: the same four points as LINEAR_ROWS.
+    rows = "k,2026-01-01,1,\nk,2026-01-08,4,\nk,2026-01-15,5,\n"
+    nodes = LINEAR + "actual = 9\nmeasured = 2026-01-22\n"
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-22", "2026-01-01 2026-01-29")
+    f = an.results["k"].forecast
+    assert f is not None and f.line is not None and f.line.n == 4
+    assert (f.value, f.high) == (pytest.approx(11.0), pytest.approx(11 + LINEAR_HALF))
+
+
+ROLLUP = """
+[nodes.total]
+name = "Total"
+parent = "g"
+pacing = "linear"
+rollup = "sum"
+target = 25
+[nodes.k]
+name = "Sales A"
+parent = "total"
+pacing = "linear"
+target = 13
+[nodes.b]
+name = "Sales B"
+parent = "total"
+pacing = "linear"
+target = 12
+"""
+
+
+def test_a_sum_rollup_adds_its_childrens_forecasts(write_tree: Write, tmp_path: Path) -> None:
+    # k forecasts 11 at 2026-01-29 (above). b: 0, 2, 4 on days 0, 7, 14 — exactly b = 2/7, so 28·2/7 = 8.
+    # total = 11 + 8 = 19, no interval; attainment at the period end 19/25 = 0.76: off track.
+    rows = LINEAR_ROWS + "b,2026-01-01,0,\nb,2026-01-08,2,\nb,2026-01-15,4,\n"
+    an = tree(write_tree, tmp_path, rows, ROLLUP, "2026-01-22", "2026-01-01 2026-01-29")
+    f = an.results["total"].forecast
+    assert f is not None
+    assert (f.day, f.value, f.low, f.high, f.trend, f.status) == (
+        date(2026, 1, 29),
+        pytest.approx(19.0),
+        None,
+        None,
+        None,
+        "off_track",
+    )
+
+
+def test_a_rollup_needs_every_child_forecast_on_one_date(write_tree: Write, tmp_path: Path) -> None:
+    # b has only two rows: no forecast, so the total has none either.
+    rows = LINEAR_ROWS + "b,2026-01-01,0,\nb,2026-01-08,2,\n"
+    an = tree(write_tree, tmp_path, rows, ROLLUP, "2026-01-22", "2026-01-01 2026-01-29")
+    assert an.results["total"].forecast is None
+    # With b paced as a level, its horizon is 4 weeks after as_of (2026-02-12), k's the period end: no common date.
+    nodes = ROLLUP.replace('parent = "total"\npacing = "linear"\ntarget = 12', 'parent = "total"\ntarget = 12')
+    rows = LINEAR_ROWS + "b,2026-01-01,0,\nb,2026-01-08,2,\nb,2026-01-15,4,\n"
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-15", "2026-01-01 2026-12-31")
+    assert an.results["k"].forecast is not None and an.results["b"].forecast is not None
+    assert an.results["k"].forecast.day != an.results["b"].forecast.day
+    assert an.results["total"].forecast is None
+
+
+def test_a_mean_rollup_of_level_forecasts(write_tree: Write, tmp_path: Path) -> None:
+    # Two level KPIs on exact lines, same frequency, so the same horizon 2026-01-15 + 28 = 2026-02-12 (X = 42):
+    # p: 1, 2, 3 on days 0, 7, 14 → 1 + 42/7 = 7;  q: 5, 5, 5 → 5.  mean = 6; target 6 level: attainment 1.
+    rows = "p,2026-01-01,1,\np,2026-01-08,2,\np,2026-01-15,3,\nq,2026-01-01,5,\nq,2026-01-08,5,\nq,2026-01-15,5,\n"
+    nodes = (
+        '[nodes.m]\nname = "Mean"\nparent = "g"\nrollup = "mean"\ntarget = 6\n'
+        '[nodes.p]\nname = "P"\nparent = "m"\ntarget = 7\n[nodes.q]\nname = "Q"\nparent = "m"\ntarget = 5\n'
+    )
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-15", "2026-01-01 2026-12-31")
+    f = an.results["m"].forecast
+    assert f is not None
+    assert (f.day, f.value, f.low, f.status) == (date(2026, 2, 12), pytest.approx(6.0), None, "on_track")
