@@ -114,10 +114,11 @@ class _Scanner:
         self.in_string: str | None = None  # the delimiter of an open multi-line string
         self.table: list[str] = []
         self.last_node: str | None = None  # node whose table the current line is in
+        self.header_node: str | None = None  # node of the last table header
 
     def run(self) -> SourceMap:
         offset = 0
-        for number, line in enumerate(self.text.splitlines(keepends=True), start=1):
+        for number, line in enumerate(toml_lines(self.text), start=1):
             self.line(number, offset, line)
             offset += len(line)
         return self.result
@@ -165,17 +166,11 @@ class _Scanner:
                 self.depth -= 1
 
     def header(self, number: int, offset: int, line: str) -> None:
-        inner = line.strip()
-        array = inner.startswith("[[")
-        inner = inner[2:] if array else inner[1:]
-        close = inner.find("]]" if array else "]")
-        # A header may end with a comment holding "]": take the key up to its own close.
-        path = parse_key(inner[:close]) if close >= 0 else None
-        if path is None:
-            m = re.match(r'((?:[^\]"\']|"(?:[^"\\]|\\.)*"|\'[^\']*\')*)\]', inner)
-            path = parse_key(m.group(1)) if m else None
+        m = _HEADER.match(line)
+        path = parse_key(m.group(2)) if m else None
         self.table = path or []
         self.last_node = None
+        previous, self.header_node = self.header_node, None
         if len(self.table) >= 2 and self.table[0] == "nodes":
             node_id = self.table[1]
             src = self.result.nodes.get(node_id)
@@ -184,11 +179,11 @@ class _Scanner:
                 self.result.nodes[node_id] = src
                 if len(self.table) > 2:
                     src.form = "dotted"
-            elif src.end != offset or src.form != "table":
+            elif previous != node_id or src.form != "table" or not _blank(self.text[src.end : offset]):
                 src.form = "scattered"
             if len(self.table) > 2:
                 src.key_lines.setdefault(".".join(self.table[2:]), number)
-            self.last_node = node_id
+            self.last_node = self.header_node = node_id
             src.end = offset + len(line)
         elif self.table and self.table[0] != "nodes":
             self.result.keys.setdefault(".".join(self.table), number)
@@ -217,7 +212,23 @@ class _Scanner:
             self.result.nodes[self.last_node].end = offset + len(line)
 
 
-_HEADER = re.compile(r"^[ \t]*\[(\[?)([^\]\n]*)\]", re.M)
+# A table header: `[` or `[[`, then a dotted key — bare, "basic" (with escapes, so `]`,
+# `.` and `"` may be inside) or 'literal' parts, spaces or tabs around the dots — then `]`.
+_KEY_ATOM = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_DOTTED = rf"[ \t]*{_KEY_ATOM}(?:[ \t]*\.[ \t]*{_KEY_ATOM})*[ \t]*"
+_HEADER = re.compile(rf"^[ \t]*\[(\[?)({_DOTTED})\]", re.M)
+
+
+def _blank(text: str) -> bool:
+    """Whether a stretch of TOML holds only blank lines and comments."""
+    return all(not line.strip(" \t\r") or line.lstrip(" \t").startswith("#") for line in text.split("\n"))
+
+
+def toml_lines(text: str) -> list[str]:
+    """The lines of a TOML text with their ends; only `\\n` ends a line in TOML (not U+2028)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def scan(text: str, doc: dict[str, Any] | None = None) -> SourceMap:
