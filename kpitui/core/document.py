@@ -27,7 +27,7 @@ from kpitui.core.saving import (
     render_node,
     render_text,
 )
-from kpitui.core.schema import FieldError, read_node
+from kpitui.core.schema import FieldError, read_node, read_settings
 from kpitui.core.source import SourceMap
 
 Tables = dict[str, dict[str, Any]]
@@ -48,6 +48,7 @@ class State:
 
     tables: Tables
     rows: list[tuple[str, date, float]] = field(default_factory=list)
+    settings: dict[str, Any] | None = None  # the [tree] table, where it was edited
 
 
 class Document:
@@ -63,6 +64,8 @@ class Document:
         self.redo_stack: list[State] = []
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
         self._nodes: dict[str, Node] = dict(tree.nodes)
+        raw = tree.doc.get("tree")
+        self.base_settings: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
 
     # ── opening ────────────────────────────────────────────────────────
 
@@ -85,11 +88,13 @@ class Document:
     @property
     def dirty(self) -> bool:
         """Whether there are changes not yet saved."""
-        return self.state.tables != self.base or bool(self.state.rows)
+        return self.state.tables != self.base or bool(self.state.rows) or self.settings_changed
 
     def current_tree(self) -> KpiTree:
         """A KpiTree of the tables as they are now (for analysis)."""
         tree = copy.copy(self.tree)
+        if self.settings_changed:
+            tree.settings = read_settings({**self.tree.doc, "tree": self.settings})[0]
         tree.nodes = {}
         for node_id, table in self.tables.items():
             node = self._nodes.get(node_id)
@@ -107,7 +112,29 @@ class Document:
 
     # ── editing ─────────────────────────────────────────────────────────
 
-    def _commit(self, tables: Tables, rows: list[tuple[str, date, float]] | None = None) -> None:
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The `[tree]` table as it is now."""
+        return self.base_settings if self.state.settings is None else self.state.settings
+
+    @property
+    def settings_changed(self) -> bool:
+        """Whether the `[tree]` table was edited since the file was loaded or saved."""
+        return self.state.settings is not None and self.state.settings != self.base_settings
+
+    def set_settings(self, table: Mapping[str, Any]) -> None:
+        """Replace the `[tree]` table (title, as_of, period, thresholds, measurements)."""
+        _settings, errors = read_settings({**self.tree.doc, "tree": dict(table)})
+        if errors:
+            raise EditError("; ".join(e.message for e in errors), errors)
+        self._commit(self._copy(), settings=dict(table))
+
+    def _commit(
+        self,
+        tables: Tables,
+        rows: list[tuple[str, date, float]] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         before = self.state.tables
         for node_id, table in tables.items():
             if before.get(node_id) == table:
@@ -117,7 +144,8 @@ class Document:
                 raise EditError("; ".join(e.message for e in errors), errors)
         self.undo_stack.append(self.state)
         self.redo_stack.clear()
-        self.state = State(tables, self.state.rows if rows is None else rows)
+        kept = self.state.settings if settings is None else settings
+        self.state = State(tables, self.state.rows if rows is None else rows, kept)
 
     def _copy(self) -> Tables:
         return _shallow(self.state.tables)
@@ -129,6 +157,17 @@ class Document:
     def children_of(self, node_id: str) -> list[str]:
         """The nodes that name this one as a parent, in order."""
         return [k for k, v in self.tables.items() if node_id in _parents(v)]
+
+    def last_below(self, node_id: str) -> str:
+        """The node, or of the nodes below it, the one last in the file: where a new child or sibling goes."""
+        below, queue = {node_id}, [node_id]
+        while queue:
+            current = queue.pop()
+            for child in self.children_of(current):
+                if child not in below:
+                    below.add(child)
+                    queue.append(child)
+        return next(k for k in reversed(self.tables) if k in below)
 
     def require(self, node_id: str) -> dict[str, Any]:
         """A node's table, or an EditError naming the unknown id."""
@@ -244,9 +283,13 @@ class Document:
         return not declared
 
     def set_influence(self, source: str, target: str, sign: str | None) -> None:
-        """Set the influence of one node on another to "+" or "-", or remove it (None)."""
+        """Set the influence of one node on another to "+" or "-", or remove it (None).
+
+        An influence on a node that does not exist (any more) can be removed, not set.
+        """
         self.require(source)
-        self.require(target)
+        if sign is not None:
+            self.require(target)
         tables = self._copy()
         influences = dict(tables[source].get("influences") or {})
         if sign is None:
@@ -328,6 +371,14 @@ class Document:
     def render(self) -> bytes:
         """The file's new bytes."""
         text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables)
+        if self.settings_changed:
+            import tomli
+
+            from kpitui.core.tree_table import replace_tree
+
+            text = replace_tree(text, tomli.loads(text), self.settings)
+            if tomli.loads(text).get("tree") != self.settings:
+                raise SaveError("the [tree] settings would not read back as written; nothing was written")
         return ((BOM if self.tree.bom else "") + text).encode("utf-8")
 
     def check_external(self) -> None:
@@ -385,6 +436,9 @@ class Document:
         tree.path = target
         tree.text = data.decode("utf-8").removeprefix(BOM)
         tree.doc = {**self.tree.doc, "nodes": _shallow(self.tables)}
+        if self.settings:
+            tree.doc["tree"] = dict(self.settings)
+        self.base_settings = dict(self.settings)
         tree._source = None
         self.path, self.tree = target, tree
         self.loaded_digest = digest(data)

@@ -65,6 +65,9 @@ class KpiApp(App[None]):
         yield SystemCommand("Redo", "Redo the last undone edit", main.action_redo)
         yield SystemCommand("Add child", "Add a node below the highlighted one", lambda: main.action_add(True))
         yield SystemCommand("Edit node", "Edit every field of the highlighted node", main.action_edit)
+        yield SystemCommand(
+            "Tree settings", "Title, as_of, period, thresholds, measurements file (t)", main.action_settings
+        )
         yield SystemCommand("Keys and marks", "List every key and what each mark means", main.action_help)
 
 

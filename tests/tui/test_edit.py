@@ -14,6 +14,7 @@ from kpitui.tui.app import KpiApp, make_app
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.form import NodeForm
 from kpitui.tui.screens.picker import NodePicker
+from kpitui.tui.widgets.fields import RefsField
 from tests.conftest import SAMPLES
 from tests.tui.test_browse import SIZE, ready, tree
 
@@ -46,6 +47,10 @@ def field(app: KpiApp, name: str) -> Input:
     return app.screen.query_one(f"#field-{name}", Input)
 
 
+def refs(app: KpiApp, name: str) -> list[str]:
+    return app.screen.query_one(f"#field-{name}", RefsField).ids
+
+
 async def test_edit_form_validates_at_the_field_then_applies(sales: Path) -> None:
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
@@ -56,15 +61,16 @@ async def test_edit_form_validates_at_the_field_then_applies(sales: Path) -> Non
         assert isinstance(app.screen, NodeForm)
         assert field(app, "target").value == "700000" and field(app, "owner").value == "Joël Bakker"
         field(app, "target").value = "lots"
-        field(app, "kind").value = "goa"
+        field(app, "measured").value = "31-06-2026"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, NodeForm)  # nothing applied
-        errors = {w.id: str(w.render()) for w in app.screen.query(".field-error") if w.display}
-        assert set(errors) == {"error-kind", "error-target"}
-        assert "must be a number" in errors["error-target"]
+        errors = {w.id: str(w.render()) for w in app.screen.query(".field-note") if w.display}
+        assert set(errors) == {"note-measured", "note-target"}
+        assert "'lots' is not a number" in errors["note-target"]
+        assert "no day 31 in month 6" in errors["note-measured"]
         field(app, "target").value = "750_000"
-        field(app, "kind").value = "kpi"
+        field(app, "measured").value = ""
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not isinstance(app.screen, NodeForm)
@@ -81,7 +87,7 @@ async def test_add_child_and_sibling(sales: Path) -> None:
         await at(pilot, app, "acquisitie")
         await pilot.press("a")
         await pilot.pause()
-        assert field(app, "parent").value == "acquisitie"
+        assert refs(app, "parent") == ["acquisitie"]
         field(app, "name").value = "Offertes verstuurd"
         field(app, "target").value = "120"
         await pilot.press("ctrl+s")
@@ -92,11 +98,14 @@ async def test_add_child_and_sibling(sales: Path) -> None:
             "name": "Offertes verstuurd",
             "parent": "acquisitie",
             "target": 120,
+            # Proposed from the objective it serves.
+            "owner": "Salesteam Noord",
+            "owner_type": "team",
         }
         assert tree(app).current() == "offertes-verstuurd"
         await pilot.press("A")
         await pilot.pause()
-        assert field(app, "parent").value == "acquisitie"
+        assert refs(app, "parent") == ["acquisitie"]
 
 
 async def test_delete_asks_about_children(sales: Path) -> None:
@@ -261,7 +270,7 @@ async def test_empty_tree_built_from_nothing(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
-        assert field(app, "parent").value == "loyale-klanten"
+        assert refs(app, "parent") == ["loyale-klanten"]
         field(app, "name").value = "NPS"
         field(app, "target").value = "40"
         await pilot.press("ctrl+s", "ctrl+s")

@@ -30,7 +30,26 @@ EDIT_BINDINGS = [
     Binding("u,ctrl+z", "undo", "Undo", show=False, id="edit.undo"),
     Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="edit.redo"),
     Binding("ctrl+s", "save", "Save", id="edit.save"),
+    Binding("t", "settings", "Tree settings", show=False, id="edit.settings"),
 ]
+
+
+def proposal(parent: dict[str, Any] | None) -> dict[str, Any]:
+    """What a new node under `parent` starts with: its kind, and a KPI's or objective's owner, unit, period.
+
+    Under nothing: a goal. Under a goal: an objective. Under an objective or a KPI: a KPI
+    that, most often, the same people own and measure in the same unit over the same period.
+    """
+    if parent is None:
+        return {"name": "", "kind": "goal"}
+    kind = parent.get("kind", "kpi")
+    if kind == "goal":
+        return {"name": "", "kind": "objective"}
+    table: dict[str, Any] = {"name": ""}
+    for key in ("owner", "owner_type", "unit", "period"):
+        if key in parent and (key != "unit" or kind == "kpi"):
+            table[key] = parent[key]
+    return table
 
 
 class EditingActions:
@@ -73,6 +92,14 @@ class EditingActions:
 
     # ── node edits ─────────────────────────────────────────────────────
 
+    def _year(self) -> int | None:
+        """The year of the tree's period: what `Q3` means in a form."""
+        period = self.document.tree.settings.period if self.document is not None else None
+        return period.start.year if period is not None else None
+
+    def _names(self, exclude: str | None = None) -> dict[str, str]:
+        return dict(self._choices(exclude))
+
     def action_edit(self) -> None:
         from kpitui.tui.screens.form import NodeForm
 
@@ -87,9 +114,9 @@ class EditingActions:
                 new_id, table = result
                 self._edit(lambda d: d.replace(node_id, table, new_id), keep=new_id)
 
-        screen.app.push_screen(
-            NodeForm(f"Edit '{doc.tables[node_id].get('name')}'", node_id, doc.tables[node_id], taken), done
-        )
+        title = f"Edit '{doc.tables[node_id].get('name')}'"
+        form = NodeForm(title, node_id, doc.tables[node_id], taken, self._names(node_id), year=self._year())
+        screen.app.push_screen(form, done)
 
     def action_add(self, child: bool) -> None:
         from kpitui.tui.screens.form import NodeForm
@@ -101,22 +128,36 @@ class EditingActions:
         parent: Any = None
         if current is not None:
             parent = current if child else doc.tables[current].get("parent")
-        table: dict[str, Any] = {"name": ""}
+        first = parent if isinstance(parent, str) else parent[0] if isinstance(parent, list) and parent else None
+        table = proposal(doc.tables.get(first) if first else None)
         if parent:
-            table["parent"] = parent
-        else:
-            table["kind"] = "goal"
-        if parent and doc.tables.get(parent if isinstance(parent, str) else "", {}).get("kind") == "goal":
-            table["kind"] = "objective"
+            table = {"name": "", "parent": parent, **{k: v for k, v in table.items() if k != "name"}}
 
         def done(result: tuple[str, dict[str, Any]] | None) -> None:
             if result is not None:
                 new_id, new_table = result
-                self._edit(lambda d: d.add_node(new_table, new_id, after=current), keep=new_id)
+                after = doc.last_below(current) if current in doc.tables else None
+                self._edit(lambda d: d.add_node(new_table, new_id, after=after), keep=new_id)
 
-        title = "New child of " + repr(doc.tables[current].get("name")) if child and current else "New node"
-        form = NodeForm(title, doc.new_id("new"), table, set(doc.tables), auto_id=doc.new_id)
+        under = doc.tables[first].get("name") if first and first in doc.tables else None
+        title = f"New {table.get('kind', 'kpi')} under {under!r}" if under else f"New {table.get('kind', 'kpi')}"
+        names = self._names()
+        form = NodeForm(title, doc.new_id("new"), table, set(doc.tables), names, auto_id=doc.new_id, year=self._year())
         screen.app.push_screen(form, done)
+
+    def action_settings(self) -> None:
+        from kpitui.tui.screens.settings import TreeSettingsScreen
+
+        screen = self._main()
+        if self.document is None:
+            return
+        doc = self.document
+
+        def done(table: dict[str, Any] | None) -> None:
+            if table is not None and table != doc.settings and self._edit(lambda d: d.set_settings(table)):
+                screen.notify("Tree settings changed; ctrl+s saves them.")
+
+        screen.app.push_screen(TreeSettingsScreen(doc.settings, doc.path.parent), done)
 
     def action_delete(self) -> None:
         screen, node_id = self._main(), self._main().current()
@@ -204,6 +245,8 @@ class EditingActions:
         screen, node_id = self._main(), self._main().current()
         if self.document is None or node_id is None:
             return
+        current = self.document.tables[node_id].get("influences")
+        existing = dict(current) if isinstance(current, dict) else {}
 
         def signed(other: str | None) -> None:
             if other is None or other == NO_PARENT:
@@ -214,15 +257,17 @@ class EditingActions:
                     value = None if sign == "remove" else sign
                     self._edit(lambda d: d.set_influence(node_id, other, value), keep=node_id)
 
-            answers = [
-                ("+", "plus", "Pushes it up (+)"),
-                ("-", "minus", "Pushes it down (−)"),
-                ("remove", "r", "No influence"),
-            ]
-            screen.app.push_screen(ChoiceDialog(f"How does '{name}' influence '{other}'?", answers), done)
+            answers = [("+", "plus", "Pushes it up (+)"), ("-", "minus", "Pushes it down (−)")]
+            if other in existing:
+                answers.append(("remove", "r", "No influence (remove it)"))
+            target = names.get(other, f"{other} (missing)")
+            screen.app.push_screen(ChoiceDialog(f"How does '{name}' influence '{target}'?", answers), done)
 
         name = self.document.tables[node_id].get("name")
-        screen.app.push_screen(NodePicker(f"'{name}' influences…", self._choices(node_id)), signed)
+        names = self._names(node_id)
+        # Influences on nodes that no longer exist are listed too, so they can be removed.
+        missing = [(other, f"{other} (missing: remove it)") for other in existing if other not in names]
+        screen.app.push_screen(NodePicker(f"'{name}' influences…", missing + self._choices(node_id)), signed)
 
     def action_undo(self) -> None:
         self._history(undo=True)
