@@ -45,11 +45,15 @@ class Outline:
         return self.graph.children(node_id)
 
     def is_problem(self, node_id: str) -> bool:
-        """Whether a node has an error or warning finding, or is off track or at risk."""
-        result = self.analysis.results[node_id]
-        if result.status in ("off_track", "at_risk") or result.orphaned:
-            return True
-        return any(f.severity in PROBLEM_SEVERITIES for f in self.analysis.findings_of(node_id))
+        """Whether a node has an open (not accepted) error or warning finding, or is at risk.
+
+        Being off track or an orphan is a warning finding of its own, so accepting it
+        takes the node off the problem list.
+        """
+        return any(
+            not f.accepted and (f.severity in PROBLEM_SEVERITIES or f.code == "at_risk")
+            for f in self.analysis.findings_of(node_id)
+        )
 
     @cached_property
     def problems(self) -> list[str]:
@@ -81,11 +85,15 @@ class Outline:
         return next((c for c in reversed(candidates) if order[c] < here), candidates[-1])
 
     def counts(self) -> dict[str, int]:
-        """Headline counts: orphans, nodes in a conflict, off-track nodes, errors."""
-        an = self.analysis
+        """Headline counts of open findings: orphans, conflicting pairs, off-track nodes, errors.
+
+        Accepted findings are not counted, nor declared pairs the data does not question
+        (a managed tension is info, not a problem).
+        """
+        open_findings = [f for f in self.analysis.findings if not f.accepted]
         return {
-            "orphans": sum(1 for r in an.results.values() if r.orphaned),
-            "conflicts": len({frozenset((c.a, c.b)) for c in an.conflicts}),
-            "off_track": sum(1 for r in an.results.values() if r.status == "off_track"),
-            "errors": sum(1 for f in an.findings if f.severity == "error"),
+            "orphans": sum(1 for f in open_findings if f.code == "orphan"),
+            "conflicts": sum(1 for f in open_findings if f.code in ("conflict", "goodhart") and f.severity != "info"),
+            "off_track": sum(1 for f in open_findings if f.code == "off_track"),
+            "errors": sum(1 for f in open_findings if f.severity == "error"),
         }

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from kpitui.core.format import amount
+from kpitui.core.model import PAIR_CODES, Finding
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -29,6 +30,8 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     (STATUS_GLYPH["off_track"], STATUS_STYLE["off_track"], "off track"),
     (STATUS_GLYPH["unknown"], STATUS_STYLE["unknown"], "unknown (no target or actual)"),
     (CONFLICT, "magenta", "in conflict with another node"),
+    (CONFLICT, "dim magenta", "declared counter-metric: a managed tension (info)"),
+    (f"{CONFLICT} {WARNING}", "bold red", "goodhart: the data shows one side bought at the other's cost"),
     (ERROR, "bold red", "error: dangling reference or cycle"),
     (STALE, "yellow", "stale: not measured as often as it should be"),
     (ORPHAN, "bold red", "orphan: serves no goal"),
@@ -49,6 +52,20 @@ def status_text(status: str) -> Text:
     return Text(f"{STATUS_GLYPH[status]} {STATUS_WORD[status]}", style=STATUS_STYLE[status])
 
 
+def conflict_mark(findings: list[Finding]) -> str | None:
+    """The style of a node's ⇄: bold red for goodhart, magenta for a conflict, dim for a declared
+    (info) or accepted pair; None without any."""
+    pairs = [f for f in findings if f.code in PAIR_CODES]
+    if not pairs:
+        return None
+    open_pairs = [f for f in pairs if not f.accepted]
+    if any(f.code == "goodhart" for f in open_pairs):
+        return "bold red"
+    if any(f.severity == "warning" for f in open_pairs):
+        return "magenta"
+    return "dim magenta"
+
+
 def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Text:
     """One line of the tree: status glyph, name, actual/target for a KPI, problem marks."""
     node = analysis.tree.nodes[node_id]
@@ -62,16 +79,18 @@ def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Te
         label.append(f" ({node.kind})", style="dim")
     if result.actual is not None or result.target is not None:
         label.append(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}", style="dim")
-    codes = {f.code for f in analysis.findings_of(node_id)}
+    findings = analysis.findings_of(node_id)
+    codes = {f.code for f in findings if not f.accepted}
     if codes & {"dangling_ref", "cycle", "measurements_error"}:
         label.append(f" {ERROR}", style="bold red")
     if result.orphaned:
-        label.append(f" {ORPHAN} orphan", style="bold red")
-    if "conflict" in codes:
-        label.append(f" {CONFLICT}", style="magenta")
+        label.append(f" {ORPHAN} orphan", style="bold red" if "orphan" in codes else "dim")
+    conflict_style = conflict_mark(findings)
+    if conflict_style is not None:
+        label.append(f" {CONFLICT}", style=conflict_style)
     if result.stale:
-        label.append(f" {STALE}", style="yellow")
-    if any(f.severity == "warning" and f.code not in MARKED for f in analysis.findings_of(node_id)):
+        label.append(f" {STALE}", style="yellow" if "stale" in codes else "dim")
+    if any(f.severity == "warning" and f.code not in MARKED and not f.accepted for f in findings):
         label.append(f" {WARNING}", style="yellow")
     if cycle_back:
         label.append(" ↻ cycle", style="bold red")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -27,13 +28,15 @@ class FindingsScreen(ModalScreen[str | None]):
         Binding("escape,q,f", "close", "Back", id="findings.close"),
         Binding("enter", "jump", "Go to node", id="findings.jump"),
         Binding("s", "sort", "Sort", id="findings.sort"),
+        Binding("x", "accept", "Accept / un-accept", id="findings.accept"),
         Binding("j", "cursor_down", "Down", show=False, id="findings.down"),
         Binding("k", "cursor_up", "Up", show=False, id="findings.up"),
     ]
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, accept: Callable[[FindingsScreen, Finding], None] | None = None) -> None:
         super().__init__()
         self.analysis = analysis
+        self.accept = accept  # asks for the reason and edits the document (the main screen)
         self.sort_by = "severity"
         self.rows: list[Finding] = []
 
@@ -59,15 +62,39 @@ class FindingsScreen(ModalScreen[str | None]):
         }
         self.rows = sorted(an.findings, key=keys[self.sort_by])
         table = self.query_one(DataTable)
+        row = table.cursor_row
         table.clear()
         for finding in self.rows:
+            node = an.name(finding.node) if finding.node else "—"
+            if finding.accepted:
+                table.add_row(
+                    Text(f"✓ {finding.severity}", style="dim"),
+                    Text(finding.code, style="dim"),
+                    Text(f"{node} — accepted: {finding.reason}", style="dim"),
+                )
+                continue
             severity = Text(
                 f"{SEVERITY_GLYPH[finding.severity]} {finding.severity}", style=SEVERITY_STYLE[finding.severity]
             )
-            node = an.name(finding.node) if finding.node else "—"
             table.add_row(severity, finding.code, node)
-        title = f"{len(self.rows)} findings, sorted by {self.sort_by} (s: sort, enter: go to node, esc: back)"
+        if self.rows:
+            table.move_cursor(row=min(row, len(self.rows) - 1))
+        accepted = sum(1 for f in self.rows if f.accepted)
+        count = f"{len(self.rows)} findings" + (f" ({accepted} accepted)" if accepted else "")
+        title = f"{count}, sorted by {self.sort_by} (s: sort, x: accept, enter: go to node, esc: back)"
         self.query_one("#findings-title", Static).update(Text(title, style="bold"))
+
+    def show(self, analysis: Analysis) -> None:
+        """Show the findings of a new analysis (after one was accepted), keeping the cursor row."""
+        self.analysis = analysis
+        self._fill()
+        self._describe(self.query_one(DataTable).cursor_row)
+
+    def action_accept(self) -> None:
+        table = self.query_one(DataTable)
+        if self.accept is None or not self.rows:
+            return
+        self.accept(self, self.rows[table.cursor_row])
 
     def action_sort(self) -> None:
         self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
@@ -83,10 +110,15 @@ class FindingsScreen(ModalScreen[str | None]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self.rows):
-            finding = self.rows[event.cursor_row]
+        self._describe(event.cursor_row)
+
+    def _describe(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            finding = self.rows[row]
             text = Text(f"{SEVERITY_GLYPH[finding.severity]} {finding.code}", style=SEVERITY_STYLE[finding.severity])
-            text.append(f"\n{finding.message}", style="")
+            if finding.accepted:
+                text = Text(f"✓ {finding.code} ({finding.severity}), accepted: {finding.reason}", style="dim")
+            text.append(f"\n{finding.message}", style="dim" if finding.accepted else "")
             self.query_one("#findings-message", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -26,7 +26,9 @@ from kpitui.tui.widgets.tree_view import KpiTreeView
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
     from kpitui.core.document import Document
+    from kpitui.core.model import Finding
     from kpitui.core.outline import Outline
+    from kpitui.tui.screens.findings import FindingsScreen
 
 WATCH_SECONDS = 1.0
 INLINE_LOAD_BYTES = 5_000_000  # about 20k nodes
@@ -73,6 +75,7 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("left_square_bracket", "problem(-1)", "Previous problem", show=False, id="app.previous_problem"),
         Binding("p", "toggle_problems", "Problems only", id="app.problems_only"),
         Binding("f", "findings", "Findings", id="app.findings"),
+        Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
@@ -295,7 +298,41 @@ class MainScreen(EditingActions, Screen[None]):
             if node_id:
                 self._reveal(node_id)
 
-        self.app.push_screen(FindingsScreen(self.analysis), jump)
+        self.app.push_screen(FindingsScreen(self.analysis, self.accept_from_findings), jump)
+
+    def accept_from_findings(self, screen: FindingsScreen, finding: Finding) -> None:
+        """Accept or un-accept a finding chosen in the findings view, then show the view anew."""
+        from kpitui.tui.screens.accepting import AcceptFlow
+
+        def refreshed() -> None:
+            if self.analysis is not None:
+                screen.show(self.analysis)
+
+        AcceptFlow(self, refreshed).toggle(finding)
+
+    def action_accept(self) -> None:
+        """Accept (or un-accept) a finding of the node in the detail panel, asking for the reason."""
+        from kpitui.tui.screens.accepting import AcceptFlow
+
+        node_id = self.current()
+        if node_id is None or self.document is None:
+            self.notify("Go to a node first: x accepts one of its findings.")
+            return
+        AcceptFlow(self).choose(node_id)
+
+    def edit_accept(self, changes: list[tuple[str, str, str | None]], keep: str | None) -> bool:
+        """Set (reason) or remove (None) accepted codes in nodes' `accept`, as one edit each."""
+        from kpitui.core.accepting import with_accept
+
+        def change(document: Document) -> None:
+            for node_id, code, reason in changes:
+                accept = with_accept(document.tables[node_id], code, reason)
+                if accept is None:
+                    document.set_fields(node_id, {}, ("accept",))
+                else:
+                    document.set_fields(node_id, {"accept": accept})
+
+        return self._edit(change, keep)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_list()))

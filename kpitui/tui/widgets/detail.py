@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from kpitui.core.format import amount, percent
+from kpitui.core.model import PAIR_CODES
 from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
 
 if TYPE_CHECKING:
@@ -70,26 +71,43 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
     cadence = f" · measured {node.frequency}" if node.frequency else ""
-    parts.append(Text(f"Period {when}{inherited} · pacing {node.pacing}{cadence}"))
+    horizon = f" · {node.horizon}-term" if node.horizon else ""
+    parts.append(Text(f"Period {when}{inherited} · pacing {node.pacing}{cadence}{horizon}"))
+    own = node.thresholds
+    if own is not None:
+        from kpitui.core.analysis import thresholds_of
+
+        judged = thresholds_of(node, tree.settings.thresholds)
+        parts.append(
+            Text(
+                f"Own thresholds: on track ≥ {judged.on_track:.4g} · at risk ≥ {judged.at_risk:.4g} attainment",
+                style="dim",
+            )
+        )
+    if node.weight != 1:
+        parts.append(Text(f"Weight {node.weight:g} in a parent's mean", style="dim"))
     if result.stale:
         parts.append(Text("◷ stale: not measured as often as its frequency says", style="yellow"))
     if result.orphaned:
         parts.append(Text(f"⌀ orphan: serves no goal ({result.orphan_reason})", style="bold red"))
-    conflicts = analysis.conflicts_of(node_id)
-    if conflicts:
+    lines = conflict_lines(analysis, node_id)
+    if lines:
         parts.append(Text("Conflicts", style="bold magenta"))
-        for conflict in conflicts:
-            other = conflict.b if conflict.a == node_id else conflict.a
-            line = Text(f" {CONFLICT} {analysis.name(other)}: ", style="magenta")
-            line.append(conflict.explanation, style="")
-            parts.append(line)
-    findings = analysis.findings_of(node_id)
+        parts.extend(lines)
+    findings = [f for f in analysis.findings_of(node_id) if f.code not in PAIR_CODES]
     if findings:
         parts.append(Text("Findings", style="bold"))
         for finding in findings:
-            line = Text(f" {SEVERITY_GLYPH[finding.severity]} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
-            line.append(finding.message, style="")
+            if finding.accepted:
+                line = Text(f" ✓ {finding.code} accepted: {finding.reason} — ", style="dim")
+                line.append(finding.message, style="dim")
+            else:
+                glyph = SEVERITY_GLYPH[finding.severity]
+                line = Text(f" {glyph} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
+                line.append(finding.message, style="")
             parts.append(line)
+    if any(f.severity != "error" and f.node in tree.nodes for f in analysis.findings_of(node_id)):
+        parts.append(Text("x accepts a finding (or takes an acceptance back)", style="dim"))
     if node.description:
         parts.append(Text(node.description, style="italic"))
     history = analysis.history(node_id)
@@ -97,6 +115,41 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
         first, last = history[0], history[-1]
         parts.append(Text(f"History: {len(history)} observations, {first[0]} → {last[0]}", style="dim"))
     return parts
+
+
+def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
+    """Each conflict of a node said once: partners sharing one explanation (a target gap with
+    many children) on one line, with whether it is a declared tension, goodhart or accepted."""
+    pair_findings = {frozenset(f.concerns): f for f in analysis.findings_of(node_id) if f.code in PAIR_CODES}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for conflict in analysis.conflicts_of(node_id):
+        other = conflict.b if conflict.a == node_id else conflict.a
+        partners = groups.setdefault((conflict.kind, conflict.explanation), [])
+        if other not in partners:
+            partners.append(other)
+    lines: list[Text] = []
+    for (kind, explanation), partners in groups.items():
+        found = [pair_findings.get(frozenset((node_id, p))) for p in partners]
+        findings = [f for f in found if f is not None]
+        names = ", ".join(analysis.name(p) for p in partners)
+        goodhart = next((f for f in findings if f.code == "goodhart" and not f.accepted), None)
+        accepted = bool(findings) and all(f.accepted for f in findings)
+        if goodhart is not None:
+            from kpitui.core.rules import goodhart as bought
+
+            why = bought(analysis, *goodhart.concerns) or goodhart.message
+            line = Text(f" {CONFLICT} {names}: ", style="bold red")
+            line.append(f"! goodhart, declared counter-metrics: {why}", style="")
+        elif accepted:
+            line = Text(f" ✓ {names}: {findings[0].code} accepted: {findings[0].reason} — {explanation}", style="dim")
+        elif kind == "declared" and all(f.severity == "info" for f in findings):
+            line = Text(f" {CONFLICT} {names}: ", style="dim magenta")
+            line.append("declared counter-metric, a managed tension: steer both together", style="")
+        else:
+            line = Text(f" {CONFLICT} {names}: ", style="magenta")
+            line.append(explanation, style="")
+        lines.append(line)
+    return lines
 
 
 class DetailPanel(VerticalScroll):
