@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
 from kpitui.core.forecast import Forecast, combined, from_line, own_line
@@ -14,6 +15,7 @@ from kpitui.core.measurements import Measurements, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
 from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
 from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph
+from kpitui.core.walk import TreeWalk, join_path
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,16 @@ class Analysis:
         node = self.tree.nodes.get(node_id)
         return node.name if node else repr(node_id)
 
-    def path_names(self, node_id: str) -> list[str]:
-        """Names from the top of the node's first-parent chain down to it."""
-        return [self.tree.nodes[n].name for n in self.graph.path_to_strategy(node_id)]
+    @cached_property
+    def walk(self) -> TreeWalk:
+        """The tree walk of SPEC 5: each node's place below its top."""
+        return TreeWalk(self.graph)
+
+    def path_text(self, node_id: str, separator: str = " > ") -> str:
+        """Names from the top of the node's walk down to it; a long path by its ends and length."""
+        names = self.tree.nodes
+        head, skipped, tail = self.walk.short_path(node_id)
+        return join_path([names[n].name for n in head], skipped, [names[n].name for n in tail], separator)
 
 
 def thresholds_of(node: Node, tree: Thresholds) -> Thresholds:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import IO
 
 from kpitui.core.analysis import Analysis
 from kpitui.core.forecast import Forecast
 from kpitui.core.format import plain
-from kpitui.core.graph import KpiGraph
+from kpitui.core.walk import join_path
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -50,23 +49,6 @@ NUMERIC = frozenset(
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def tree_order(graph: KpiGraph) -> Iterator[tuple[str, int, list[str]]]:
-    """(id, depth, path of ids from the top) depth-first from the root goals, then the rest.
-
-    Each node is visited once, at its first visit; children in file order.
-    """
-    visited: set[str] = set()
-    for start in graph.roots() + list(graph.nodes):
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        while stack:
-            node_id, path = stack.pop()
-            if node_id in visited:
-                continue
-            visited.add(node_id)
-            yield node_id, len(path) - 1, path
-            stack.extend((c, [*path, c]) for c in reversed(graph.children(node_id)) if c not in visited)
-
-
 def escape(text: str) -> str:
     """Neutralise a cell a spreadsheet would read as a formula."""
     return "'" + text if text.startswith(RISKY_START) else text
@@ -76,7 +58,10 @@ def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:
     """The export's rows as text cells, in tree order."""
     nodes = analysis.tree.nodes
     result: list[dict[str, str]] = []
-    for node_id, depth, path in tree_order(analysis.graph):
+    walk = analysis.walk
+    for node_id in walk.order:
+        depth = walk.depth[node_id]
+        head, skipped, tail = walk.short_path(node_id)
         node, res = nodes[node_id], analysis.results[node_id]
         codes = dict.fromkeys(f.code for f in analysis.findings_of(node_id))
         cells = {
@@ -85,7 +70,7 @@ def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:
             "kind": node.kind,
             "parent": ";".join(node.parents),
             "depth": str(depth),
-            "path": " > ".join(nodes[n].name for n in path),
+            "path": join_path([nodes[n].name for n in head], skipped, [nodes[n].name for n in tail], " > "),
             "owner": node.owner or "",
             "owner_type": node.owner_type or "",
             "unit": node.unit or "",

@@ -14,6 +14,10 @@ from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, sca
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis, Conflict
 
+# Loops of more nodes than this are named by their first and last LOOP_ENDS nodes.
+LOOP_LIMIT = 12
+LOOP_ENDS = 3
+
 SEVERITY: dict[str, str] = FINDING_SEVERITY
 
 
@@ -144,9 +148,18 @@ def _structure(an: Analysis) -> list[Finding]:
             )
         )
     for members in graph.cycles():
-        walk = " → ".join(nodes[n].name for n in graph.cycle_path(members))
+        loop = graph.cycle_path(members)
+        if len(loop) - 1 <= LOOP_LIMIT:
+            walk, named = " → ".join(nodes[n].name for n in loop), members
+        else:
+            # A long loop by its ends and length: naming 10,000 nodes in 10,000 findings is no help.
+            ends = [*loop[:LOOP_ENDS], *loop[-LOOP_ENDS - 1 :]]
+            head = " → ".join(nodes[n].name for n in ends[:LOOP_ENDS])
+            tail = " → ".join(nodes[n].name for n in ends[LOOP_ENDS:])
+            walk = f"a {len(members):,}-node loop: {head} → … → {tail}"
+            named = list(dict.fromkeys(ends))
         for member in members:
-            others = tuple(m for m in members if m != member)
+            others = tuple(m for m in named if m != member)
             found.append(
                 _finding(
                     "cycle",
@@ -384,8 +397,10 @@ def _kpi_below(an: Analysis) -> dict[str, bool]:
     below: dict[str, bool] = {}
     for node_id in reversed(graph.topological()):
         below[node_id] = any(nodes[c].kind == "kpi" or below.get(c, False) for c in graph.children(node_id))
-    for node_id in graph.cyclic():
-        below[node_id] = any(nodes[d].kind == "kpi" for d in graph.descendants(node_id))
+    for members in graph.cycles():
+        # Every member of a cycle reaches the same nodes: search once per cycle.
+        anywhere = any(nodes[d].kind == "kpi" for d in graph.descendants(members[0]))
+        below.update(dict.fromkeys(members, anywhere))
     return below
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from kpitui.core.analysis import Analysis
-from kpitui.core.export import tree_order
+from kpitui.core.walk import TreeWalk
 
 # Findings that make a node a "problem" for the filter and for ]/[ (at risk included).
 PROBLEM_SEVERITIES = frozenset({"error", "warning"})
@@ -19,15 +19,19 @@ class Outline:
         self.graph = analysis.graph
         self.nodes = analysis.tree.nodes
 
-    @cached_property
-    def paths(self) -> dict[str, list[str]]:
-        """For each node, the ids from its top (a root goal or an unplaced node) down to it."""
-        return {node_id: path for node_id, _, path in tree_order(self.graph)}
+    @property
+    def walk(self) -> TreeWalk:
+        """Each node's place in tree order: the node it is reached from, its depth and top."""
+        return self.analysis.walk
+
+    def path(self, node_id: str) -> list[str]:
+        """The ids from the node's top (a root goal or an unplaced node) down to it."""
+        return self.walk.path(node_id)
 
     @cached_property
     def positions(self) -> dict[str, int]:
         """Each node's position in tree order."""
-        return {node_id: i for i, node_id in enumerate(self.paths)}
+        return {node_id: i for i, node_id in enumerate(self.walk.order)}
 
     def roots(self) -> list[str]:
         """Root goals in file order."""
@@ -37,7 +41,7 @@ class Outline:
     def unplaced(self) -> list[str]:
         """Tops of the parts not below any root goal (orphans, cycles), in file order."""
         roots = set(self.roots())
-        tops = dict.fromkeys(path[0] for path in self.paths.values())
+        tops = dict.fromkeys(self.walk.top[n] for n in self.walk.order)
         return [top for top in tops if top not in roots]
 
     def children(self, node_id: str) -> list[str]:
@@ -58,25 +62,32 @@ class Outline:
     @cached_property
     def problems(self) -> list[str]:
         """Problem nodes in tree order."""
-        return [n for n in self.paths if self.is_problem(n)]
+        return [n for n in self.walk.order if self.is_problem(n)]
 
     @cached_property
     def problem_paths(self) -> set[str]:
         """Problem nodes and every node on their paths: what the problem filter shows."""
-        return {n for problem in self.problems for n in self.paths[problem]}
+        shown: set[str] = set()
+        up = self.walk.up
+        for problem in self.problems:
+            current: str | None = problem
+            while current is not None and current not in shown:
+                shown.add(current)
+                current = up[current]
+        return shown
 
     def search(self, query: str) -> list[str]:
         """Nodes whose name or id contains the query (any case), in tree order."""
         needle = query.casefold().strip()
         if not needle:
             return []
-        return [n for n in self.paths if needle in n.casefold() or needle in self.nodes[n].name.casefold()]
+        return [n for n in self.walk.order if needle in n.casefold() or needle in self.nodes[n].name.casefold()]
 
     def next_in(self, candidates: list[str], current: str | None, step: int) -> str | None:
         """The candidate after (step 1) or before (step -1) `current` in tree order, wrapping."""
         if not candidates:
             return None
-        if current is None or current not in self.paths:
+        if current is None or current not in self.walk:
             return candidates[0] if step > 0 else candidates[-1]
         order = self.positions
         here = order[current]

@@ -36,7 +36,7 @@ def as_text(analysis: Analysis, colour: bool) -> str:
 
     def where(f: Finding) -> str:
         if f.node is not None and f.node in tree.nodes:
-            return " " + paint(DIM, " > ".join(analysis.path_names(f.node)))
+            return " " + paint(DIM, analysis.path_text(f.node))
         return ""
 
     for severity, title, mark in GROUPS:

@@ -310,3 +310,30 @@ async def test_quit(samples: Path) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_problem_filter_on_a_tree_with_a_parent_cycle(samples: Path) -> None:
+    app = make_app(samples / "sales.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.main.problems_only
+        lines = [str(line.node.label) for line in tree(app)._tree_lines]
+        assert any("↻" in line for line in lines)
+
+
+async def test_a_20000_deep_chain_shows_and_filters(tmp_path: Path) -> None:
+    from benchmarks import shapes
+    from kpitui.tui.widgets.tree_view import MAX_DEPTH
+
+    path = tmp_path / "chain.toml"
+    path.write_text(shapes.chain(20_000), encoding="utf-8")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        lines = tree(app)._tree_lines
+        assert len(lines) == MAX_DEPTH
+        assert "deeper than 200 levels" in str(lines[-1].node.label)

@@ -148,7 +148,7 @@ class MainScreen(EditingActions, Screen[None]):
 
         analysis = analyze(document.current_tree(), self.as_of, extra_rows=document.pending_rows())
         outline = Outline(analysis)
-        _ = outline.paths, outline.unplaced
+        _ = outline.positions, outline.unplaced
         return analysis, outline
 
     def _apply(self, result: Loaded | tuple[Stamp | None, TreeLoadError]) -> None:

@@ -41,7 +41,7 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
     title = Text(node.name, style="bold")
     title.append(f"  {node.kind} · id {node_id}", style="dim")
     parts.append(title)
-    parts.append(Text(" › ".join(analysis.path_names(node_id)), style="dim"))
+    parts.append(Text(analysis.path_text(node_id, " › "), style="dim"))
     owner = node.owner or "no owner"
     parts.append(Text(f"Owner: {owner}" + (f" ({node.owner_type})" if node.owner_type else "")))
     status = Text("Status: ")

@@ -18,12 +18,28 @@ if TYPE_CHECKING:
     from kpitui.core.outline import Outline
 
 
+# Lines deeper than this are not drawn (Textual's tree keeps every line's whole path):
+# deeper nodes are reached through search, ] and the findings list, which name them.
+MAX_DEPTH = 200
+
+
 @dataclass(frozen=True)
 class Entry:
-    """What a line of the tree stands for: a node (with the ids above it) or the orphan group."""
+    """What a line of the tree stands for: a node (below the line it hangs from) or the orphan group."""
 
     node_id: str | None
-    ancestors: tuple[str, ...] = ()
+    up: Entry | None = None
+    depth: int = 0
+    loop: bool = False  # the node already appears above this line: a parent cycle
+
+    def above(self, node_id: str) -> bool:
+        """Whether `node_id` is on this line or one above it."""
+        entry: Entry | None = self
+        while entry is not None:
+            if entry.node_id == node_id:
+                return True
+            entry = entry.up
+        return False
 
 
 ORPHAN_GROUP = Entry(None)
@@ -70,17 +86,16 @@ class KpiTreeView(Tree[Entry]):
             roots = [r for r in roots if r in outline.problem_paths]
             unplaced = [u for u in unplaced if u in outline.problem_paths]
         for root in roots:
-            self._add(self.root, root, ())
+            self._add(self.root, root, None)
         if unplaced:
             orphans = sum(1 for r in analysis.results.values() if r.orphaned)
             label = Text(f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style="bold red")
             group = self.root.add(label, data=ORPHAN_GROUP, allow_expand=True)
             for top in unplaced:
-                self._add(group, top, ())
+                self._add(group, top, None)
             self._filled.add(group.id)
             group.expand()
         if problems_only:
-            self.root.expand_all()
             self._fill_all(self.root)
         else:
             for child in self.root.children:
@@ -95,15 +110,16 @@ class KpiTreeView(Tree[Entry]):
             self.move_cursor_to_line(0)
         self._announce()
 
-    def _add(self, parent: TreeNode[Entry], node_id: str, ancestors: tuple[str, ...]) -> TreeNode[Entry]:
+    def _add(self, parent: TreeNode[Entry], node_id: str, up: Entry | None) -> TreeNode[Entry]:
         assert self.analysis is not None and self.outline is not None
-        loop = node_id in ancestors
-        children = [] if loop else self._children(node_id)
-        return parent.add(
-            node_label(self.analysis, node_id, cycle_back=loop),
-            data=Entry(node_id, ancestors),
-            allow_expand=bool(children),
-        )
+        # Only a node in a parent cycle can appear above itself: look up only for those.
+        loop = up is not None and node_id in self.analysis.graph.cyclic() and up.above(node_id)
+        depth = 0 if up is None else up.depth + 1
+        children = [] if loop or depth + 1 >= MAX_DEPTH else self._children(node_id)
+        label = node_label(self.analysis, node_id, cycle_back=loop)
+        if not loop and children == [] and depth + 1 >= MAX_DEPTH and self._children(node_id):
+            label = Text.assemble(label, (f"  ⋯ deeper than {MAX_DEPTH} levels: / finds the nodes below", "dim"))
+        return parent.add(label, data=Entry(node_id, up, depth, loop), allow_expand=bool(children))
 
     def _children(self, node_id: str) -> list[str]:
         assert self.outline is not None
@@ -114,19 +130,25 @@ class KpiTreeView(Tree[Entry]):
 
     def _fill(self, node: TreeNode[Entry]) -> None:
         """Create a node's children, once."""
-        if node.id in self._filled or node.data is None or node.data.node_id is None:
+        entry = node.data
+        if node.id in self._filled or entry is None or entry.node_id is None:
             return
         self._filled.add(node.id)
-        node_id = node.data.node_id
-        below = (*node.data.ancestors, node_id)
-        for child in self._children(node_id):
-            self._add(node, child, below)
+        if entry.loop or entry.depth + 1 >= MAX_DEPTH:
+            return
+        for child in self._children(entry.node_id):
+            self._add(node, child, entry)
 
-    def _fill_all(self, node: TreeNode[Entry]) -> None:
-        for child in node.children:
-            self._fill(child)
-            child.expand()
-            self._fill_all(child)
+    def _fill_all(self, top: TreeNode[Entry]) -> None:
+        """Fill and expand everything below `top`, without recursion (depth comes from the file)."""
+        top.expand()
+        stack = list(top.children)
+        while stack:
+            node = stack.pop()
+            self._fill(node)
+            if node.allow_expand:
+                node.expand()
+            stack.extend(node.children)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
         event.stop()
@@ -146,9 +168,9 @@ class KpiTreeView(Tree[Entry]):
 
     def reveal(self, node_id: str) -> bool:
         """Expand the way down to a node and put the cursor on it; False if it is not shown."""
-        if self.outline is None or node_id not in self.outline.paths:
+        if self.outline is None or node_id not in self.outline.walk:
             return False
-        path = self.outline.paths[node_id]
+        path = self.outline.path(node_id)[:MAX_DEPTH]
         if self.problems_only and node_id not in self.outline.problem_paths:
             return False
         here = self.root

@@ -1,0 +1,70 @@
+"""The tree walk of SPEC 5 (roots first, each node at its first visit), stored in O(nodes).
+
+Every node keeps only the node it was reached from, its depth and the top of its walk,
+so a 20,000-deep chain costs 20,000 entries, not 200 million path elements. Long paths
+are named by their ends and their length.
+"""
+
+from __future__ import annotations
+
+from kpitui.core.graph import KpiGraph
+
+# Paths with more names than this are shown as their top and last names around "…".
+PATH_LIMIT = 12
+PATH_TAIL = 6
+
+
+class TreeWalk:
+    """Depth-first from the root goals in file order, then from every node not yet visited."""
+
+    def __init__(self, graph: KpiGraph) -> None:
+        self.order: list[str] = []
+        self.up: dict[str, str | None] = {}
+        self.depth: dict[str, int] = {}
+        self.top: dict[str, str] = {}
+        for start in graph.roots() + list(graph.nodes):
+            if start in self.up:
+                continue
+            stack: list[tuple[str, str | None]] = [(start, None)]
+            while stack:
+                node_id, parent = stack.pop()
+                if node_id in self.up:
+                    continue
+                self.up[node_id] = parent
+                self.depth[node_id] = 0 if parent is None else self.depth[parent] + 1
+                self.top[node_id] = start if parent is None else self.top[parent]
+                self.order.append(node_id)
+                stack.extend((c, node_id) for c in reversed(graph.children(node_id)) if c not in self.up)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.up
+
+    def path(self, node_id: str) -> list[str]:
+        """The ids from the top of the node's walk down to it (its whole length)."""
+        path: list[str] = []
+        current: str | None = node_id
+        while current is not None:
+            path.append(current)
+            current = self.up[current]
+        return path[::-1]
+
+    def short_path(self, node_id: str) -> tuple[list[str], int, list[str]]:
+        """(head ids, ids left out, tail ids): the path itself when it is short, its ends when long."""
+        length = self.depth[node_id] + 1
+        if length <= PATH_LIMIT:
+            return self.path(node_id), 0, []
+        tail: list[str] = []
+        current: str | None = node_id
+        while current is not None and len(tail) < PATH_TAIL:
+            tail.append(current)
+            current = self.up[current]
+        head = [self.top[node_id]]
+        return head, length - len(head) - len(tail), tail[::-1]
+
+
+def join_path(names_head: list[str], skipped: int, names_tail: list[str], separator: str) -> str:
+    """`A > B > … 19,990 more … > Y > Z`, or the plain path when nothing is left out."""
+    if not skipped:
+        return separator.join(names_head + names_tail)
+    middle = f"… {skipped:,} more …"
+    return separator.join([*names_head, middle, *names_tail])

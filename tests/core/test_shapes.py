@@ -1,0 +1,121 @@
+"""Pathological but valid shapes stay bounded: deep chains, long loops, dense influence graphs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import random
+from collections import deque
+from pathlib import Path
+
+from benchmarks import shapes
+from kpitui.core.analysis import analyze
+from kpitui.core.export import write_csv
+from kpitui.core.graph import KpiGraph
+from kpitui.core.loader import load_tree
+from kpitui.core.model import Node
+from kpitui.core.report import as_text
+
+
+def _tree(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "shape.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_20000_deep_chain_analyses_and_exports_with_paths_named_by_their_ends(tmp_path: Path) -> None:
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.chain(20_000))))
+    out = io.BytesIO()
+    write_csv(analysis, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().decode())))
+    assert len(rows) == 20_000
+    last = rows[-1]
+    assert last["depth"] == "19999"
+    assert last["path"] == (
+        "Top > … 19,993 more … > Node 19994 > Node 19995 > Node 19996 > Node 19997 > Node 19998 > Node 19999"
+    )
+    assert rows[3]["path"] == "Top > Node 1 > Node 2 > Node 3"
+    assert len(out.getvalue()) < 20_000 * 400  # not every path spelt out (1.6 GB before)
+    report = as_text(analysis, colour=False)
+    assert len(report) < 20_000 * 600
+
+
+def test_a_long_loop_is_named_by_its_ends_and_length(tmp_path: Path) -> None:
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.loop(5_000))))
+    cycles = [f for f in analysis.findings if f.code == "cycle"]
+    assert len(cycles) == 5_000
+    first = cycles[0]
+    assert "(a 5,000-node loop: Node 0 → Node 1 → Node 2 → … → Node 4997 → Node 4998 → Node 4999 → Node 0)" in (
+        first.message
+    )
+    assert first.related == ("n1", "n2", "n4997", "n4998", "n4999")
+    assert max(len(f.message) for f in cycles) < 300
+
+
+def test_a_short_loop_names_every_member(tmp_path: Path) -> None:
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.loop(3))))
+    first = next(f for f in analysis.findings if f.code == "cycle")
+    assert "(Node 0 → Node 1 → Node 2 → Node 0)" in first.message
+    assert first.related == ("n1", "n2")
+
+
+def _graph(n: int, edges: dict[tuple[int, int], int], directions: list[str]) -> KpiGraph:
+    nodes = {
+        f"n{i}": Node(
+            id=f"n{i}",
+            name=f"N{i}",
+            direction=directions[i],
+            influences=tuple((f"n{b}", s) for (a, b), s in edges.items() if a == i),
+        )
+        for i in range(n)
+    }
+    return KpiGraph(nodes)
+
+
+def _brute_pairs(graph: KpiGraph) -> set[frozenset[str]]:
+    """Every conflicting pair, by a full search from every source (the definition of SPEC 4.4)."""
+    found: set[frozenset[str]] = set()
+    for source in graph.influence.nodes:
+        seen = {(source, 1)}
+        queue = deque(seen)
+        while queue:
+            node, product = queue.popleft()
+            for other, data in graph.influence.adj[node].items():
+                state = (other, product * data["sign"])
+                if state not in seen:
+                    seen.add(state)
+                    queue.append(state)
+        d = graph.nodes[source].sign
+        found |= {frozenset((source, o)) for o, p in seen if o != source and d * p == -graph.nodes[o].sign}
+    return found
+
+
+def test_influence_conflicts_match_a_full_search_on_random_graphs() -> None:
+    rng = random.Random(8)
+    for _ in range(150):
+        n = rng.randrange(2, 8)
+        edges = {
+            (a, b): rng.choice((1, -1))
+            for a, b in itertools.permutations(range(n), 2)
+            if rng.random() < rng.choice((0.15, 0.4, 0.8))
+        }
+        graph = _graph(n, edges, [rng.choice(("increase", "decrease")) for _ in range(n)])
+        found = list(graph.influence_conflicts())
+        pairs = [frozenset((a, b)) for a, b, _, _ in found]
+        assert len(pairs) == len(set(pairs)), "each pair once"
+        assert set(pairs) == _brute_pairs(graph)
+        for a, b, path, signs in found:
+            assert path[0] == a and path[-1] == b and len(signs) == len(path) - 1
+            product = 1
+            for x, y, sign in zip(path, path[1:], signs, strict=False):
+                assert graph.influence.edges[x, y]["sign"] == sign
+                product *= sign
+            assert graph.nodes[a].sign * product == -graph.nodes[b].sign
+
+
+def test_a_dense_influence_clique_reports_each_pair_once(tmp_path: Path) -> None:
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.clique(120))))
+    conflicts = [c for c in analysis.conflicts if c.kind == "influence"]
+    pairs = {frozenset((c.a, c.b)) for c in conflicts}
+    assert len(pairs) == len(conflicts) == 120 * 119 // 2
