@@ -21,7 +21,7 @@ Browse, check, edit and export KPI trees.
 
   kpitui [FILE]                  open the TUI (no FILE: a copy of the bundled sample tree)
   kpitui check FILE              report orphans, conflicts, off-track KPIs and more
-  kpitui export FILE [-o OUT]    write one CSV row per node
+  kpitui export FILE [-o OUT]    write one row per node: CSV, or .xlsx
   kpitui set FILE ID KEY=VALUE   change one node from a script
   kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
 
@@ -74,9 +74,14 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         )
         return p
     if command == "export":
-        p = _Parser(prog="kpitui export", description="Write one CSV row per node, in tree order.")
+        p = _Parser(
+            prog="kpitui export",
+            description="Write one row per node, in tree order: CSV, or an Excel workbook when OUT ends in .xlsx.",
+        )
         p.add_argument("file", help="tree file (TOML)")
-        p.add_argument("-o", "--output", metavar="OUT.csv", help="write here instead of to stdout")
+        p.add_argument(
+            "-o", "--output", metavar="OUT", help="write here (OUT.csv, or OUT.xlsx) instead of CSV to stdout"
+        )
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument("--raw", action="store_true", help="do not prefix formula-like cells with '")
         return p
@@ -175,6 +180,11 @@ def _export(options: argparse.Namespace) -> int:
     analysis = analyze(load_tree(options.file), options.as_of)
     if options.output:
         try:
+            if options.output.lower().endswith(".xlsx"):
+                from kpitui.core.spreadsheet import write_xlsx
+
+                write_xlsx(analysis, options.output, options.raw)
+                return 0
             with open(options.output, "wb") as out:
                 write_csv(analysis, out, options.raw)
         except OSError as exc:

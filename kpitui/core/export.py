@@ -118,8 +118,10 @@ def write_csv(analysis: Analysis, out: IO[bytes], raw: bool = False) -> None:
     import polars as pl
 
     table = rows(analysis, raw)
+    # Empty cells as nulls, which polars writes unquoted: an empty *quoted* cell would make
+    # CSV readers (polars, pandas, spreadsheets) type a numeric column as text.
     frame = pl.DataFrame(
-        {c: [r[c] for r in table] for c in COLUMNS},
+        {c: [r[c] or None for r in table] for c in COLUMNS},
         schema=dict.fromkeys(COLUMNS, pl.String),
     )
     frame.write_csv(out)
