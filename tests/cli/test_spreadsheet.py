@@ -16,6 +16,7 @@ import pytest
 
 from kpitui.cli import main
 from kpitui.core.export import COLUMNS, NUMERIC
+from kpitui.core.spreadsheet import DATES
 from tests.conftest import SAMPLES
 
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES.glob("*.toml"))
@@ -62,7 +63,7 @@ def test_xlsx_holds_the_csv_values_typed(sample: str, tmp_path: Path) -> None:
             elif column in NUMERIC:
                 assert isinstance(cell, int | float) and not isinstance(cell, bool)
                 assert cell == pytest.approx(float(text)), column
-            elif column in ("period_start", "period_end", "last_measured"):
+            elif column in DATES:
                 assert isinstance(cell, datetime) and cell.date().isoformat() == text, column
             elif column in ("orphaned", "stale"):
                 assert cell is (text == "true"), column
