@@ -13,7 +13,7 @@ from typing import NoReturn
 from kpitui import __version__
 from kpitui.core.model import LoadError, Location, TreeLoadError
 
-COMMANDS = ("check", "export", "set", "schema")
+COMMANDS = ("check", "export", "set", "diagram", "schema")
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -23,6 +23,7 @@ Browse, check, edit and export KPI trees.
   kpitui check FILE              report orphans, conflicts, off-track KPIs and more
   kpitui export FILE [-o OUT]    write one row per node: CSV, or .xlsx
   kpitui set FILE ID KEY=VALUE   change one node from a script
+  kpitui diagram FILE            the tree as a Mermaid or Graphviz diagram
   kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
 
 Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
@@ -85,6 +86,22 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument("--raw", action="store_true", help="do not prefix formula-like cells with '")
         return p
+    if command == "diagram":
+        p = _Parser(
+            prog="kpitui diagram",
+            description="Write the tree as a Mermaid flowchart (paste it into a wiki or Markdown) or as Graphviz "
+            "DOT (`dot -Tsvg`): names and statuses, coloured by rollup status, nodes serving no goal apart, "
+            "declared and influence conflicts dashed.",
+        )
+        p.add_argument("file", help="tree file (TOML)")
+        p.add_argument(
+            "--format",
+            choices=("mermaid", "dot"),
+            help="mermaid or dot (default: dot when OUT ends in .dot or .gv, else mermaid)",
+        )
+        p.add_argument("-o", "--output", metavar="OUT", help="write here instead of to stdout")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        return p
     if command == "schema":
         return _Parser(
             prog="kpitui schema",
@@ -120,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             return _set(options)
         if command == "schema":
             return _schema()
+        if command == "diagram":
+            return _diagram(options)
         return _open(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)
@@ -205,6 +224,26 @@ def _set(options: argparse.Namespace) -> int:
         print(f"{options.file}: {exc}", file=sys.stderr)
         return 2
     print(message)
+    return 0
+
+
+def _diagram(options: argparse.Namespace) -> int:
+    from kpitui.core.analysis import analyze
+    from kpitui.core.diagram import diagram
+    from kpitui.core.loader import load_tree
+
+    form = options.format
+    if form is None:
+        form = "dot" if (options.output or "").lower().endswith((".dot", ".gv")) else "mermaid"
+    text = diagram(analyze(load_tree(options.file), options.as_of), form)
+    if not options.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(options.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"{options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

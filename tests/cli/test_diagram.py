@@ -1,0 +1,162 @@
+"""`kpitui diagram`: Mermaid and Graphviz DOT of the tree, checked by parsing them back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pydot
+import pytest
+
+from kpitui.cli import main
+from kpitui.core.analysis import analyze
+from kpitui.core.diagram import COLOURS
+from kpitui.core.loader import load_tree
+from tests.conftest import SAMPLES
+
+TREE = """\
+[nodes.g]
+name = "Goal \\"1\\" <x>"
+kind = "goal"
+
+[nodes.a]
+name = "A # one"
+parent = "g"
+target = 10
+actual = 10
+conflicts = ["b"]
+influences = { c = "-" }
+
+[nodes.b]
+name = "B"
+parent = "g"
+target = 10
+actual = 5
+
+[nodes.c]
+name = "C"
+parent = "g"
+
+[nodes.lost]
+name = "Lost\\u001b[2J"
+target = 10
+actual = 9
+"""
+
+
+def unquote(text: str) -> str:
+    return text[1:-1].replace('\\"', '"').replace("\\\\", "\\") if text.startswith('"') else text
+
+
+def draw(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["diagram", *args]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def tree(write_tree: Callable[..., Path]) -> str:
+    return str(write_tree(TREE))
+
+
+def test_dot_nodes_edges_colours_and_orphans(tree: str, capsys: pytest.CaptureFixture[str]) -> None:
+    graph = pydot.graph_from_dot_data(draw(capsys, tree, "--format", "dot"))[0]
+    nodes = {unquote(n.get_name()): n for n in graph.get_nodes() if n.get_name() not in ("node", "edge", "graph")}
+    assert set(nodes) == {"g", "a", "b", "c"}
+    assert unquote(nodes["a"].get("label")) == "A # one\\non track"
+    assert unquote(nodes["g"].get("label")) == 'Goal "1" <x>\\noff track'
+    assert unquote(nodes["b"].get("fillcolor")) == COLOURS["off_track"][0]
+    assert unquote(nodes["a"].get("fillcolor")) == COLOURS["on_track"][0]
+    assert unquote(nodes["c"].get("fillcolor")) == COLOURS["unknown"][0]
+    assert unquote(nodes["g"].get("fillcolor")) == COLOURS["off_track"][0]  # rollup status
+    (cluster,) = graph.get_subgraphs()
+    assert cluster.get_name() == "cluster_orphans"
+    (lost,) = cluster.get_nodes()
+    assert unquote(lost.get_name()) == "lost"
+    assert unquote(lost.get("label")) == "Lost\\x1b[2J\\nat risk"
+    assert unquote(lost.get("fillcolor")) == COLOURS["at_risk"][0]
+    edges = {(unquote(e.get_source()), unquote(e.get_destination())): e for e in graph.get_edges()}
+    assert set(edges) == {("g", "a"), ("g", "b"), ("g", "c"), ("a", "b"), ("a", "c")}
+    assert edges[("g", "a")].get("style") is None
+    for pair, kind in ((("a", "b"), "declared"), (("a", "c"), "influence")):
+        assert edges[pair].get("style") == "dashed"
+        assert edges[pair].get("dir") == "none"
+        assert unquote(edges[pair].get("label")) == kind
+
+
+def test_dot_reads_as_a_networkx_graph(capsys: pytest.CaptureFixture[str]) -> None:
+    import networkx as nx
+
+    parsed = pydot.graph_from_dot_data(draw(capsys, str(SAMPLES / "webshop.toml"), "--format", "dot"))[0]
+    graph = nx.nx_pydot.from_pydot(parsed)
+    analysis = analyze(load_tree(SAMPLES / "webshop.toml"))
+    # networkx leaves out nodes that sit only in a cluster: the orphan group holds those.
+    cluster = {unquote(n.get_name()) for n in parsed.get_subgraphs()[0].get_nodes()}
+    assert cluster == {"instagram"}
+    ids = ({unquote(n) for n in graph.nodes} | cluster) - {"node"}
+    assert ids == set(analysis.tree.nodes)
+    parent_links = sum(len(analysis.graph.children(n)) for n in analysis.tree.nodes)
+    dashed = [e for e in graph.edges(data=True) if e[2].get("style") == "dashed"]
+    assert graph.number_of_edges() - len(dashed) == parent_links
+
+
+def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = draw(capsys, tree).splitlines()
+    assert lines[0] == "flowchart TD"
+    node = re.compile(r'^\s+(n\d+)\["([^"]*)"\]:::(on_track|at_risk|off_track|unknown)$')
+    link = re.compile(r"^  (n\d+) --> (n\d+)$")
+    dashed = re.compile(r'^  (n\d+) -\. "(declared|influence|declared, influence) conflict" \.- (n\d+)$')
+    classdef = re.compile(r"^  classDef (on_track|at_risk|off_track|unknown) fill:#[0-9A-F]{6},stroke:#[0-9A-F]{6},")
+    declared: dict[str, tuple[str, str]] = {}
+    links, conflicts, orphans, inside = [], [], [], False
+    for line in lines[1:]:
+        if line == '  subgraph orphans["Serving no goal"]':
+            inside = True
+        elif line == "  end":
+            inside = False
+        elif m := node.match(line):
+            declared[m[1]] = (m[2], m[3])
+            if inside:
+                orphans.append(m[1])
+        elif m := link.match(line):
+            links.append((m[1], m[2]))
+        elif m := dashed.match(line):
+            conflicts.append((m[1], m[2], m[3]))
+        else:
+            assert classdef.match(line), line
+    by_name = {label.split("<br/>")[0]: ref for ref, (label, _) in declared.items()}
+    assert declared[by_name["Goal #quot;1#quot; #lt;x#gt;"]] == (
+        "Goal #quot;1#quot; #lt;x#gt;<br/>off track",
+        "off_track",
+    )
+    assert declared[by_name["A #35; one"]][1] == "on_track"
+    assert orphans == [by_name["Lost\\x1b[2J"]]
+    g, a, b, c = (by_name[n] for n in ("Goal #quot;1#quot; #lt;x#gt;", "A #35; one", "B", "C"))
+    assert links == [(g, a), (g, b), (g, c)]
+    assert conflicts == [(a, "declared", b), (a, "influence", c)]
+    assert all(ref in declared for pair in links for ref in pair)
+
+
+def test_output_file_and_format_from_its_name(tree: str, tmp_path: Path) -> None:
+    out = tmp_path / "tree.dot"
+    assert main(["diagram", tree, "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("digraph kpitree {")
+    out = tmp_path / "tree.mmd"
+    assert main(["diagram", tree, "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("flowchart TD\n")
+
+
+def test_a_tree_that_does_not_load_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagram", str(tmp_path / "nope.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graphviz_renders_every_sample(tmp_path: Path) -> None:
+    for sample in sorted(SAMPLES.glob("*.toml")):
+        out = tmp_path / "tree.dot"
+        assert main(["diagram", str(sample), "-o", str(out)]) == 0
+        svg = subprocess.run(["dot", "-Tsvg", str(out)], check=True, capture_output=True, text=True).stdout
+        assert "<svg" in svg
