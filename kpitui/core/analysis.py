@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
 from kpitui.core.forecast import Forecast, combined, from_line, own_line
+from kpitui.core.formula import ZeroDivision
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
-from kpitui.core.measurements import Measurements, load_measurements
+from kpitui.core.measurements import Measurements, WindowSums, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
 from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
-from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph
+from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph, rollup
 from kpitui.core.walk import TreeWalk, join_path
 
 
@@ -174,7 +176,8 @@ class _Builder:
     def __init__(self, tree: KpiTree, graph: KpiGraph, as_of: date, measurements: Measurements | None) -> None:
         self.tree, self.graph, self.as_of = tree, graph, as_of
         self.measurements = measurements
-        self.newest = measurements.newest(as_of) if measurements else {}
+        self.newest: dict[str, tuple[date, float]] = {}
+        self.sums: dict[str, WindowSums] = {}
         self.topo = graph.topological()
         cyclic = graph.cyclic()
         self.order = self.topo + [n for n in tree.nodes if n in cyclic]
@@ -183,6 +186,9 @@ class _Builder:
     def run(self) -> dict[str, NodeResult]:
         nodes = self.tree.nodes
         periods = self._periods()
+        if self.measurements is not None:
+            windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
+            self.newest, self.sums = self.measurements.summary(self.as_of, windows)
         actuals = {n: self._own_actual(nodes[n]) for n in nodes}
         values = self.values
         self.actual_layer = values.evaluate(ACTUAL, {n: Value(v, src, day) for n, (v, day, src) in actuals.items()})
@@ -237,46 +243,48 @@ class _Builder:
         return results
 
     def _forecasts(self, periods: dict[str, Period | None], targets: dict[str, float | None]) -> dict[str, Forecast]:
-        """SPEC 4.6: each node's own trend forecast, else (rollups) its children's combined."""
+        """SPEC 4.6: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
         nodes, as_of = self.tree.nodes, self.as_of
-        thresholds = self.tree.settings.thresholds
-        windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
-        sums = self.measurements.window_sums(windows, as_of) if self.measurements else {}
+        tree_thresholds = self.tree.settings.thresholds
+        sums = self.sums
         forecasts: dict[str, Forecast] = {}
-        cyclic = self.order[len(self.topo) :]
-        for node_id in [*reversed(self.topo), *cyclic]:
-            node, period = nodes[node_id], periods[node_id]
+        for node_id, node in nodes.items():
+            period = periods[node_id]
             if period is None:
                 continue
             own = sums.get(node_id)
             inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
             line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, as_of)
-            baseline, target = node.effective_baseline, targets[node_id]
             if line is not None:
                 forecasts[node_id] = from_line(
                     line,
                     pacing=node.pacing,
                     frequency=node.frequency,
                     sign=node.sign,
-                    baseline=baseline,
-                    target=target,
+                    baseline=node.effective_baseline,
+                    target=targets[node_id],
                     period=period,
                     as_of=as_of,
-                    thresholds=thresholds,
+                    thresholds=thresholds_of(node, tree_thresholds),
                 )
-            elif node.rollup is not None and self.graph.children(node_id):
-                found = combined(
-                    node.rollup,
-                    [forecasts.get(c) for c in self.graph.children(node_id)],
-                    pacing=node.pacing,
-                    sign=node.sign,
-                    baseline=baseline,
-                    target=target,
-                    period=period,
-                    thresholds=thresholds,
-                )
-                if found is not None:
-                    forecasts[node_id] = found
+        graph = self.values
+        for node_id in graph.order:  # inputs before what they feed
+            feeds = graph.inputs[node_id]
+            if node_id in forecasts or not feeds or node_id in graph.cyclic:
+                continue
+            node = nodes[node_id]
+            found = combined(
+                {f: forecasts.get(f) for f in feeds},
+                partial(_combine, node, nodes, feeds),
+                pacing=node.pacing,
+                sign=node.sign,
+                baseline=node.effective_baseline,
+                target=targets[node_id],
+                period=periods[node_id],
+                thresholds=thresholds_of(node, tree_thresholds),
+            )
+            if found is not None:
+                forecasts[node_id] = found
         return forecasts
 
     def _own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
@@ -381,3 +389,15 @@ def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -
             text = gap_explanation(node, total)
             found.extend(Conflict(node_id, c, "target_gap", text) for c in children)
     return found
+
+
+def _combine(
+    node: Node, nodes: Mapping[str, Node], feeds: tuple[str, ...], values: Mapping[str, float]
+) -> float | None:
+    """A node's value from its inputs' values: its formula, else its rollup rule."""
+    if node.formula is not None:
+        try:
+            return node.formula.evaluate(values.get)
+        except ZeroDivision:
+            return None
+    return rollup(node, nodes, feeds, [values[f] for f in feeds])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kpitui.core.model import FREQUENCIES, Period, Thresholds
-from kpitui.core.status import aggregate, pace
+from kpitui.core.status import pace
 from kpitui.core.trend import Fit, Sums, fit_sums, trend
 
 LEVEL_STEPS = 4  # a level KPI is forecast this many measurement steps ahead
@@ -80,8 +80,8 @@ def from_line(
 
 
 def combined(
-    how: str,
-    inputs: Sequence[Forecast | None],
+    inputs: Mapping[str, Forecast | None],
+    compute: Callable[[Mapping[str, float]], float | None],
     *,
     pacing: str,
     sign: int,
@@ -90,12 +90,17 @@ def combined(
     period: Period | None,
     thresholds: Thresholds,
 ) -> Forecast | None:
-    """A rollup node's forecast: its inputs' forecasts aggregated, when all exist and share one date."""
-    known = [f for f in inputs if f is not None]
-    if not inputs or len(known) != len(inputs) or len({f.day for f in known}) != 1:
+    """A rollup or formula node's forecast: `compute` applied to its inputs' forecast values.
+
+    None unless every input has a forecast and all share one date, or when `compute` gives None.
+    """
+    known = {k: f for k, f in inputs.items() if f is not None}
+    if not inputs or len(known) != len(inputs) or len({f.day for f in known.values()}) != 1:
         return None
-    day = known[0].day
-    value = aggregate(how, [f.value for f in known])
+    value = compute({k: f.value for k, f in known.items()})
+    if value is None:
+        return None
+    day = next(iter(known.values())).day
     status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
     return Forecast(day, value, None, None, status)
 

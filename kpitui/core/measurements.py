@@ -42,31 +42,24 @@ class Measurements:
 
     def newest(self, as_of: date) -> dict[str, tuple[date, float]]:
         """Each node's newest observation on or before `as_of` (the later row wins a tie)."""
-        import polars as pl
-
-        if self.frame is None or self.frame.is_empty():
-            return {}
-        newest = (
-            self.frame.lazy()
-            .filter(pl.col("day") <= as_of)
-            .group_by("node")
-            .agg(
-                pl.col("day").max(),
-                pl.col("value").filter(pl.col("day") == pl.col("day").max()).last(),
-            )
-            .collect()
-        )
-        return {node: (day, value) for node, day, value in newest.iter_rows()}
+        return self.summary(as_of, {})[0]
 
     def window_sums(self, windows: Mapping[str, tuple[date, date]], as_of: date) -> dict[str, WindowSums]:
         """Per node, the sums of (x, value) for rows dated within its window and on or before `as_of`.
 
         `x` is the number of days since the window's start (SPEC 4.6).
         """
+        return self.summary(as_of, windows)[1]
+
+    def summary(
+        self, as_of: date, windows: Mapping[str, tuple[date, date]]
+    ) -> tuple[dict[str, tuple[date, float]], dict[str, WindowSums]]:
+        """Both at once, in one pass over the rows: each node's newest observation on or before `as_of`,
+        and the least-squares sums of its rows within its window (start, end) and on or before `as_of`."""
         import polars as pl
 
-        if self.frame is None or self.frame.is_empty() or not windows:
-            return {}
+        if self.frame is None or self.frame.is_empty():
+            return {}, {}
         spans = pl.DataFrame(
             {
                 "node": list(windows),
@@ -75,16 +68,19 @@ class Measurements:
             },
             schema={"node": pl.String, "start": pl.Date, "end": pl.Date},
         )
-        x, y = pl.col("x"), pl.col("value")
-        sums = (
+        day, x, y = pl.col("day"), pl.col("x"), pl.col("y")
+        inside = (day >= pl.col("start")) & (day <= pl.col("end"))
+        per_node = (
             self.frame.lazy()
-            .filter(pl.col("day") <= as_of)
-            .join(spans.lazy(), on="node", how="inner")
-            .filter((pl.col("day") >= pl.col("start")) & (pl.col("day") <= pl.col("end")))
-            .with_columns((pl.col("day") - pl.col("start")).dt.total_days().cast(pl.Float64).alias("x"))
+            .filter(day <= as_of)
+            .join(spans.lazy(), on="node", how="left")
+            .with_columns(pl.when(inside).then((day - pl.col("start")).dt.total_days().cast(pl.Float64)).alias("x"))
+            .with_columns(pl.when(x.is_not_null()).then(pl.col("value")).alias("y"))
             .group_by("node")
             .agg(
-                pl.len().alias("n"),
+                day.max().alias("last_day"),
+                pl.col("value").sort_by("day", "line").last().alias("last_value"),
+                x.count().alias("n"),
                 x.sum().alias("sx"),
                 y.sum().alias("sy"),
                 (x * x).sum().alias("sxx"),
@@ -95,10 +91,13 @@ class Measurements:
             )
             .collect()
         )
-        return {
-            node: WindowSums(Sums(n, sx, sy, sxx, sxy, syy), x_min, x_max)
-            for node, n, sx, sy, sxx, sxy, syy, x_min, x_max in sums.iter_rows()
-        }
+        newest: dict[str, tuple[date, float]] = {}
+        sums: dict[str, WindowSums] = {}
+        for node, last_day, last_value, n, sx, sy, sxx, sxy, syy, x_min, x_max in per_node.iter_rows():
+            newest[node] = (last_day, last_value)
+            if n:
+                sums[node] = WindowSums(Sums(n, sx, sy, sxx, sxy, syy), x_min, x_max)
+        return newest, sums
 
     def history(self, node_id: str, as_of: date) -> list[tuple[date, float]]:
         """One node's observations on or before `as_of`, oldest first (file order within a day)."""

@@ -7,6 +7,7 @@ quantile comes from the regularized incomplete beta function.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -117,8 +118,13 @@ def trend(line: Fit, sign: int) -> str:
     return "worsening" if moving < 0 else "flat"
 
 
+@functools.lru_cache(maxsize=1024)
 def t_quantile(p: float, df: int) -> float:
-    """The p-quantile (0.5 < p < 1) of Student's t distribution with df ≥ 1 degrees of freedom."""
+    """The p-quantile (0.5 < p < 1) of Student's t distribution with df ≥ 1 degrees of freedom.
+
+    Cached: a tree asks for the same few (p, df) pairs thousands of times, and each answer
+    costs some fifty evaluations of the incomplete beta function.
+    """
     if not 0.5 < p < 1 or df < 1:
         raise ValueError(f"t_quantile needs 0.5 < p < 1 and df ≥ 1, not p={p}, df={df}")
     if df == 1:

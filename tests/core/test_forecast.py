@@ -215,3 +215,32 @@ def test_a_mean_rollup_of_level_forecasts(write_tree: Write, tmp_path: Path) -> 
     f = an.results["m"].forecast
     assert f is not None
     assert (f.day, f.value, f.low, f.status) == (date(2026, 2, 12), pytest.approx(6.0), None, "on_track")
+
+
+def test_a_formula_node_applies_its_formula_to_its_inputs_forecasts(write_tree: Write, tmp_path: Path) -> None:
+    # Level, weekly, as_of day 14 → horizon day 42 (2026-02-12) for both inputs:
+    # orders 10, 12, 14 on days 0, 7, 14: exactly b = 2/7 → 10 + 42·2/7 = 22;  aov 50, 50, 50 → 50.
+    # revenue = orders · aov = 22 · 50 = 1100; target 1000 (level): attainment 1.1, on track. No interval.
+    rows = "orders,2026-01-01,10,\norders,2026-01-08,12,\norders,2026-01-15,14,\n"
+    rows += "aov,2026-01-01,50,\naov,2026-01-08,50,\naov,2026-01-15,50,\n"
+    nodes = (
+        '[nodes.revenue]\nname = "Revenue"\nparent = "g"\nformula = "orders * aov"\ntarget = 1000\n'
+        '[nodes.orders]\nname = "Orders"\nparent = "revenue"\nfrequency = "weekly"\n'
+        '[nodes.aov]\nname = "Order value"\nparent = "revenue"\nfrequency = "weekly"\n'
+    )
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-15", "2026-01-01 2026-12-31")
+    f = an.results["revenue"].forecast
+    assert f is not None
+    assert (f.day, f.value, f.low, f.high, f.status) == (
+        date(2026, 2, 12),
+        pytest.approx(1100.0),
+        None,
+        None,
+        "on_track",
+    )
+
+
+def test_the_later_row_wins_a_tie_on_the_newest_date(write_tree: Write, tmp_path: Path) -> None:
+    rows = "k,2026-01-08,4,\nk,2026-01-15,7,\nk,2026-01-15,5,\nk,2026-01-01,1,\n"
+    an = tree(write_tree, tmp_path, rows, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
+    assert (an.results["k"].actual, an.results["k"].last_measured) == (5, date(2026, 1, 15))
