@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
-import shutil
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -151,6 +153,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+@contextlib.contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of loading and analysing a tree.
+
+    Both allocate hundreds of thousands of objects that live until the command ends and
+    form almost no reference cycles, yet each allocation burst sets off a collection that
+    walks them all again (11% of `check` at 10k nodes, 22% at 100k; see benchmarks/).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _check(options: argparse.Namespace) -> int:
     from kpitui.core import annotations
     from kpitui.core.analysis import analyze
@@ -158,11 +177,12 @@ def _check(options: argparse.Namespace) -> int:
     from kpitui.core.report import as_text, fails
 
     results: list[annotations.Checked] = []
-    for file in options.files:
-        try:
-            results.append(analyze(load_tree(file), options.as_of))
-        except TreeLoadError as exc:
-            results.append(annotations.Failed(file, exc.errors))
+    with _no_gc_pauses():
+        for file in options.files:
+            try:
+                results.append(analyze(load_tree(file), options.as_of))
+            except TreeLoadError as exc:
+                results.append(annotations.Failed(file, exc.errors))
     if options.format == "json":
         sys.stdout.write(annotations.as_json(results, several=len(options.files) > 1) + "\n")
     elif options.format == "github":
@@ -196,7 +216,8 @@ def _export(options: argparse.Namespace) -> int:
     from kpitui.core.export import write_csv
     from kpitui.core.loader import load_tree
 
-    analysis = analyze(load_tree(options.file), options.as_of)
+    with _no_gc_pauses():
+        analysis = analyze(load_tree(options.file), options.as_of)
     if options.output:
         try:
             if options.output.lower().endswith(".xlsx"):
@@ -256,6 +277,8 @@ def _schema() -> int:
 
 def sample_path() -> Path:
     """A copy of the bundled sample tree that the user may edit, made on first use."""
+    import shutil
+
     here = Path(__file__).resolve().parent
     bundled = next((d for d in (here / "sample_trees", here.parent / "sample_trees") if (d / SAMPLE).exists()), None)
     if bundled is None:

@@ -1,17 +1,22 @@
 """The tree's links as a graph: parent edges, signed influence edges, declared conflicts.
 
-networkx stays inside this module; callers ask questions ("children of", "path to
-strategy") and get node ids back, always in file order.
+Callers ask questions ("children of", "path to strategy") and get node ids back, always
+in file order. The links are plain dicts of lists: building and walking them is what every
+`check` does, and importing networkx alone would cost a small tree's check more than all
+the rest (see benchmarks/). networkx stays inside this module, imported only where its
+algorithms are used: the components of a parent cycle and of the influence graph.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kpitui.core.model import Node
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class KpiGraph:
@@ -20,26 +25,22 @@ class KpiGraph:
     def __init__(self, nodes: Mapping[str, Node]) -> None:
         self.nodes = nodes
         self.order = {node_id: i for i, node_id in enumerate(nodes)}
-        self.parents = nx.DiGraph()  # parent -> child
-        self.parents.add_nodes_from(nodes)
-        self.influence = nx.DiGraph()  # node -> other, attribute sign = +1 / -1
+        self.influence: dict[str, dict[str, int]] = {}  # node -> {other: sign +1 / -1}
         self.declared: set[frozenset[str]] = set()
         self.dangling: list[tuple[str, str, str]] = []  # (node, field, missing id)
         self._children: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         self._parents: dict[str, list[str]] = {
             n.id: [p for p in dict.fromkeys(n.parents) if p in nodes] for n in nodes.values()
         }
+        children = self._children
         for node in nodes.values():
-            for parent in node.parents:
-                if parent in nodes:
-                    if not self.parents.has_edge(parent, node.id):
-                        self.parents.add_edge(parent, node.id)
-                        self._children[parent].append(node.id)
-                else:
-                    self.dangling.append((node.id, "parent", parent))
+            for parent in self._parents[node.id]:
+                children[parent].append(node.id)
+            if len(self._parents[node.id]) != len(node.parents):
+                self.dangling.extend((node.id, "parent", p) for p in node.parents if p not in nodes)
             for other, sign in node.influences:
                 if other in nodes:
-                    self.influence.add_edge(node.id, other, sign=sign)
+                    self.influence.setdefault(node.id, {})[other] = sign
                 else:
                     self.dangling.append((node.id, "influences", other))
             if node.formula is not None:
@@ -74,7 +75,9 @@ class KpiGraph:
             if len(placed) == len(self.nodes):
                 self._topological, self._cycles = placed, []
                 return self._cycles
-            rest = self.parents.subgraph(set(self.nodes) - set(placed))
+            import networkx as nx
+
+            rest = self._nx_parents(set(self.nodes) - set(placed))
             found = [c for c in nx.strongly_connected_components(rest) if len(c) > 1]
             found += [{n} for n in nx.nodes_with_selfloops(rest)]
             ordered = (sorted(c, key=self.order.__getitem__) for c in found)
@@ -90,9 +93,22 @@ class KpiGraph:
     def cycle_path(self, members: list[str]) -> list[str]:
         """One closed walk (parent → child) through a cycle, starting and ending at its first member."""
         start = members[0]
-        sub = self.parents.subgraph(members)
-        back = next(iter(sub.predecessors(start)))
-        return [*nx.shortest_path(sub, start, back), start] if back != start else [start, start]
+        inside = set(members)
+        back = next(p for p in self.parents_of(start) if p in inside)
+        if back == start:
+            return [start, start]
+        came_from: dict[str, str] = {start: start}
+        queue = deque([start])
+        while back not in came_from:
+            current = queue.popleft()
+            for child in self._children[current]:
+                if child in inside and child not in came_from:
+                    came_from[child] = current
+                    queue.append(child)
+        walk = [back]
+        while walk[-1] != start:
+            walk.append(came_from[walk[-1]])
+        return [*walk[::-1], start]
 
     def ancestors_bfs(self, node_id: str) -> Iterator[tuple[str, int]]:
         """Ancestors nearest first, first parent first, each once, with their distance."""
@@ -108,7 +124,33 @@ class KpiGraph:
 
     def descendants(self, node_id: str) -> set[str]:
         """Every node below a node through parent links."""
-        return set(nx.descendants(self.parents, node_id))
+        found: set[str] = set()
+        stack = [node_id]
+        while stack:
+            for child in self._children[stack.pop()]:
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        found.discard(node_id)
+        return found
+
+    def _nx_parents(self, members: set[str]) -> nx.DiGraph:
+        """The parent links among `members` as a networkx graph (parent -> child)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(members)
+        graph.add_edges_from((p, c) for c in members for p in self._parents[c] if p in members)
+        return graph
+
+    def _influence_nodes(self) -> list[str]:
+        """Nodes with an influence link (either end), each once."""
+        seen: dict[str, None] = {}
+        for source, targets in self.influence.items():
+            seen[source] = None
+            for other in targets:
+                seen[other] = None
+        return list(seen)
 
     def path_to_strategy(self, node_id: str) -> list[str]:
         """The node's chain of first parents up to the top, top first; stops at a cycle."""
@@ -156,14 +198,17 @@ class KpiGraph:
         graph costs about one scan of the edges, not one search per pair.
         """
         graph = self.influence
-        index, reach = self._signed_reach()
+        if not graph:
+            return
+        linked = self._influence_nodes()
+        index, reach = self._signed_reach(linked)
         reported: set[frozenset[str]] = set()
-        for source in sorted(graph.nodes, key=self.order.__getitem__):
+        for source in sorted(linked, key=self.order.__getitem__):
             d_source = self.nodes[source].sign
             reachable = reach[(source, 1)]
             wanted = {
                 other
-                for other in graph.nodes
+                for other in linked
                 if other != source
                 and reachable >> index[(other, -d_source * self.nodes[other].sign)] & 1
                 and frozenset((source, other)) not in reported
@@ -176,8 +221,7 @@ class KpiGraph:
             while queue and wanted:
                 state = queue.popleft()
                 node, product = state
-                for other, data in graph.adj[node].items():
-                    sign = data["sign"]
+                for other, sign in graph.get(node, {}).items():
                     nxt = (other, product * sign)
                     if nxt in seen:
                         continue
@@ -190,18 +234,21 @@ class KpiGraph:
                         if not wanted:
                             break
 
-    def _signed_reach(self) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+    def _signed_reach(self, linked: list[str]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
         """Each (node, sign) state's bit, and for each state the bits of the states it reaches.
 
         Computed once over the condensation (strongly connected components), children
         before parents, as integer bit sets shared by each component's members.
         """
+        import networkx as nx
+
         signed = nx.DiGraph()
-        for node in self.influence.nodes:
+        for node in linked:
             signed.add_nodes_from(((node, 1), (node, -1)))
-        for a, b, data in self.influence.edges(data=True):
-            for product in (1, -1):
-                signed.add_edge((a, product), (b, product * data["sign"]))
+        for a, targets in self.influence.items():
+            for b, sign in targets.items():
+                for product in (1, -1):
+                    signed.add_edge((a, product), (b, product * sign))
         index = {state: i for i, state in enumerate(signed.nodes)}
         condensed = nx.condensation(signed)
         members = nx.get_node_attributes(condensed, "members")

@@ -7,7 +7,6 @@ gives editors). Adding a field to the format is adding one entry.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -63,6 +62,8 @@ class UnknownKey:
 
 def suggest(key: str, known: tuple[str, ...]) -> str | None:
     """The known key closest to a misspelt one, if any is close."""
+    import difflib  # only unknown keys and values pay for importing it
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return close[0] if close else None
 

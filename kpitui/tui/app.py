@@ -38,6 +38,15 @@ class KpiApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self._hang_up)
 
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: now load the tree.
+
+        Loading from the screen's own mount would run inside Textual's start-up batch, in
+        which no frame is written: a real terminal stayed blank until the tree was loaded
+        (a headless run did not show it). See benchmarks/tui.py.
+        """
+        self.main.start_loading()
+
     def _hang_up(self) -> None:
         screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if screen is not None and screen.document is not None and screen.document.dirty:

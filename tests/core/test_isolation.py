@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -14,3 +15,19 @@ def test_core_and_cli_do_not_import_textual_or_rich() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_of_a_plain_tree_imports_neither_networkx_nor_polars(tmp_path: Path) -> None:
+    # Start-up is most of a small tree's `check` (a pre-commit hook runs it on every commit):
+    # networkx is needed only for a parent cycle, polars only for measurements and export.
+    tree = tmp_path / "plain.toml"
+    tree.write_text('[nodes.g]\nname = "G"\nkind = "goal"\n[nodes.k]\nname = "K"\nparent = "g"\ntarget = 1\n')
+    code = (
+        "import sys; from kpitui.cli import main; code = main(['check', sys.argv[1]]);"
+        "heavy = [m for m in ('networkx', 'polars', 'tomli', 'difflib') if m in sys.modules];"
+        "print(heavy, file=sys.stderr); sys.exit(10 + code if heavy else code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tree)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode in (0, 1), result.stderr

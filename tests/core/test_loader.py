@@ -201,3 +201,22 @@ def test_source_positions_of_every_form(load: Load) -> None:
     assert tree.text[src["plain"].start : src["plain"].end].splitlines()[-1] == "end = 2026-02-01"
     assert (src["inline"].line, src["inline"].form) == (13, "inline")
     assert (src["dotted"].line, src["dotted"].form) == (14, "dotted")
+
+
+def test_a_document_the_fast_reader_refuses_is_read_by_tomli(load: Load) -> None:
+    # rtoml stops at a nesting depth of about 100; valid TOML nested deeper still loads.
+    deep = "[" * 200 + "]" * 200
+    tree = load(f'[nodes.x]\nname = "X"\nextra = {deep}\n')
+    assert tree.nodes["x"].extra == ("extra",)
+    value = tree.nodes["x"].raw["extra"]
+    for _ in range(199):
+        assert isinstance(value, list) and len(value) == 1
+        value = value[0]
+    assert value == []
+
+
+def test_the_fast_reader_gives_the_standard_types(load: Load) -> None:
+    tree = load('[nodes.x]\nname = "X"\nmeasured = 2026-06-01\nactual = 1_000\ntarget = 2.5\n')
+    node = tree.nodes["x"]
+    assert (node.measured, node.actual, node.target) == (date(2026, 6, 1), 1000, 2.5)
+    assert type(node.actual) is int

@@ -105,11 +105,14 @@ class MainScreen(EditingActions, Screen[None]):
         self.query_one(TreeHeader).show(None, None, f"Loading {self.path.name}…")
         self.query_one("#search", Input).display = False
         self.query_one("#errors", Static).display = False
-        # Load after the first paint, so the frame and "Loading…" show at once.
-        self.call_after_refresh(self._first_load)
+        # Loading starts when the app is ready (KpiApp.on_ready), after the first frame.
         self.set_interval(WATCH_SECONDS, self._watch_file)
 
     # ── loading ────────────────────────────────────────────────────────
+
+    def start_loading(self) -> None:
+        """Load the file once the frame now on screen ("Loading…") has been painted."""
+        self.call_after_refresh(self._first_load)
 
     def _first_load(self) -> None:
         """Load small files on the event loop right after the first paint, big ones in a worker.

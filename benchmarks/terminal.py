@@ -1,0 +1,146 @@
+"""A real terminal for TUI benchmarks: tmux, watched in control mode.
+
+tmux's control mode (`tmux -C`) reports every byte a program writes to its terminal as an
+`%output` line the moment tmux reads it, so a benchmark sees a frame when it reaches the
+terminal — not when Textual has merely rendered it, as a headless run or Pilot would.
+The server runs on a private socket and is killed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+
+_OCTAL = re.compile(rb"\\([0-7]{3})")
+
+
+def _unescape(data: bytes) -> bytes:
+    """Control mode writes bytes below 32 and backslashes as \\ooo octal escapes."""
+    return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8)]), data)
+
+
+class Terminal:
+    """One tmux server with one window of `width` x `height`, and a control client on it."""
+
+    def __init__(self, socket: str = "kpitui-bench", width: int = 100, height: int = 30) -> None:
+        self.socket = socket
+        self.width, self.height = width, height
+        self._tmux(["new-session", "-d", "-s", "bench", "-x", str(width), "-y", str(height), "sleep 100000"])
+        self._tmux(["set-option", "-g", "remain-on-exit", "off"])
+        self.client = subprocess.Popen(
+            ["tmux", "-L", socket, "-C", "attach-session", "-t", "bench"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._lines: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.command(f"refresh-client -C {width}x{height}")
+
+    def _tmux(self, args: Sequence[str]) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
+
+    def _read(self) -> None:
+        assert self.client.stdout is not None
+        for line in self.client.stdout:
+            self._lines.put((time.perf_counter(), line))
+
+    def command(self, text: str) -> None:
+        """Send one tmux command through the control client."""
+        assert self.client.stdin is not None
+        self.client.stdin.write(text.encode() + b"\n")
+        self.client.stdin.flush()
+
+    def drain(self) -> None:
+        """Forget everything the terminal has received so far."""
+        while True:
+            try:
+                self._lines.get_nowait()
+            except queue.Empty:
+                return
+
+    def start(self, args: Sequence[str], env: dict[str, str] | None = None) -> float:
+        """Run a program in the window (replacing what runs there); the time it was started.
+
+        Control mode reads one command a line: the arguments must not contain a newline
+        (write a script to a file instead of passing it with -c).
+        """
+        if any("\n" in a for a in args):
+            raise ValueError("a newline in the command line; put the script in a file")
+        self.stop_program()
+        self.settle()
+        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        line = f"cd {shlex.quote(os.getcwd())} && exec env TERM=xterm-256color {prefix} {shlex.join(args)}"
+        started = time.perf_counter()
+        self.command(f"respawn-pane -k -t bench {shlex.quote(line)}")
+        return started
+
+    def settle(self, quiet: float = 0.3) -> None:
+        """Wait until the terminal has received nothing for `quiet` seconds, and forget it all."""
+        while True:
+            try:
+                self._lines.get(timeout=quiet)
+            except queue.Empty:
+                return
+
+    def wait_for(self, *needles: bytes, timeout: float) -> float:
+        """The time the terminal received output containing one of `needles` (searched in the stream)."""
+        seen = b""
+        deadline = time.perf_counter() + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"{needles!r} not shown within {timeout} s; last output: {seen[-300:]!r}")
+            try:
+                when, line = self._lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if not line.startswith(b"%output "):
+                continue
+            seen = (seen + _unescape(line.split(b" ", 2)[2].rstrip(b"\n")))[-100_000:]
+            if any(needle in seen for needle in needles):
+                return when
+
+    def next_output(self, timeout: float, quiet: float = 0.0) -> float:
+        """The time the next output arrives; with `quiet`, the time of the last output of a burst
+        that is followed by `quiet` seconds of silence (a whole frame, not its first bytes)."""
+        deadline = time.perf_counter() + timeout
+        last: float | None = None
+        while True:
+            wait = quiet if last is not None else deadline - time.perf_counter()
+            if wait <= 0 and last is None:
+                raise TimeoutError(f"no output within {timeout} s")
+            try:
+                when, line = self._lines.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                if last is not None:
+                    return last
+                continue
+            if line.startswith(b"%output "):
+                if not quiet:
+                    return when
+                last = when
+
+    def keys(self, *keys: str) -> float:
+        """Press keys in the window (tmux key names); the time they were sent."""
+        self.drain()
+        sent = time.perf_counter()
+        self.command("send-keys -t bench " + " ".join(shlex.quote(k) for k in keys))
+        return sent
+
+    def stop_program(self) -> None:
+        """End what runs in the window, leaving the window for the next program."""
+        self.command("respawn-pane -k -t bench 'sleep 100000'")
+
+    def close(self) -> None:
+        """Kill this tmux server (only this one: its private socket)."""
+        if self.client.stdin is not None:
+            self.client.stdin.close()
+        self.client.wait(timeout=5)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
