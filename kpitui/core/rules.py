@@ -5,7 +5,6 @@ Each rule reads an analysis and returns plain values; findings.py words them as 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -162,6 +161,8 @@ class Suggester:
             for node_id in self.nodes:
                 self._folded[node_id.casefold()] = node_id
         exact = self._folded.get(missing.casefold())
+        import difflib  # only a dangling reference pays for importing it
+
         close = [] if exact else difflib.get_close_matches(missing, list(self.nodes), n=1, cutoff=0.75)
         self.cache[missing] = exact or (close[0] if close else None)
         return self.cache[missing]
