@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from kpitui import __version__
+from kpitui.core.filesafe import SaveError
 from kpitui.core.model import LoadError, Location, TreeLoadError
+from kpitui.core.text import safe_text
 
 COMMANDS = ("check", "export", "set", "diagram", "schema")
 SAMPLE = "webshop.toml"
@@ -124,8 +126,29 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run kpitui; returns the exit code."""
-    args = sys.argv[1:] if argv is None else argv
+    """Run kpitui; returns the exit code (SPEC 5: 0 fine, 1 findings, 2 load/save, 3 a bug)."""
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except Exception as exc:  # a bug: never let a script read a crash as findings (exit 1)
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    """Say on one line that kpitui failed (the traceback only with KPITUI_DEBUG=1); returns 3."""
+    if os.environ.get("KPITUI_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = safe_text(f"{type(exc).__name__}: {exc}")[:300]
+    print(
+        f"kpitui: internal error (a bug in kpitui, not in your file): {detail}; "
+        "run again with KPITUI_DEBUG=1 for the traceback and report it",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def _main(args: list[str]) -> int:
     command = args[0] if args and args[0] in COMMANDS else None
     parser = _parser(command)
     rest = args[1:] if command else args
@@ -144,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return _open(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)
+        return 2
+    except SaveError as exc:
+        print(safe_text(str(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -206,7 +232,7 @@ def _check(options: argparse.Namespace) -> int:
 
 def _print_load_errors(errors: list[LoadError]) -> None:
     for error in errors:
-        print(error, file=sys.stderr)
+        print(safe_text(str(error)), file=sys.stderr)
     if len(errors) > 1:
         print(f"{len(errors)} problems; the file was not loaded and not changed.", file=sys.stderr)
 
@@ -242,9 +268,9 @@ def _set(options: argparse.Namespace) -> int:
     try:
         message = set_fields(Path(options.file), options.id, options.assignments, options.unset, options.force)
     except SetError as exc:
-        print(f"{options.file}: {exc}", file=sys.stderr)
+        print(safe_text(f"{options.file}: {exc}"), file=sys.stderr)
         return 2
-    print(message)
+    print(safe_text(message, newlines=True))
     return 0
 
 
@@ -299,4 +325,7 @@ def _open(options: argparse.Namespace) -> int:
 
     app = make_app(path, as_of=options.as_of)
     app.run()
+    crash = app.crash
+    if crash is not None:
+        return internal_error(crash)
     return int(app.return_code or 0)

@@ -5,6 +5,7 @@ The TUI and `kpitui set` both edit through this class, so they validate and save
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections.abc import Mapping
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kpitui.core.appending import rows_write
-from kpitui.core.journal import Recovered, drop_journal, write_journal
+from kpitui.core.filesafe import why
+from kpitui.core.journal import Recovered, drop_journal, new_session, write_journal
 from kpitui.core.loader import BOM, KpiTree, decode, parse_tree, read_bytes
 from kpitui.core.model import Node
 from kpitui.core.saving import (
@@ -63,6 +65,8 @@ class Document:
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
+        self.session = new_session()  # names this session's journal
+        self.journal_problem: str | None = None  # why the last journal write failed
         self._nodes: dict[str, Node] = dict(tree.nodes)
         raw = tree.doc.get("tree")
         self.base_settings: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
@@ -327,27 +331,60 @@ class Document:
 
     # ── journal ────────────────────────────────────────────────────────
 
-    def write_journal(self) -> None:
-        """Record the unsaved edits outside the tree file (or forget them when clean)."""
-        if not self.dirty:
-            drop_journal(self.path)
-            return
-        changed = {k: v for k, v in self.tables.items() if self.base.get(k) != v}
-        stamp = datetime.now().isoformat(timespec="seconds")
-        write_journal(self.path, list(self.tables), changed, self.state.rows, self.loaded_digest, stamp)
+    def write_journal(self) -> str | None:
+        """Record the unsaved edits outside the tree file (or forget them when clean).
+
+        Returns:
+            None, or why the journal could not be written ("disk full"): the edits are
+            still here and in undo, only not safe from a crash. Also kept in
+            `journal_problem` until a write succeeds.
+        """
+        try:
+            if not self.dirty:
+                self.drop_journal()
+            else:
+                changed = {k: v for k, v in self.tables.items() if self.base.get(k) != v}
+                deleted = [k for k in self.base if k not in self.tables]
+                stamp = datetime.now().isoformat(timespec="seconds")
+                write_journal(
+                    self.path,
+                    self.session,
+                    list(self.tables),
+                    changed,
+                    self.state.rows,
+                    self.loaded_digest,
+                    stamp,
+                    deleted,
+                    len(self.undo_stack),
+                )
+        except OSError as exc:
+            self.journal_problem = f"edits not journaled: {why(exc)}"
+        else:
+            self.journal_problem = None
+        return self.journal_problem
 
     def drop_journal(self) -> None:
-        """Forget this document's journal (after a save, a reload or a discard)."""
-        drop_journal(self.path)
+        """Forget this session's journal (after a save, a reload or a discard)."""
+        with contextlib.suppress(OSError):
+            drop_journal(self.path, self.session)
 
     def recover(self, recovered: Recovered) -> None:
-        """Apply edits from a journal as one undoable edit."""
+        """Apply edits from a journal as one undoable edit.
+
+        Nodes of the file that the journal neither lists nor says were deleted (added to
+        the file since, say) are kept, after the others: recovery never removes a node
+        the journal does not say was deleted.
+        """
         tables: Tables = {}
         for node_id in recovered.order:
             if node_id in recovered.changed:
                 tables[node_id] = dict(recovered.changed[node_id])
             elif node_id in self.base:
                 tables[node_id] = dict(self.base[node_id])
+        deleted = set(recovered.deleted)
+        for node_id, table in self.base.items():
+            if node_id not in tables and node_id not in deleted:
+                tables[node_id] = dict(table)
         self._commit(tables, list(recovered.rows))
 
     # ── saving ─────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ from collections import Counter
 
 from kpitui.core.analysis import Analysis
 from kpitui.core.model import SEVERITY_ORDER, Finding
+from kpitui.core.text import safe_text
 
 GROUPS = (("error", "Errors", "✗"), ("warning", "Warnings", "!"), ("info", "Info", "i"))
 COLOURS = {"error": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -32,11 +33,11 @@ def as_text(analysis: Analysis, colour: bool) -> str:
         return f"{code}{text}{RESET}" if colour else text
 
     tree = analysis.tree
-    lines = [paint(BOLD, f"{tree.display_name} — {tree.path} — as of {analysis.as_of}"), ""]
+    lines = [paint(BOLD, safe_text(f"{tree.display_name} — {tree.path} — as of {analysis.as_of}")), ""]
 
     def where(f: Finding) -> str:
         if f.node is not None and f.node in tree.nodes:
-            return " " + paint(DIM, analysis.path_text(f.node))
+            return " " + paint(DIM, safe_text(analysis.path_text(f.node)))
         return ""
 
     for severity, title, mark in GROUPS:
@@ -46,15 +47,15 @@ def as_text(analysis: Analysis, colour: bool) -> str:
         lines.append(paint(COLOURS[severity], f"{title} ({len(group)})"))
         for f in group:
             lines.append(f"  {paint(COLOURS[severity], mark)} {f.code}{where(f)}")
-            lines.append(f"      {f.message}")
+            lines.append(f"      {safe_text(f.message)}")
         lines.append("")
     accepted = [f for f in analysis.findings if f.accepted]
     if accepted:
         lines.append(paint(DIM, f"Accepted ({len(accepted)}): reported, not counted"))
         for f in accepted:
             lines.append(paint(DIM, f"  ✓ {f.code} ({f.severity}){where(f)}"))
-            lines.append(paint(DIM, f"      accepted: {f.reason}"))
-            lines.append(paint(DIM, f"      {f.message}"))
+            lines.append(paint(DIM, safe_text(f"      accepted: {f.reason}")))
+            lines.append(paint(DIM, safe_text(f"      {f.message}")))
         lines.append("")
     lines.append(_summary_line(analysis))
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Iterable
 from datetime import date
@@ -52,6 +53,20 @@ class KpiApp(App[None]):
         if screen is not None and screen.document is not None and screen.document.dirty:
             screen.document.write_journal()
         self.exit(return_code=1)
+
+    @property
+    def crash(self) -> BaseException | None:
+        """The exception that ended the app, if one did (the CLI reports it as exit 3)."""
+        error = getattr(self, "_exception", None)
+        return error if isinstance(error, BaseException) else None
+
+    def _print_error_renderables(self) -> None:
+        """Textual prints a traceback with local variables (file contents among them) on a
+        crash; kpitui prints one line instead, the traceback only with KPITUI_DEBUG=1."""
+        if os.environ.get("KPITUI_DEBUG"):
+            super()._print_error_renderables()
+        else:
+            self._exit_renderables.clear()
 
     @property
     def main(self) -> MainScreen:

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from kpitui.core.format import amount
 from kpitui.core.model import PAIR_CODES, Finding
+from kpitui.core.text import safe_text
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -74,11 +75,11 @@ def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Te
     label = Text()
     label.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
     label.append(" ")
-    label.append(node.name, style=KIND_STYLE.get(node.kind, ""))
+    label.append(safe_text(node.name), style=KIND_STYLE.get(node.kind, ""))
     if node.kind != "kpi":
         label.append(f" ({node.kind})", style="dim")
     if result.actual is not None or result.target is not None:
-        label.append(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}", style="dim")
+        label.append(safe_text(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}"), style="dim")
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}
     if codes & {"dangling_ref", "cycle", "measurements_error"}:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpitui.core.document import Document, EditError
-from kpitui.core.journal import journal_path, read_journal
+from kpitui.core.journal import discard, journal_path, read_journals
 from kpitui.core.loader import load_tree
 from kpitui.core.saving import ExternalChange, SaveError, render_node
 
@@ -201,14 +201,16 @@ def test_journal_records_and_recovers(tree_file: Path) -> None:
     doc.set_fields("k", {"actual": 5})
     doc.add_node({"name": "N"}, node_id="n")
     doc.write_journal()
-    assert journal_path(tree_file).exists()
-    recovered = read_journal(tree_file)
-    assert recovered is not None
+    assert journal_path(tree_file, doc.session).exists()
     fresh = Document.open(tree_file)
+    (recovered,) = read_journals(tree_file, fresh.session).journals
     fresh.recover(recovered)
     assert fresh.tables == doc.tables
+    fresh.write_journal()
+    discard(recovered)
     fresh.save()
-    assert not journal_path(tree_file).exists()
+    assert not journal_path(tree_file, fresh.session).exists()
+    assert read_journals(tree_file).journals == []
 
 
 def test_render_node_inline_small_tables() -> None:

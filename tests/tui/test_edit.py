@@ -192,10 +192,12 @@ async def test_save_writes_only_the_changed_node(sales: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await record_86(pilot, app)
-        assert journal_path(sales).exists()
+        doc = app.main.document
+        assert doc is not None
+        assert journal_path(sales, doc.session).exists()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert not journal_path(sales).exists()
+        assert not journal_path(sales, doc.session).exists()
     after = sales.read_text(encoding="utf-8")
     assert after.split("[nodes.verlengingen]")[0] == before.split("[nodes.verlengingen]")[0]
     assert after.split("[nodes.nps-sales]")[1] == before.split("[nodes.nps-sales]")[1]

@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from kpitui.core.text import safe_text
+
 
 class ChoiceDialog(ModalScreen[str | None]):
     """A question with a few answers, each with its own key; escape answers None."""
@@ -26,7 +28,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-question")
+            yield Static(Text(safe_text(self.question, newlines=True)), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 for index, (_value, key, label) in enumerate(self.answers):
                     yield Button(f"{label} [{key}]", id=f"answer-{index}")
@@ -62,7 +64,7 @@ class LineDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-question")
+            yield Static(Text(safe_text(self.question, newlines=True)), classes="dialog-question")
             yield Input(self.value, id="line")
             yield Static(id="line-error", classes="field-error")
 
@@ -71,7 +73,7 @@ class LineDialog(ModalScreen[str | None]):
         problem = self.check(event.value) if callable(self.check) else None
         if problem:
             error = self.query_one("#line-error", Static)
-            error.update(Text(str(problem), style="bold red"))
+            error.update(Text(safe_text(str(problem), newlines=True), style="bold red"))
             error.display = True
             return
         self.dismiss(event.value)

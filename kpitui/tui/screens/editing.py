@@ -333,9 +333,7 @@ class EditingActions:
         def done(answer: str | None) -> None:
             if answer == "reload":
                 if self.document is not None:
-                    from kpitui.core.journal import drop_journal
-
-                    drop_journal(self.document.path)
+                    self.document.drop_journal()
                 screen.reload_from_disk()
             elif answer == "other":
                 suggestion = str(screen.path.with_name(screen.path.stem + ".mine" + screen.path.suffix))
@@ -358,10 +356,8 @@ class EditingActions:
             if answer == "save":
                 self.action_save(then=screen.app.exit)
             elif answer == "discard":
-                from kpitui.core.journal import drop_journal
-
                 if self.document is not None:
-                    drop_journal(self.document.path)
+                    self.document.drop_journal()
                 screen.app.exit()
 
         answers = [("save", "s", "Save and quit"), ("discard", "d", "Discard and quit"), ("", "escape", "Stay")]

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from kpitui.core.model import SEVERITY_ORDER, Finding
+from kpitui.core.text import safe_text
 from kpitui.tui.marks import SEVERITY_GLYPH, SEVERITY_STYLE
 
 if TYPE_CHECKING:
@@ -65,12 +66,12 @@ class FindingsScreen(ModalScreen[str | None]):
         row = table.cursor_row
         table.clear()
         for finding in self.rows:
-            node = an.name(finding.node) if finding.node else "—"
+            node = safe_text(an.name(finding.node)) if finding.node else "—"
             if finding.accepted:
                 table.add_row(
                     Text(f"✓ {finding.severity}", style="dim"),
                     Text(finding.code, style="dim"),
-                    Text(f"{node} — accepted: {finding.reason}", style="dim"),
+                    Text(f"{node} — accepted: {safe_text(str(finding.reason))}", style="dim"),
                 )
                 continue
             severity = Text(
@@ -117,8 +118,10 @@ class FindingsScreen(ModalScreen[str | None]):
             finding = self.rows[row]
             text = Text(f"{SEVERITY_GLYPH[finding.severity]} {finding.code}", style=SEVERITY_STYLE[finding.severity])
             if finding.accepted:
-                text = Text(f"✓ {finding.code} ({finding.severity}), accepted: {finding.reason}", style="dim")
-            text.append(f"\n{finding.message}", style="dim" if finding.accepted else "")
+                text = Text(
+                    f"✓ {finding.code} ({finding.severity}), accepted: {safe_text(str(finding.reason))}", style="dim"
+                )
+            text.append(f"\n{safe_text(finding.message)}", style="dim" if finding.accepted else "")
             self.query_one("#findings-message", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

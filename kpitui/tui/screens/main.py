@@ -187,27 +187,38 @@ class MainScreen(EditingActions, Screen[None]):
         return self.query_one(KpiTreeView).current()
 
     def _offer_recovery(self) -> None:
-        from kpitui.core.journal import drop_journal, read_journal
+        from kpitui.core.journal import discard, read_journals
 
-        recovered = read_journal(self.path)
-        if recovered is None or self.document is None:
+        if self.document is None:
             return
-        count = len(recovered.changed) + len(recovered.rows)
-        changed_on_disk = recovered.base_digest != self.document.loaded_digest
-        question = f"Unsaved edits to {self.path.name} from {recovered.written} were kept ({count} node(s) or row(s))."
-        if changed_on_disk:
-            question += "\nThe file changed since then: recovering puts those nodes back over today's file."
-        answers = [("recover", "r", "Recover them"), ("discard", "d", "Discard them")]
+        found = read_journals(self.path, self.document.session)
+        for problem in found.problems:
+            self.notify(problem, severity="warning", timeout=15)
+        journals = found.journals[:9]
+        if not journals:
+            return
+        lines = [f"Unsaved edits to {self.path.name} were kept by {len(journals)} earlier session(s):"]
+        for number, journal in enumerate(journals, start=1):
+            count = journal.edits or len(journal.changed) + len(journal.deleted) + len(journal.rows)
+            changed = " — the file changed since" if journal.base_digest != self.document.loaded_digest else ""
+            lines.append(f"  {number}. {journal.written or 'unknown time'}: {count} edit(s){changed}")
+        if any(j.base_digest != self.document.loaded_digest for j in journals):
+            lines.append("Recovering edits made to an older file puts those nodes back over today's file.")
+        answers = [(str(n), str(n), f"Recover {n}") for n in range(1, len(journals) + 1)]
+        answers += [("discard", "d", "Discard all"), ("later", "l", "Decide later")]
 
         def done(answer: str | None) -> None:
-            if answer == "recover" and self.document is not None:
-                self.document.recover(recovered)
-                self._changed()
+            if answer == "discard":
+                for journal in journals:
+                    discard(journal)
+            elif answer and answer.isdigit() and self.document is not None:
+                journal = journals[int(answer) - 1]
+                self.document.recover(journal)
+                self._changed()  # journals the recovered edits under this session
+                discard(journal)
                 self.notify("Edits recovered; ctrl+s saves them.")
-            elif answer == "discard":
-                drop_journal(self.path)
 
-        self.app.push_screen(ChoiceDialog(question, answers), done)
+        self.app.push_screen(ChoiceDialog("\n".join(lines), answers), done)
 
     def _show(self, analysis: Analysis, outline: Outline, keep: str | None, stamp: Stamp | None) -> None:
         self.analysis, self.outline, self.stamp = analysis, outline, stamp
@@ -222,7 +233,10 @@ class MainScreen(EditingActions, Screen[None]):
         """The header for the tree shown, marking unsaved edits."""
         dirty = self.document is not None and self.document.dirty
         note = "● unsaved (ctrl+s saves)" if dirty else ""
-        self.query_one(TreeHeader).show(self.analysis, self.outline, note)
+        problem = self.document.journal_problem if self.document is not None else None
+        if problem:
+            note = f"{note}  ⚠ {problem}".strip()
+        self.query_one(TreeHeader).show(self.analysis, self.outline, note, self.path)
 
     def _show_errors(self, exc: TreeLoadError, stamp: Stamp | None) -> None:
         self.stamp = stamp

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kpitui.core.text import safe_text
+
 NO_PARENT = "\0none"
 LIMIT = 60
 
@@ -35,7 +37,7 @@ class NodePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(safe_text(self.title_text, newlines=True), style="bold"))
             yield Input(placeholder="type part of a name or id", id="picker-query")
             yield OptionList(id="picker-options")
 
@@ -52,7 +54,7 @@ class NodePicker(ModalScreen[str | None]):
             ranked = [(node_id, name) for score, node_id, name in sorted(scored, key=lambda s: -s[0]) if score > 0]
         else:
             ranked = list(self.choices)
-        items = [Option(f"{name}  ({node_id})", id=node_id) for node_id, name in ranked[:LIMIT]]
+        items = [Option(Text(safe_text(f"{name}  ({node_id})")), id=node_id) for node_id, name in ranked[:LIMIT]]
         if self.allow_none and not query.strip():
             items.insert(0, Option(self.allow_none, id=NO_PARENT))
         options.add_options(items)

@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 
 from kpitui.core.format import amount, percent
 from kpitui.core.model import PAIR_CODES
+from kpitui.core.text import safe_text
 from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
 
 if TYPE_CHECKING:
@@ -38,11 +39,11 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
     tree = analysis.tree
     node, result = tree.nodes[node_id], analysis.results[node_id]
     parts: list[Text] = []
-    title = Text(node.name, style="bold")
-    title.append(f"  {node.kind} · id {node_id}", style="dim")
+    title = Text(safe_text(node.name), style="bold")
+    title.append(f"  {node.kind} · id {safe_text(node_id)}", style="dim")
     parts.append(title)
-    parts.append(Text(analysis.path_text(node_id, " › "), style="dim"))
-    owner = node.owner or "no owner"
+    parts.append(Text(safe_text(analysis.path_text(node_id, " › ")), style="dim"))
+    owner = safe_text(node.owner) if node.owner else "no owner"
     parts.append(Text(f"Owner: {owner}" + (f" ({node.owner_type})" if node.owner_type else "")))
     status = Text("Status: ")
     status.append_text(status_text(result.status))
@@ -50,7 +51,7 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
         status.append("   rolled up: ")
         status.append_text(status_text(result.rollup_status))
     parts.append(status)
-    unit = node.unit
+    unit = safe_text(node.unit) if node.unit else node.unit
     if result.target is not None or result.actual is not None:
         numbers = Text()
         if result.baseline is not None and node.pacing == "linear":
@@ -99,17 +100,17 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
         parts.append(Text("Findings", style="bold"))
         for finding in findings:
             if finding.accepted:
-                line = Text(f" ✓ {finding.code} accepted: {finding.reason} — ", style="dim")
-                line.append(finding.message, style="dim")
+                line = Text(f" ✓ {finding.code} accepted: {safe_text(str(finding.reason))} — ", style="dim")
+                line.append(safe_text(finding.message), style="dim")
             else:
                 glyph = SEVERITY_GLYPH[finding.severity]
                 line = Text(f" {glyph} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
-                line.append(finding.message, style="")
+                line.append(safe_text(finding.message), style="")
             parts.append(line)
     if any(f.severity != "error" and f.node in tree.nodes for f in analysis.findings_of(node_id)):
         parts.append(Text("x accepts a finding (or takes an acceptance back)", style="dim"))
     if node.description:
-        parts.append(Text(node.description, style="italic"))
+        parts.append(Text(safe_text(node.description, newlines=True), style="italic"))
     history = analysis.history(node_id)
     if history:
         first, last = history[0], history[-1]
@@ -131,23 +132,26 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
     for (kind, explanation), partners in groups.items():
         found = [pair_findings.get(frozenset((node_id, p))) for p in partners]
         findings = [f for f in found if f is not None]
-        names = ", ".join(analysis.name(p) for p in partners)
+        names = safe_text(", ".join(analysis.name(p) for p in partners))
         goodhart = next((f for f in findings if f.code == "goodhart" and not f.accepted), None)
         accepted = bool(findings) and all(f.accepted for f in findings)
         if goodhart is not None:
             from kpitui.core.rules import goodhart as bought
 
-            why = bought(analysis, *goodhart.concerns) or goodhart.message
+            why = safe_text(bought(analysis, *goodhart.concerns) or goodhart.message)
             line = Text(f" {CONFLICT} {names}: ", style="bold red")
             line.append(f"! goodhart, declared counter-metrics: {why}", style="")
         elif accepted:
-            line = Text(f" ✓ {names}: {findings[0].code} accepted: {findings[0].reason} — {explanation}", style="dim")
+            line = Text(
+                f" ✓ {names}: {findings[0].code} accepted: {safe_text(str(findings[0].reason))} — {safe_text(explanation)}",
+                style="dim",
+            )
         elif kind == "declared" and all(f.severity == "info" for f in findings):
             line = Text(f" {CONFLICT} {names}: ", style="dim magenta")
             line.append("declared counter-metric, a managed tension: steer both together", style="")
         else:
             line = Text(f" {CONFLICT} {names}: ", style="magenta")
-            line.append(explanation, style="")
+            line.append(safe_text(explanation), style="")
         lines.append(line)
     return lines
 

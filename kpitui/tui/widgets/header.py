@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from kpitui.core.text import safe_text
 from kpitui.tui.marks import CONFLICT, ERROR, ORPHAN, STATUS_GLYPH
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kpitui.core.analysis import Analysis
     from kpitui.core.outline import Outline
 
@@ -21,14 +24,17 @@ class TreeHeader(Static):
     TreeHeader { height: 2; background: $panel; padding: 0 1; }
     """
 
-    def show(self, analysis: Analysis | None, outline: Outline | None, note: str = "") -> None:
-        """Describe the tree; `note` replaces the counts while loading or on errors."""
+    def show(
+        self, analysis: Analysis | None, outline: Outline | None, note: str = "", path: Path | None = None
+    ) -> None:
+        """Describe the tree (in the file `path`, default the analysed tree's); `note` replaces the
+        counts while loading or on errors."""
         if analysis is None or outline is None:
-            self.update(Text(note or "kpitui", style="bold"))
+            self.update(Text(safe_text(note) or "kpitui", style="bold"))
             return
         counts = outline.counts()
-        text = Text(analysis.tree.display_name, style="bold")
-        text.append(f"  as of {analysis.as_of}  {analysis.tree.path.name}\n", style="dim")
+        text = Text(safe_text(analysis.tree.display_name), style="bold")
+        text.append(f"  as of {analysis.as_of}  {safe_text((path or analysis.tree.path).name)}\n", style="dim")
         for glyph, count, word, style in (
             (ORPHAN, counts["orphans"], "orphan", "bold red"),
             (CONFLICT, counts["conflicts"], "conflict", "magenta"),
@@ -39,5 +45,5 @@ class TreeHeader(Static):
             text.append(f"{glyph} {count} {word}{plural}", style=style if count else "dim")
             text.append("   ")
         if note:
-            text.append(f"  {note}", style="bold yellow")
+            text.append(f"  {safe_text(note)}", style="bold yellow")
         self.update(text)

@@ -1,0 +1,170 @@
+"""The journal under corruption, full disks and two sessions (issue 7 items 6-9)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kpitui.core import filesafe
+from kpitui.core.document import Document
+from kpitui.core.journal import journal_dir, journal_path, parse_journal, read_journals
+
+TREE = textwrap.dedent(
+    """\
+    [nodes.g]
+    name = "Goal"
+    kind = "goal"
+
+    [nodes.k]
+    name = "KPI"
+    parent = "g"
+    """
+)
+GOOD = 'file = "x"\nwritten = "2026-07-01T10:00:00"\norder = ["g", "k"]\n\n[changed.k]\nname = "KPI"\nactual = 5\n'
+CORRUPT = {
+    "changed is a number": 'order = ["g"]\nchanged = 5\n',
+    "order is a number": "order = 5\nchanged = {}\n",
+    "rows of numbers": 'order = ["g"]\nchanged = {}\nrows = [1]\n',
+    "no order": "changed = {}\n",
+    "no changed": 'order = ["g"]\n',
+    "a node the schema refuses": 'order = ["k"]\n[changed.k]\nname = "K"\nkind = "goa"\n',
+    "a node without a name": 'order = ["k"]\n[changed.k]\ntarget = 3\n',
+    "a changed node not in order": 'order = ["g"]\n[changed.k]\nname = "K"\n',
+    "deep nesting": 'order = ["g"]\nchanged = {}\nx = ' + "[" * 5000 + "]" * 5000 + "\n",
+    "not TOML": "order = [\n",
+    "not UTF-8": b"order = ['\xff']\n",
+    "a row without a date": 'order = ["g"]\nchanged = {}\nrows = [{ node = "k", value = 1 }]\n',
+    "a row with a text value": 'order = ["g"]\nchanged = {}\nrows = [{ node = "k", date = 2026-01-01, value = "x" }]\n',
+    "written is a number": 'order = ["g"]\nchanged = {}\nwritten = 5\n',
+    "deleted is text": 'order = ["g"]\nchanged = {}\ndeleted = "k"\n',
+}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    path = tmp_path / "tree.toml"
+    path.write_text(TREE, encoding="utf-8")
+    return path
+
+
+def put_journal(tree: Path, session: str, content: str | bytes) -> Path:
+    path = journal_path(tree, session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def test_a_good_journal_parses() -> None:
+    recovered = parse_journal(GOOD.encode())
+    assert recovered.changed == {"k": {"name": "KPI", "actual": 5}}
+    assert recovered.order == ["g", "k"]
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPT))
+def test_a_corrupt_journal_is_moved_aside_and_reported(tree: Path, case: str) -> None:
+    path = put_journal(tree, "1-abc", CORRUPT[case])
+    found = read_journals(tree)
+    assert found.journals == []
+    assert len(found.problems) == 1
+    assert found.problems[0].startswith("A journal of unsaved edits to tree.toml is unreadable (")
+    assert not path.exists()
+    assert path.with_name(path.name + ".corrupt").exists()
+    assert f"it was moved to {path}.corrupt" in found.problems[0]
+
+
+def test_an_empty_journal_is_never_offered(tree: Path) -> None:
+    path = put_journal(tree, "1-abc", 'order = ["g", "k"]\nchanged = {}\nrows = []\n')
+    assert read_journals(tree).journals == []
+    assert not path.exists()
+
+
+def test_recovery_never_removes_nodes_the_journal_did_not_delete(tree: Path) -> None:
+    # An old-style journal listing only some nodes: the others are kept.
+    put_journal(tree, "1-abc", 'order = ["k"]\n[changed.k]\nname = "KPI"\nparent = "g"\nactual = 9\n')
+    doc = Document.open(tree)
+    (journal,) = read_journals(tree, doc.session).journals
+    doc.recover(journal)
+    assert list(doc.tables) == ["k", "g"]
+    assert doc.tables["k"]["actual"] == 9
+
+
+def test_recovery_removes_the_nodes_the_journal_deleted(tree: Path) -> None:
+    first = Document.open(tree)
+    first.delete_node("k")
+    assert first.write_journal() is None
+    doc = Document.open(tree)
+    (journal,) = read_journals(tree, doc.session).journals
+    assert journal.deleted == ["k"] and journal.edits == 1
+    doc.recover(journal)
+    assert list(doc.tables) == ["g"]
+
+
+def test_two_sessions_keep_two_journals_and_a_save_drops_only_its_own(tree: Path) -> None:
+    a, b = Document.open(tree), Document.open(tree)
+    a.set_fields("g", {"owner": "A"})
+    a.write_journal()
+    b.set_fields("k", {"owner": "B"})
+    b.write_journal()
+    assert journal_path(tree, a.session) != journal_path(tree, b.session)
+    a.save()
+    assert not journal_path(tree, a.session).exists()
+    assert journal_path(tree, b.session).exists()
+    fresh = Document.open(tree)
+    (left,) = read_journals(tree, fresh.session).journals
+    assert left.changed == {"k": {"name": "KPI", "parent": "g", "owner": "B"}}
+
+
+def test_a_journal_of_a_running_session_is_not_offered(tree: Path) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("g", {"owner": "A"})
+    doc.write_journal()
+    path = journal_path(tree, doc.session)
+    running = os.getppid()  # a process that is alive: as if another TUI had it open
+    path.write_text(path.read_text().replace(f"pid = {os.getpid()}", f"pid = {running}"))
+    assert read_journals(tree).journals == []
+    assert path.exists()
+
+
+def test_several_journals_are_listed_oldest_first(tree: Path) -> None:
+    put_journal(tree, "1-b", GOOD.replace("10:00", "12:00"))
+    put_journal(tree, "1-a", GOOD)
+    found = read_journals(tree)
+    assert [j.written for j in found.journals] == ["2026-07-01T10:00:00", "2026-07-01T12:00:00"]
+
+
+def test_a_journal_write_failure_is_reported_not_raised(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("kpitui.core.journal.replace_file", full)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    assert doc.write_journal() == "edits not journaled: disk full"
+    assert doc.journal_problem == "edits not journaled: disk full"
+    assert doc.tables["k"]["actual"] == 1 and doc.undo_stack
+    monkeypatch.undo()
+    assert doc.write_journal() is None and doc.journal_problem is None
+
+
+def test_a_journal_folder_that_cannot_be_made_is_reported(tree: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "state"
+    blocker.mkdir(exist_ok=True)
+    (blocker / "kpitui").write_text("a file where the folder should be")
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    problem = doc.write_journal()
+    assert problem is not None and problem.startswith("edits not journaled: ")
+    assert journal_dir().parent == blocker / "kpitui"
+
+
+def test_journal_files_are_private(tree: Path) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.write_journal()
+    assert os.stat(journal_path(tree, doc.session)).st_mode & 0o777 == 0o600
+    assert not any(p.name.endswith(".lock") for p in journal_dir().iterdir())
+    assert filesafe.TEMP_SUFFIX not in "".join(p.name for p in journal_dir().iterdir())
