@@ -142,10 +142,8 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
             line = Text(f" {CONFLICT} {names}: ", style="bold red")
             line.append(f"! goodhart, declared counter-metrics: {why}", style="")
         elif accepted:
-            line = Text(
-                f" ✓ {names}: {findings[0].code} accepted: {safe_text(str(findings[0].reason))} — {safe_text(explanation)}",
-                style="dim",
-            )
+            reason = safe_text(f"{findings[0].reason} — {explanation}")
+            line = Text(f" ✓ {names}: {findings[0].code} accepted: {reason}", style="dim")
         elif kind == "declared" and all(f.severity == "info" for f in findings):
             line = Text(f" {CONFLICT} {names}: ", style="dim magenta")
             line.append("declared counter-metric, a managed tension: steer both together", style="")
