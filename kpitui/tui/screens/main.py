@@ -204,7 +204,10 @@ class MainScreen(EditingActions, Screen[None]):
             lines.append(f"  {number}. {journal.written or 'unknown time'}: {count} edit(s){changed}")
         if any(j.base_digest != self.document.loaded_digest for j in journals):
             lines.append("Recovering edits made to an older file puts those nodes back over today's file.")
-        answers = [(str(n), str(n), f"Recover {n}") for n in range(1, len(journals) + 1)]
+        if len(journals) == 1:
+            answers = [("1", "r", "Recover them")]
+        else:
+            answers = [(str(n), str(n), f"Recover {n}") for n in range(1, len(journals) + 1)]
         answers += [("discard", "d", "Discard all"), ("later", "l", "Decide later")]
 
         def done(answer: str | None) -> None:
