@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class NodeResult:
     period: Period | None = None
     last_measured: date | None = None
     stale: bool = False
+    overflow: bool = False  # a computed value was beyond a float's range
     forecast: Forecast | None = None  # SPEC 4.6: the trend line's value at the horizon, or the inputs' combined
 
     @property
@@ -129,6 +131,11 @@ def thresholds_of(node: Node, tree: Thresholds) -> Thresholds:
     return tree if node.thresholds is None else node.thresholds.over(tree)
 
 
+def _finite(*values: float | None) -> bool:
+    """Whether every known value is a finite number (sums and ratios of huge ones are not)."""
+    return all(v is None or math.isfinite(v) for v in values)
+
+
 def resolve_as_of(tree: KpiTree, as_of: date | None) -> date:
     """The reference date: the option, else tree.as_of, else today."""
     return as_of or tree.settings.as_of or date.today()
@@ -215,6 +222,8 @@ class _Builder:
             )
             for n in nodes
         }
+        beyond = {n for n, p in paces.items() if not _finite(p.expected, p.attainment, targets[n], actuals[n][0])}
+        paces.update(dict.fromkeys(beyond, UNKNOWN))
         rolled = self._rollup_status(paces)
         forecasts = self._forecasts(periods, targets)
         reasons = self._orphans()
@@ -226,13 +235,17 @@ class _Builder:
                 and node.frequency is not None
                 and (self.as_of - last).days > FREQUENCIES[node.frequency]
             )
+            # A value beyond a float's range is unknown, with the finding `overflow`.
+            target = targets[node_id] if _finite(targets[node_id]) else None
+            actual = actual if _finite(actual) else None
             results[node_id] = NodeResult(
                 id=node_id,
                 baseline=node.effective_baseline,
-                target=targets[node_id],
+                target=target,
                 actual=actual,
                 actual_source=source,
                 pace=paces[node_id],
+                overflow=node_id in beyond,
                 rollup_status=rolled[node_id],
                 orphan_reason=reasons.get(node_id),
                 period=periods[node_id],

@@ -245,6 +245,15 @@ def _status(an: Analysis) -> list[Finding]:
                     "record a new actual",
                 )
             )
+        if result.overflow:
+            found.append(
+                _finding(
+                    "overflow",
+                    node_id,
+                    f"'{node.name}': a value computed from its numbers is beyond ±1.8e308, so it is unknown: "
+                    "check its target, actual and baseline (and its children's)",
+                )
+            )
         if node.pacing == "linear" and result.period is None:
             found.append(
                 _finding(

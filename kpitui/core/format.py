@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 
 def number(value: float) -> str:
     """A number as a person writes it: 3M, 2.7M, 25k, 0.95, 12."""
+    if not math.isfinite(value):
+        return "–"
     magnitude = abs(value)
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
         if magnitude >= size:
@@ -31,8 +35,10 @@ def percent(fraction: float | None) -> str:
 
 def plain(value: float | None) -> str:
     """A number for a CSV cell: integers without `.0`, floats to 6 decimals at most."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return ""
-    if value == int(value) and abs(value) < 1e15:
+    if abs(value) >= 1e15:
+        return repr(float(value))
+    if value == int(value):
         return str(int(value))
     return f"{value:.6f}".rstrip("0").rstrip(".")

@@ -42,6 +42,7 @@ FINDING_SEVERITY: dict[str, str] = {
     "mixed_units": "warning",
     "scale_mismatch": "warning",
     "formula_error": "warning",
+    "overflow": "warning",
     "at_risk": "info",
     "too_many_children": "info",
     "too_many_kpis": "info",

@@ -8,6 +8,7 @@ gives editors). Adding a field to the format is adding one entry.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -41,6 +42,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "horizon": HORIZONS,
     "rollup": ROLLUPS,
 }
+
+# The largest number a float holds: integers beyond it cannot be computed with.
+FLOAT_MAX = int(sys.float_info.max)
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, f"`{key}` must be a number, not {_type_name(value)}")
+            return None
+        if isinstance(value, int) and not -FLOAT_MAX <= value <= FLOAT_MAX:
+            self.fail(key, f"`{key}` is out of range (more than 1.8e308 in size); use a smaller number")
             return None
         if not math.isfinite(value):
             self.fail(key, f"`{key}` must be a finite number, not {value}")

@@ -119,3 +119,34 @@ def test_a_dense_influence_clique_reports_each_pair_once(tmp_path: Path) -> None
     conflicts = [c for c in analysis.conflicts if c.kind == "influence"]
     pairs = {frozenset((c.a, c.b)) for c in conflicts}
     assert len(pairs) == len(conflicts) == 120 * 119 // 2
+
+
+def test_integers_beyond_a_float_are_a_schema_error_with_their_line(tmp_path: Path) -> None:
+    import pytest
+
+    from kpitui.core.model import TreeLoadError
+
+    path = _tree(tmp_path, '[nodes.a]\nname = "A"\ntarget = 1' + "0" * 400 + "\n")
+    with pytest.raises(TreeLoadError) as caught:
+        load_tree(path)
+    [error] = caught.value.errors
+    assert error.location.line == 3
+    assert "`target` is out of range" in error.message
+
+
+def test_a_computed_value_that_overflows_is_unknown_with_a_finding(tmp_path: Path) -> None:
+    text = (
+        "[tree]\nperiod = { start = 2026-01-01, end = 2026-12-31 }\n"
+        '[nodes.g]\nname = "G"\nkind = "goal"\nrollup = "sum"\n'
+        '[nodes.a]\nname = "A"\nparent = "g"\ntarget = 1e308\nactual = -1e308\n'
+        '[nodes.b]\nname = "B"\nparent = "g"\ntarget = 1e308\nactual = 1e308\n'
+    )
+    analysis = analyze(load_tree(_tree(tmp_path, text)))
+    a, g = analysis.results["a"], analysis.results["g"]
+    assert a.status == "unknown" and a.pace.attainment is None and a.overflow
+    assert g.target is None and g.overflow  # 1e308 + 1e308
+    assert [f.node for f in analysis.findings if f.code == "overflow"] == ["g", "a"]
+    out = io.BytesIO()
+    write_csv(analysis, out)
+    row = next(r for r in csv.DictReader(io.StringIO(out.getvalue().decode())) if r["id"] == "a")
+    assert (row["target"], row["actual"], row["attainment"]) == ("1e+308", "-1e+308", "")
