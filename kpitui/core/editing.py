@@ -21,6 +21,8 @@ def parse_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise SetError(f"the value {text[:40]!r}… nests arrays or tables too deep to read; flatten it") from None
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, Any]:

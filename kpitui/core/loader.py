@@ -135,6 +135,70 @@ def read_toml(text: str, name: str) -> dict[str, Any]:
         reason = getattr(exc, "msg", str(exc))
         message = f"not valid TOML: {reason}; fix the syntax there"
         raise TreeLoadError([LoadError(Location(name, lineno, colno), message)]) from None
+    except RecursionError as exc:
+        # tomli refuses nesting deeper than it can read (arrays/tables, keys of many parts).
+        line = too_deep_line(text)
+        message = f"not valid TOML here: {exc}; flatten it"
+        raise TreeLoadError([LoadError(Location(name, line), message)]) from None
+
+
+NESTING_LIMIT = 400
+KEY_PARTS_LIMIT = 1000
+
+
+# Deeper values than this are refused on load: no tree needs them, and saving, the
+# journal and the JSON report then never meet a value deeper than they can write.
+DEPTH_LIMIT = 64
+
+
+def nesting(doc: dict[str, Any]) -> int:
+    """How many levels of tables and arrays the document has, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return deepest
+
+
+def too_deep_line(text: str, limit: int = NESTING_LIMIT) -> int:
+    """The first line where arrays/inline tables nest too deep or a key has too many parts.
+
+    A scan that skips strings and comments; used only to place the reader's refusal.
+    """
+    depth, line, quote, i = 0, 1, "", 0
+    while i < len(text):
+        char = text[i]
+        if char == "\n":
+            line += 1
+            if quote in ('"', "'"):
+                quote = ""
+        elif quote:
+            if char == "\\" and quote == '"':
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    for number, row in enumerate(text.splitlines(), 1):
+        if row.count(".") >= min(limit, KEY_PARTS_LIMIT):
+            return number
+    return 0
 
 
 def load_tree(path: str | os.PathLike[str]) -> KpiTree:
@@ -154,6 +218,9 @@ def parse_tree(text: str, path: Path) -> KpiTree:
     if bom:
         text = text[1:]
     doc = read_toml(text, name)
+    if nesting(doc) > DEPTH_LIMIT:
+        message = f"values nest deeper than {DEPTH_LIMIT} levels of arrays and tables; flatten them"
+        raise TreeLoadError([LoadError(Location(name, too_deep_line(text, DEPTH_LIMIT)), message)])
     if not any(key in doc for key in ("nodes", "tree", "version")):
         raise _fail(
             name,

@@ -1,0 +1,58 @@
+"""Input that used to end in a traceback gets a message with file and line, and exit 2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpitui.cli import main
+from tests.conftest import SAMPLES
+
+HEAD = '[nodes.a]\nname = "A"\n'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("[" * 5000 + "]" * 5000, "nested more than the allowed 400 levels"),
+        ("{a=" * 5000 + "1" + "}" * 5000, "nested more than the allowed 400 levels"),
+        ("[" * 390 + "]" * 390, "nest deeper than 64 levels"),
+    ],
+)
+def test_deep_nesting_is_a_syntax_error_at_its_line(
+    value: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(f"{HEAD}x = {value}\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:3: ") and expected in err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_key_of_many_parts_is_a_syntax_error_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(HEAD + ".".join(["k"] * 1500) + " = 1\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:3: ") and "more than the allowed 1000 parts" in err
+
+
+def test_set_refuses_a_value_nested_too_deep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "webshop.toml"
+    shutil.copy(SAMPLES / "webshop.toml", path)
+    before = path.read_bytes()
+    assert main(["set", str(path), "sea", "x=" + "[" * 3000 + "]" * 3000]) == 2
+    assert "too deep" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_set_refuses_an_integer_beyond_a_float(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "webshop.toml"
+    shutil.copy(SAMPLES / "webshop.toml", path)
+    before = path.read_bytes()
+    assert main(["set", str(path), "sea", "target=1" + "0" * 400]) == 2
+    assert "out of range" in capsys.readouterr().err
+    assert path.read_bytes() == before
