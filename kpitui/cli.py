@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from kpitui import __version__
 from kpitui.core.filesafe import SaveError
-from kpitui.core.model import LoadError, Location, TreeLoadError
+from kpitui.core.model import LoadError, Location, NotATreeError, TreeLoadError
 from kpitui.core.text import safe_text
 
 COMMANDS = ("check", "export", "set", "diagram", "schema")
@@ -76,6 +76,11 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
             choices=("error", "warning", "info", "never"),
             default="warning",
             help="exit 1 when a finding is at or above this severity (default: warning)",
+        )
+        p.add_argument(
+            "--only-trees",
+            action="store_true",
+            help="skip TOML files that are not KPI trees (no [nodes], [tree] or version), as the pre-commit hook does",
         )
         return p
     if command == "export":
@@ -207,8 +212,15 @@ def _check(options: argparse.Namespace) -> int:
         for file in options.files:
             try:
                 results.append(analyze(load_tree(file), options.as_of))
+            except NotATreeError as exc:
+                if not options.only_trees:
+                    results.append(annotations.Failed(file, exc.errors))
+                elif options.format == "text":
+                    print(f"{file}: not a KPI tree, skipped", file=sys.stderr)
             except TreeLoadError as exc:
                 results.append(annotations.Failed(file, exc.errors))
+    if not results:
+        return 0
     if options.format == "json":
         sys.stdout.write(annotations.as_json(results, several=len(options.files) > 1) + "\n")
     elif options.format == "github":

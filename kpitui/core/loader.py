@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import rtoml
 
-from kpitui.core.model import LoadError, Location, Node, TreeLoadError, TreeSettings
+from kpitui.core.model import LoadError, Location, NotATreeError, Node, TreeLoadError, TreeSettings
 from kpitui.core.schema import (
     UnknownKey,
     node_unknown_keys,
@@ -222,11 +222,11 @@ def parse_tree(text: str, path: Path) -> KpiTree:
         message = f"values nest deeper than {DEPTH_LIMIT} levels of arrays and tables; flatten them"
         raise TreeLoadError([LoadError(Location(name, too_deep_line(text, DEPTH_LIMIT)), message)])
     if not any(key in doc for key in ("nodes", "tree", "version")):
-        raise _fail(
-            name,
+        message = (
             "is TOML but not a KPI tree: it has no [nodes.<id>] tables (nor [tree] or version); "
-            "see the tree format in the README",
+            "see the tree format in the README"
         )
+        raise NotATreeError([LoadError(Location(name), message)])
     tree = KpiTree(path=path, settings=TreeSettings(), nodes={}, text=text, bom=bom, doc=doc)
     errors: list[LoadError] = []
     settings, setting_errors = read_settings(doc)

@@ -191,6 +191,10 @@ class TreeLoadError(Exception):
         self.errors = errors
 
 
+class NotATreeError(TreeLoadError):
+    """Raised for a TOML file that is not a KPI tree at all (a pyproject.toml, say)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something the analysis wants the user to know, with advice."""
