@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import rtoml
 
-from kpitui.core.model import LoadError, Location, NotATreeError, Node, TreeLoadError, TreeSettings
+from kpitui.core.model import LoadError, Location, Node, NotATreeError, TreeLoadError, TreeSettings
 from kpitui.core.schema import (
     UnknownKey,
     node_unknown_keys,
