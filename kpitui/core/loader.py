@@ -148,7 +148,7 @@ KEY_PARTS_LIMIT = 1000
 
 # Deeper values than this are refused on load: no tree needs them, and saving, the
 # journal and the JSON report then never meet a value deeper than they can write.
-DEPTH_LIMIT = 64
+DEPTH_LIMIT = 250
 
 
 def nesting(doc: dict[str, Any]) -> int:

@@ -18,7 +18,7 @@ HEAD = '[nodes.a]\nname = "A"\n'
     [
         ("[" * 5000 + "]" * 5000, "nested more than the allowed 400 levels"),
         ("{a=" * 5000 + "1" + "}" * 5000, "nested more than the allowed 400 levels"),
-        ("[" * 390 + "]" * 390, "nest deeper than 64 levels"),
+        ("[" * 390 + "]" * 390, "nest deeper than 250 levels"),
     ],
 )
 def test_deep_nesting_is_a_syntax_error_at_its_line(
