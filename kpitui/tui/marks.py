@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -67,19 +68,52 @@ def conflict_mark(findings: list[Finding]) -> str | None:
     return "dim magenta"
 
 
+@dataclass(frozen=True)
+class LabelParts:
+    """A tree line in parts, so a narrow terminal shortens the name, never the marks."""
+
+    head: Text  # the status glyph and a space
+    name: Text  # the name, and the kind of a goal or objective
+    values: Text  # actual / target: moved to the detail panel when they do not fit
+    marks: Text  # conflict, orphan, stale, warning, error marks
+
+    def full(self) -> Text:
+        """The whole line."""
+        return Text.assemble(self.head, self.name, self.values, self.marks)
+
+    def fit(self, width: int) -> Text:
+        """The line in `width` cells: values dropped first, then the name shortened with …"""
+        whole = self.full()
+        if width <= 0 or whole.cell_len <= width:
+            return whole
+        room = width - self.head.cell_len - self.marks.cell_len
+        name = self.name.copy()
+        if name.cell_len > room:
+            name.truncate(max(room, 2), overflow="ellipsis")
+        return Text.assemble(self.head, name, self.marks)
+
+
 def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Text:
     """One line of the tree: status glyph, name, actual/target for a KPI, problem marks."""
+    return node_label_parts(analysis, node_id, cycle_back).full()
+
+
+def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False) -> LabelParts:
+    """The parts of a tree line: status glyph, name, actual/target for a KPI, problem marks."""
     node = analysis.tree.nodes[node_id]
     result = analysis.results[node_id]
     status = status_of(analysis, node_id)
+    head = Text()
+    head.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
+    head.append(" ")
     label = Text()
-    label.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
-    label.append(" ")
     label.append(safe_text(node.name), style=KIND_STYLE.get(node.kind, ""))
     if node.kind != "kpi":
         label.append(f" ({node.kind})", style="dim")
+    values = Text()
     if result.actual is not None or result.target is not None:
-        label.append(safe_text(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}"), style="dim")
+        values.append(safe_text(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}"), style="dim")
+    name, label = label, Text()
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}
     if codes & {"dangling_ref", "cycle", "measurements_error"}:
@@ -95,4 +129,4 @@ def node_label(analysis: Analysis, node_id: str, cycle_back: bool = False) -> Te
         label.append(f" {WARNING}", style="yellow")
     if cycle_back:
         label.append(" ↻ cycle", style="bold red")
-    return label
+    return LabelParts(head, name, values, label)

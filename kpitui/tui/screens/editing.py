@@ -20,17 +20,17 @@ if TYPE_CHECKING:
 
 EDIT_BINDINGS = [
     Binding("e", "edit", "Edit", id="edit.edit"),
-    Binding("a", "add(True)", "Add child", id="edit.add_child"),
+    Binding("a", "add(True)", "Add", tooltip="Add child", id="edit.add_child"),
     Binding("A", "add(False)", "Add sibling", show=False, id="edit.add_sibling"),
     Binding("d", "delete", "Delete", show=False, id="edit.delete"),
     Binding("m", "move", "Move", show=False, id="edit.move"),
-    Binding("v", "record", "Record actual", id="edit.record"),
+    Binding("v", "record", "Record", tooltip="Record actual", show=False, id="edit.record"),
     Binding("c", "conflict", "Conflict", show=False, id="edit.conflict"),
     Binding("i", "influence", "Influence", show=False, id="edit.influence"),
     Binding("u,ctrl+z", "undo", "Undo", show=False, id="edit.undo"),
     Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="edit.redo"),
     Binding("ctrl+s", "save", "Save", id="edit.save"),
-    Binding("t", "settings", "Tree settings", show=False, id="edit.settings"),
+    Binding("t", "settings", "Settings", tooltip="Tree settings", show=False, id="edit.settings"),
 ]
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 WATCH_SECONDS = 1.0
 INLINE_LOAD_BYTES = 5_000_000  # about 20k nodes
+WIDE_ENOUGH = 100  # columns from which the tree and the details sit side by side comfortably
 
 
 @dataclass(frozen=True)
@@ -64,20 +65,24 @@ class Loaded:
 class MainScreen(EditingActions, Screen[None]):
     """Browse and edit the tree from strategy down to operations."""
 
+    # The footer shows, in this order, the keys that matter most; `?` (every key) comes first so a
+    # narrow terminal never hides it.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Keys", tooltip="Help", id="app.help"),
         *EDIT_BINDINGS,
         Binding("q", "quit_or_ask", "Quit", id="app.quit"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("escape", "cancel_search", "Cancel search", show=False, id="app.cancel_search"),
         Binding("n", "search_next", "Next match", show=False, id="app.search_next"),
         Binding("N", "search_previous", "Previous match", show=False, id="app.search_previous"),
-        Binding("right_square_bracket", "problem(1)", "Next problem", id="app.next_problem"),
+        Binding("right_square_bracket", "problem(1)", "Problem", tooltip="Next problem", id="app.next_problem"),
         Binding("left_square_bracket", "problem(-1)", "Previous problem", show=False, id="app.previous_problem"),
-        Binding("p", "toggle_problems", "Problems only", id="app.problems_only"),
+        Binding("p", "toggle_problems", "Problems", tooltip="Problems only", id="app.problems_only"),
         Binding("f", "findings", "Findings", id="app.findings"),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("z", "wide_detail", "Wide details", show=False, id="app.wide_detail"),
+        Binding("tab", "tab", "Wide details (narrow terminal)", show=False, id="app.tab"),
     ]
 
     def __init__(self, path: Path, as_of: date | None = None) -> None:
@@ -99,7 +104,7 @@ class MainScreen(EditingActions, Screen[None]):
             yield DetailPanel(id="detail")
         yield Static(id="errors")
         yield Input(placeholder="Search name or id — enter to go, esc to cancel", id="search")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(TreeHeader).show(None, None, f"Loading {self.path.name}…")
@@ -284,6 +289,22 @@ class MainScreen(EditingActions, Screen[None]):
         tree.show(self.analysis, self.outline, False, node_id)
         self.notify("Problem filter turned off to show that node.")
 
+    def action_wide_detail(self) -> None:
+        """Show the detail panel over the whole width (again: beside the tree)."""
+        body = self.query_one("#body")
+        body.toggle_class("wide-detail")
+        if body.has_class("wide-detail"):
+            self.query_one(DetailPanel).focus()
+        else:
+            self.query_one(KpiTreeView).focus()
+
+    def action_tab(self) -> None:
+        """On a narrow terminal tab toggles the wide details; on a wide one it moves focus."""
+        if self.size.width < WIDE_ENOUGH or self.query_one("#body").has_class("wide-detail"):
+            self.action_wide_detail()
+        else:
+            self.focus_next()
+
     def action_reload(self) -> None:
         if self.document is not None and self.document.dirty:
             self.notify("Unsaved edits: save (ctrl+s) or undo them before reloading.", severity="warning")
@@ -361,7 +382,8 @@ class MainScreen(EditingActions, Screen[None]):
         """Every active key with its description, keys of one action joined."""
         keys: dict[str, list[str]] = {}
         for key, active in self.active_bindings.items():
-            description = active.binding.description or active.binding.action
+            # The footer's word is short; the tooltip, where there is one, says it in full.
+            description = active.binding.tooltip or active.binding.description or active.binding.action
             keys.setdefault(description, []).append(self.app.get_key_display(active.binding) or key)
         return [(" / ".join(dict.fromkeys(k)), d) for d, k in keys.items()]
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
-from kpitui.tui.marks import ORPHAN, node_label
+from kpitui.tui.marks import ORPHAN, LabelParts, node_label_parts
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -66,6 +68,7 @@ class KpiTreeView(Tree[Entry]):
             self.node_id = node_id
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        self._parts: dict[int, LabelParts] = {}  # by tree node id: lines that fit a narrow terminal
         super().__init__("KPI tree", id=id)
         self.show_root = False
         self.guide_depth = 2
@@ -79,6 +82,7 @@ class KpiTreeView(Tree[Entry]):
         """Rebuild from a new analysis, keeping the cursor on node `keep` where it exists."""
         self.analysis, self.outline, self.problems_only = analysis, outline, problems_only
         self.clear()
+        self._parts = {}
         self._filled = {self.root.id}
         roots = outline.roots()
         unplaced = outline.unplaced
@@ -105,6 +109,20 @@ class KpiTreeView(Tree[Entry]):
         if not (keep and self.reveal(keep)):
             self.call_after_refresh(self._cursor_home)
 
+    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+        """The line shortened to the width: values go first (the detail panel has them), then the name."""
+        parts = self._parts.get(node.id)
+        if parts is None:
+            return super().render_label(node, base_style, style)
+        depth, up = 0, node.parent
+        while up is not None and up is not self.root:
+            depth, up = depth + 1, up.parent
+        icon = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE) if node.allow_expand else ""
+        width = self.scrollable_content_region.width - depth * self.guide_depth - Text(icon).cell_len
+        label = parts.fit(width)
+        label.stylize(style)
+        return Text.assemble((icon, base_style + TOGGLE_STYLE), label) if icon else label
+
     def _cursor_home(self) -> None:
         if self.last_line >= 0:
             self.move_cursor_to_line(0)
@@ -116,10 +134,13 @@ class KpiTreeView(Tree[Entry]):
         loop = up is not None and node_id in self.analysis.graph.cyclic() and up.above(node_id)
         depth = 0 if up is None else up.depth + 1
         children = [] if loop or depth + 1 >= MAX_DEPTH else self._children(node_id)
-        label = node_label(self.analysis, node_id, cycle_back=loop)
+        parts = node_label_parts(self.analysis, node_id, cycle_back=loop)
         if not loop and children == [] and depth + 1 >= MAX_DEPTH and self._children(node_id):
-            label = Text.assemble(label, (f"  ⋯ deeper than {MAX_DEPTH} levels: / finds the nodes below", "dim"))
-        return parent.add(label, data=Entry(node_id, up, depth, loop), allow_expand=bool(children))
+            note = Text.assemble(parts.values, (f"  ⋯ deeper than {MAX_DEPTH} levels: / finds the nodes below", "dim"))
+            parts = replace(parts, values=note)
+        added = parent.add(parts.full(), data=Entry(node_id, up, depth, loop), allow_expand=bool(children))
+        self._parts[added.id] = parts
+        return added
 
     def _children(self, node_id: str) -> list[str]:
         assert self.outline is not None
