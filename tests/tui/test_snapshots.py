@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from kpitui.tui.app import make_app
 from tests.conftest import SAMPLES
@@ -44,3 +45,41 @@ def test_findings_view(snap_compare, webshop: Path) -> None:  # type: ignore[no-
         await pilot.pause()
 
     assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(100, 30), run_before=run_before)
+
+
+def test_wide_detail_panel_80x24(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("omzet-joel")
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(80, 24), run_before=run_before)
+
+
+async def no_blink(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Stop the text cursor blinking, so the snapshot does not depend on when it is taken."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def test_node_form_80x24(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("acquisitie")
+        await pilot.pause()
+        await pilot.press("a", *"Offertes", "tab", *"1,2k", "tab", *"25k", "tab", "tab", "l")
+        await no_blink(pilot)
+
+    assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_tree_settings_80x24(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        await pilot.press("t", "tab", *"H2", "tab", *"today")
+        await no_blink(pilot)
+
+    assert snap_compare(make_app(webshop / "sales.toml"), terminal_size=(80, 24), run_before=run_before)

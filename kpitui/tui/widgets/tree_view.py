@@ -113,7 +113,11 @@ class KpiTreeView(Tree[Entry]):
         """The line shortened to the width: values go first (the detail panel has them), then the name."""
         parts = self._parts.get(node.id)
         if parts is None:
-            return super().render_label(node, base_style, style)
+            label = super().render_label(node, base_style, style)
+            width = self.scrollable_content_region.width
+            if node is not self.root and width > 0 and label.cell_len > width:
+                label.truncate(width, overflow="ellipsis")
+            return label
         depth, up = 0, node.parent
         while up is not None and up is not self.root:
             depth, up = depth + 1, up.parent
