@@ -31,6 +31,7 @@ from kpitui.core.inputs import (
 )
 from kpitui.core.model import Period
 from kpitui.core.schema import CHOICES, read_node
+from kpitui.core.text import safe_text
 from kpitui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 from kpitui.tui.widgets.fields import ChoiceField, RefsField
@@ -154,7 +155,7 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
             yield Static(
-                Text(f"{self.title_text} — tab: next field, ctrl+s: apply, esc: cancel", style="bold"),
+                Text(safe_text(f"{self.title_text} — tab: next field, ctrl+s: apply, esc: cancel"), style="bold"),
                 id="form-title",
             )
             with VerticalScroll(id="form-fields"):

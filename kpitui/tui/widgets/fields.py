@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from kpitui.core.text import safe_text
+
 
 class ChoiceField(Widget, can_focus=True):
     """One of a few values: space or → next, ← previous, a first letter picks (again: the next)."""
@@ -135,10 +137,10 @@ class RefsField(Widget, can_focus=True):
             if self.signs is not None:
                 text.append("+ " if self.signs.get(node_id) == "+" else "− ")
             if node_id in self.names:
-                text.append(self.names[node_id])
-                text.append(f" ({node_id})", style="dim")
+                text.append(safe_text(self.names[node_id]))
+                text.append(safe_text(f" ({node_id})"), style="dim")
             else:
-                text.append(f"{node_id} (missing)", style="bold red")
+                text.append(safe_text(f"{node_id} (missing)"), style="bold red")
         if not self.ids:
             text.append(f"none — {self.hint}" if self.hint else "none", style="dim")
         return text
