@@ -162,11 +162,19 @@ def load_measurements(path: Path) -> Measurements:
 
     result = Measurements(path)
     try:
-        if not path.is_file():
+        if path.suffix.lower() not in (".csv", ".parquet"):
+            what = "is not a .csv or .parquet file"
+            result.problems.append(f"measurements file {str(path)!r} {what}; fix tree.measurements")
+            return result
+        if not path.is_file():  # a FIFO or a device is never opened: reading it could hang
             what = "does not exist" if not path.exists() else "is not a regular file"
             result.problems.append(f"measurements file {str(path)!r} {what}; fix tree.measurements")
             return result
-        scan = pl.scan_parquet(path) if path.suffix.lower() == ".parquet" else pl.scan_csv(path, infer_schema=False)
+        # glob=False: the path is literal (SPEC 2); `*` in it never reads other files.
+        if path.suffix.lower() == ".parquet":
+            scan = pl.scan_parquet(path, glob=False)
+        else:
+            scan = pl.scan_csv(path, infer_schema=False, glob=False)
         columns = scan.collect_schema()
         missing = [c for c in REQUIRED if c not in columns]
         if missing:

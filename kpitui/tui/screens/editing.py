@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from kpitui.core.text import safe_text
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 
@@ -301,24 +302,44 @@ class EditingActions:
         else:
             self._write(then)
 
-    def _write(self, then: Callable[[], None] | None, to: Path | None = None) -> None:
-        from kpitui.core.saving import ExternalChange, SaveError
+    def _write(
+        self,
+        then: Callable[[], None] | None,
+        to: Path | None = None,
+        read_only_ok: bool = False,
+        outside_ok: bool = False,
+    ) -> None:
+        from kpitui.core.saving import ExternalChange, OutsideFolder, ReadOnly, SaveError
 
         screen, doc = self._main(), self.document
         if doc is None:
             return
         try:
-            written = doc.save(to=to)
+            written = doc.save(to=to, read_only_ok=read_only_ok, outside_ok=outside_ok)
         except ExternalChange as exc:
             self._external_change(str(exc), then)
             return
+        except (ReadOnly, OutsideFolder) as exc:
+            # Ask first: a read-only file, or rows for a measurements file outside the folder.
+            read_only = isinstance(exc, ReadOnly)
+            label = "Write it anyway" if read_only else "Append the rows there"
+            question = str(exc).removeprefix("not saved: ").split("; ")[0] + "."
+
+            def agreed(answer: str | None) -> None:
+                if answer == "yes":
+                    self._write(then, to, read_only_ok or read_only, outside_ok or not read_only)
+
+            screen.app.push_screen(ChoiceDialog(question[:1].upper() + question[1:], [("yes", "y", label)]), agreed)
+            return
         except (SaveError, OSError) as exc:
             message = str(exc) if isinstance(exc, SaveError) else f"not saved: {exc}"
-            screen.notify(message[:1].upper() + message[1:], severity="error", timeout=10)
+            screen.notify(safe_text(message[:1].upper() + message[1:]), severity="error", timeout=10)
             return
         screen.path = written
         screen.stamp = screen.file_stamp()
-        screen.notify(f"Saved {written}")
+        screen.notify(safe_text(f"Saved {written}"))
+        for note in doc.notes:
+            screen.notify(safe_text(note), severity="warning", timeout=10)
         screen.show_header()  # nothing but "unsaved" changed: no need to analyse again
         if then is not None:
             then()
