@@ -17,7 +17,7 @@ from kpitui.core.filesafe import SaveError
 from kpitui.core.model import LoadError, Location, NotATreeError, TreeLoadError
 from kpitui.core.text import safe_text
 
-COMMANDS = ("check", "export", "set", "diagram", "schema")
+COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion")
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -28,6 +28,8 @@ Browse, check, edit and export KPI trees.
   kpitui export FILE [-o OUT]    write one row per node: CSV, or .xlsx
   kpitui set FILE ID KEY=VALUE   change one node from a script
   kpitui diagram FILE            the tree as a Mermaid or Graphviz diagram
+  kpitui serve [FILE]            the app in a browser (needs kpitui[web])
+  kpitui completion SHELL        shell completion for bash, zsh or fish
   kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
 
 Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
@@ -111,6 +113,27 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", metavar="OUT", help="write here instead of to stdout")
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         return p
+    if command == "serve":
+        p = _Parser(
+            prog="kpitui serve",
+            description="Serve the app to a web browser (textual-serve; install with pip install 'kpitui[web]'). "
+            "Each browser tab runs its own app on FILE. Bound to 127.0.0.1 unless --host says otherwise: "
+            "anyone who reaches the address can edit the tree.",
+        )
+        p.add_argument("file", nargs="?", help="tree file (default: a copy of the bundled sample tree)")
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        return p
+    if command == "completion":
+        p = _Parser(
+            prog="kpitui completion",
+            description="Print the shell code for completing kpitui's commands, options and files. bash: "
+            'add eval "$(kpitui completion bash)" to ~/.bashrc; zsh: the same with zsh in ~/.zshrc; fish: '
+            "kpitui completion fish > ~/.config/fish/completions/kpitui.fish",
+        )
+        p.add_argument("shell", choices=("bash", "zsh", "fish"), help="bash, zsh or fish")
+        return p
     if command == "schema":
         return _Parser(
             prog="kpitui schema",
@@ -154,6 +177,9 @@ def internal_error(exc: BaseException) -> int:
 
 
 def _main(args: list[str]) -> int:
+    from kpitui.completion import complete_if_asked
+
+    complete_if_asked(COMMANDS, _parser)
     command = args[0] if args and args[0] in COMMANDS else None
     parser = _parser(command)
     rest = args[1:] if command else args
@@ -169,6 +195,13 @@ def _main(args: list[str]) -> int:
             return _schema()
         if command == "diagram":
             return _diagram(options)
+        if command == "serve":
+            return _serve(options)
+        if command == "completion":
+            from kpitui.completion import script
+
+            sys.stdout.write(script(options.shell))
+            return 0
         return _open(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)
@@ -303,6 +336,31 @@ def _diagram(options: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _serve(options: argparse.Namespace) -> int:
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        print("kpitui serve needs textual-serve: pip install 'kpitui[web]'", file=sys.stderr)
+        return 2
+    path = Path(options.file).resolve() if options.file else sample_path()
+    command = [sys.executable, "-m", "kpitui", str(path)]
+    if options.as_of:
+        command += ["--as-of", options.as_of.isoformat()]
+    shown = "localhost" if options.host in ("127.0.0.1", "localhost") else options.host
+    print(f"kpitui: serving {path} on http://{shown}:{options.port} (ctrl+c to stop)", file=sys.stderr)
+    server = Server(
+        shlex.join(command),
+        host=options.host,
+        port=options.port,
+        title=f"kpitui — {path.name}",
+        public_url=f"http://{shown}:{options.port}",
+    )
+    server.serve()
     return 0
 
 
