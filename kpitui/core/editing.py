@@ -8,7 +8,9 @@ from typing import Any
 
 from kpitui.core.document import Document, EditError
 from kpitui.core.model import LoadError, Location, TreeLoadError
-from kpitui.core.saving import SaveError, locked
+from kpitui.core.saving import ExternalChange, SaveError, locked
+
+ATTEMPTS = 3  # loads a `set` makes when another program keeps writing the file meanwhile
 
 
 class SetError(Exception):
@@ -59,7 +61,19 @@ def set_fields(path: Path, node_id: str, assignments: list[str], unset: list[str
         missing = "no such file; `kpitui set` changes an existing tree (open it in the TUI to start one)"
         raise TreeLoadError([LoadError(Location(str(path)), missing)])
     with locked(path):
-        return _set_locked(path, node_id, assignments, unset, force)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return _set_locked(path, node_id, assignments, unset, force)
+            except _ChangedMeanwhile:
+                # Another program (an editor, a script not using kpitui) wrote the file while
+                # it was being read: apply the change again to the file as it is now.
+                if attempt == ATTEMPTS:
+                    raise
+    raise AssertionError("unreachable")
+
+
+class _ChangedMeanwhile(SetError):
+    """The file changed on disk between loading and saving (by a program that takes no lock)."""
 
 
 def _set_locked(path: Path, node_id: str, assignments: list[str], unset: list[str], force: bool) -> str:
@@ -75,6 +89,8 @@ def _set_locked(path: Path, node_id: str, assignments: list[str], unset: list[st
         document.set_fields(node_id, values, tuple(unset))
         notes = document.layout_notes()
         document.save(read_only_ok=force)
+    except ExternalChange as exc:
+        raise _ChangedMeanwhile(f"{exc}; the file was not changed") from None
     except (EditError, SaveError) as exc:
         raise SetError(f"{exc}; the file was not changed") from None
     changed = [*values, *(f"-{name}" for name in unset)]

@@ -179,6 +179,7 @@ class _Plan:
     temp: Path | None = None  # the new contents, renamed over the file
     backup_temp: Path | None = None
     in_place: bool = False
+    handle: int | None = None  # the file as read, kept open to notice writes to it until the rename
 
 
 def _before_rename(paths: Sequence[Path]) -> None:
@@ -217,6 +218,10 @@ def _commit_locked(writes: Sequence[Write], force: bool) -> list[str]:
             _recheck(plan)
         for plan in plans:
             _swap(plan)
+        for plan in plans:
+            _after_swap(plan)
+        for plan in plans:
+            _keep_backup(plan)
     except SaveError:
         _clean(plans)
         raise
@@ -227,6 +232,11 @@ def _commit_locked(writes: Sequence[Write], force: bool) -> list[str]:
     except BaseException:
         _clean(plans)
         raise
+    finally:
+        for plan in plans:
+            if plan.handle is not None:
+                os.close(plan.handle)
+                plan.handle = None
     return notes
 
 
@@ -240,15 +250,22 @@ def _plan(write: Write, force: bool) -> _Plan:
     except FileNotFoundError:
         st = None
     old = None
+    handle: int | None = None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
             raise SaveError(f"not saved: {write.path} is not a regular file")
         if write.check or write.backup or write.transform is not None:
-            with open(real, "rb") as f:
-                st = os.fstat(f.fileno())  # the identity of exactly what is read
-                old = f.read()
+            handle = os.open(real, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                st = os.fstat(handle)  # the identity of exactly what is read
+                old = _read_all(handle)
+            except BaseException:
+                os.close(handle)
+                raise
     if write.check:
         now = digest(old) if old is not None else None
+        if now != write.expected and handle is not None:
+            os.close(handle)
         if now != write.expected:
             what = "was deleted" if now is None else ("was created" if write.expected is None else "changed on disk")
             raise ExternalChange(
@@ -256,9 +273,16 @@ def _plan(write: Write, force: bool) -> _Plan:
                 "reload it, or save your version to another file"
             )
     if st is not None and not force and _read_only(real, st):
+        if handle is not None:
+            os.close(handle)
         raise ReadOnly(f"not saved: {write.path} is read-only; save with --force to write it anyway")
-    data = write.transform(old) if write.transform is not None else write.data
-    return _Plan(write, real, st, old, data)
+    try:
+        data = write.transform(old) if write.transform is not None else write.data
+    except BaseException:
+        if handle is not None:
+            os.close(handle)
+        raise
+    return _Plan(write, real, st, old, data, handle=handle)
 
 
 def _read_only(real: Path, st: os.stat_result) -> bool:
@@ -338,16 +362,49 @@ def _identity(st: os.stat_result | None) -> tuple[int, ...] | None:
 
 
 def _swap(plan: _Plan) -> None:
+    """Put the new contents in place: right after the last check, the backup comes after."""
+    if plan.in_place:
+        _overwrite(plan.real, plan.data, plan.old)
+    elif plan.temp is not None:
+        os.replace(plan.temp, plan.real)
+        plan.temp = None
+
+
+def _after_swap(plan: _Plan) -> None:
+    """A program that wrote to the old file between the last check and the rename would
+    lose its write: the old file is still open here, so look, and give it its file back."""
+    if plan.handle is None or plan.in_place or not (plan.write.check or plan.write.transform is not None):
+        return
+    before, after = plan.stat, os.fstat(plan.handle)
+    if before is not None and (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+        return
+    theirs = _read_all(plan.handle)
+    if theirs == plan.old:
+        return
+    temp = _temp_with(plan.real, theirs, after.st_mode & 0o7777, after)
+    os.replace(temp, plan.real)
+    raise ExternalChange(
+        f"{plan.write.path} changed on disk while it was being saved (by another user or editor); "
+        "their version is kept; reload it, or save your version to another file"
+    )
+
+
+def _keep_backup(plan: _Plan) -> None:
     real = plan.real
     if plan.backup_temp is not None:
         os.replace(plan.backup_temp, real.with_name(real.name + "~"))
         plan.backup_temp = None
-    if plan.in_place:
-        _overwrite(real, plan.data, plan.old)
-    elif plan.temp is not None:
-        os.replace(plan.temp, real)
-        plan.temp = None
     _sync_folder(real.parent)
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole contents of an open file, from its start."""
+    chunks = []
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
 
 
 def _overwrite(real: Path, data: bytes, old: bytes | None) -> None:

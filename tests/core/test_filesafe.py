@@ -339,3 +339,42 @@ def test_an_existing_file_and_its_backup_keep_the_files_mode(tree: Path) -> None
     doc.save()
     assert os.stat(tree).st_mode & 0o777 == 0o664
     assert os.stat(tree.with_name("tree.toml~")).st_mode & 0o777 == 0o664
+
+
+def test_a_write_to_the_old_file_right_after_the_last_check_is_given_back(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree.parent / "tree.toml~").write_text("old backup\n")
+    real_recheck = filesafe._recheck
+
+    def then_append(plan: filesafe._Plan) -> None:
+        real_recheck(plan)
+        with open(tree, "a") as f:  # a script appending in the last instant before the rename
+            f.write("# appended\n")
+
+    monkeypatch.setattr(filesafe, "_recheck", then_append)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    with pytest.raises(ExternalChange, match="their version is kept"):
+        doc.save()
+    assert tree.read_text() == TREE + "# appended\n"
+    assert (tree.parent / "tree.toml~").read_text() == "old backup\n"
+    assert temps(tree.parent) == []
+
+
+def test_set_applies_its_change_again_when_another_program_wrote_meanwhile(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[int] = []
+
+    def editor_writes_once(paths: Sequence[Path]) -> None:
+        if not calls:
+            with open(tree, "a") as f:
+                f.write("# from the editor\n")
+        calls.append(1)
+
+    monkeypatch.setattr(filesafe, "_before_rename", editor_writes_once)
+    assert main(["set", str(tree), "k", "actual=3"]) == 0
+    text = tree.read_text()
+    assert "# from the editor\n" in text and "actual = 3" in text
+    assert len(calls) == 2
