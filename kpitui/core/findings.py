@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kpitui.core.format import amount, number, percent
+from kpitui.core.format import amount, apart, number, percent
 from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node
 from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
@@ -225,12 +225,12 @@ def _status(an: Analysis) -> list[Finding]:
         if result.status in ("off_track", "at_risk"):
             label = result.status.replace("_", " ")
             advice = "act on its drivers or revise the target" if result.status == "off_track" else "watch it closely"
+            actual, expected = apart(result.actual, result.pace.expected, node.unit)
             found.append(
                 _finding(
                     result.status,
                     node_id,
-                    f"'{node.name}' is {label}: {amount(result.actual, node.unit)} against "
-                    f"{amount(result.pace.expected, node.unit)} expected by {an.as_of} "
+                    f"'{node.name}' is {label}: {actual} against {expected} expected by {an.as_of} "
                     f"(attainment {percent(result.pace.attainment)}): {advice}",
                 )
             )

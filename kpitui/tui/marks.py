@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kpitui.core.format import amount
+from kpitui.core.format import amount, digits_apart
 from kpitui.core.model import PAIR_CODES, Finding
 from kpitui.core.text import safe_text
 
@@ -112,7 +112,9 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
         label.append(f" ({node.kind})", style="dim")
     values = Text()
     if result.actual is not None or result.target is not None:
-        values.append(safe_text(f"  {amount(result.actual, None)} / {amount(result.target, node.unit)}"), style="dim")
+        digits = digits_apart(result.actual, result.target)
+        numbers = f"  {amount(result.actual, None, digits)} / {amount(result.target, node.unit, digits)}"
+        values.append(safe_text(numbers), style="dim")
     name, label = label, Text()
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}

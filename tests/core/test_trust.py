@@ -8,6 +8,7 @@ import pytest
 
 from kpitui.core.analysis import Analysis, analyze
 from kpitui.core.annotations import as_json
+from kpitui.core.format import apart, percent
 from kpitui.core.loader import KpiTree, load_tree
 from kpitui.core.model import Period, Thresholds, TreeLoadError
 from kpitui.core.report import as_text, fails, summary
@@ -521,3 +522,32 @@ def test_accept_is_read_and_covers_the_nodes_own_findings(tmp_path: Path) -> Non
     an = analyze(tree)
     # single_kpi_goal is about the goal, so accepting it on the KPI does not cover it.
     assert [f.accepted for f in an.findings if f.code == "single_kpi_goal"] == [False]
+
+
+# ── numbers that do not lie by rounding ───────────────────────────────
+
+
+def test_amounts_get_the_digits_to_stay_apart() -> None:
+    assert apart(99.87, 99.95, "%") == ("99.87%", "99.95%")  # not 99.9% against 100%
+    assert apart(14.5, 12, "EUR") == ("14.5 EUR", "12 EUR")
+    assert apart(410_000, 296_703.3, "EUR") == ("410k EUR", "297k EUR")
+    assert apart(10_280_000, 10_483_516.5, "EUR") == ("10.28M EUR", "10.48M EUR")
+    assert apart(None, 5, "x") == ("–", "5 x")
+
+
+def test_attainment_near_100_percent_keeps_two_decimals() -> None:
+    assert (percent(0.9992), percent(1.0), percent(0.934), percent(1.183), percent(0.99)) == (
+        "99.92%",
+        "100%",
+        "93%",
+        "118%",
+        "99%",
+    )
+
+
+def test_the_uptime_message_does_not_round_into_its_sla(analyse: Analyse) -> None:
+    text = UPTIME.replace("99.5", "99.87") + "thresholds = { on_track = 0.9995, at_risk = 0.999 }\n"
+    [finding] = [f for f in analyse(text).findings if f.code == "at_risk"]
+    assert finding.message.startswith(
+        "'UPTIME' is at risk: 99.87% against 99.95% expected by 2026-07-02 (attainment 99.92%)"
+    )

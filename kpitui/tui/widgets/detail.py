@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from kpitui.core.format import amount, percent
+from kpitui.core.format import amount, digits_apart, percent
 from kpitui.core.model import PAIR_CODES
 from kpitui.core.text import safe_text
 from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 BAR_WIDTH = 24
 
 
-def bar(attainment: float | None) -> Text:
-    """A bar of actual against expected: full at 100%, with the percentage."""
+def bar(attainment: float | None, status: str = "unknown") -> Text:
+    """A bar of actual against expected: full at 100%, with the percentage, coloured by status."""
     if attainment is None:
         return Text("")
     filled = max(0, min(BAR_WIDTH, round(attainment * BAR_WIDTH)))
-    style = "green" if attainment >= 0.95 else "yellow" if attainment >= 0.85 else "red"
+    style = {"on_track": "green", "at_risk": "yellow"}.get(status, "red")
     text = Text("█" * filled, style=style)
     text.append("░" * (BAR_WIDTH - filled), style="dim")
     text.append(f" {percent(attainment)} of expected")
@@ -53,21 +53,22 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
     parts.append(status)
     unit = safe_text(node.unit) if node.unit else node.unit
     if result.target is not None or result.actual is not None:
+        digits = digits_apart(result.actual, result.target, result.pace.expected)
         numbers = Text()
         if result.baseline is not None and node.pacing == "linear":
             numbers.append(f"Baseline {amount(result.baseline, unit)} · ")
-        numbers.append(f"Target {amount(result.target, unit)} ({node.direction})")
-        numbers.append(f"\nActual {amount(result.actual, unit)}")
+        numbers.append(f"Target {amount(result.target, unit, digits)} ({node.direction})")
+        numbers.append(f"\nActual {amount(result.actual, unit, digits)}")
         source = {"measurements": "from measurements", "rollup": f"rolled up ({node.rollup})", "inline": "inline"}
         if result.actual_source:
             numbers.append(f" — {source[result.actual_source]}", style="dim")
         if result.last_measured:
             numbers.append(f", measured {result.last_measured}", style="dim")
         if result.pace.expected is not None:
-            numbers.append(f"\nExpected by {analysis.as_of}: {amount(result.pace.expected, unit)}")
+            numbers.append(f"\nExpected by {analysis.as_of}: {amount(result.pace.expected, unit, digits)}")
             numbers.append(f" · attainment {percent(result.pace.attainment)}")
         parts.append(numbers)
-        parts.append(bar(result.pace.attainment))
+        parts.append(bar(result.pace.attainment, result.status))
     period = result.period
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
