@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kpitui.core.format import amount, apart, number, percent
+from kpitui.core.format import amount, apart, digits_apart, number, percent
 from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node
 from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
@@ -457,16 +457,21 @@ def _forecast_findings(an: Analysis) -> list[Finding]:
         if forecast is None or forecast.status != "off_track" or result.status not in ("on_track", "at_risk"):
             continue
         node = an.tree.nodes[node_id]
+        digits = digits_apart(forecast.value, forecast.low, forecast.high, result.target)
+
+        def show(value: float | None, unit: str | None = node.unit, digits: int = digits) -> str:
+            return amount(value, unit, digits)
+
         spread = ""
         if forecast.low is not None and forecast.high is not None and forecast.low != forecast.high:
-            spread = f" (80%: {amount(forecast.low, node.unit)}–{amount(forecast.high, node.unit)})"
+            spread = f" (80%: {show(forecast.low)}–{show(forecast.high)})"
         found.append(
             _finding(
                 "forecast_miss",
                 node_id,
                 f"'{node.name}' is {result.status.replace('_', ' ')} today but its trend reaches "
-                f"{amount(forecast.value, node.unit)}{spread} by {forecast.day}, against a target of "
-                f"{amount(result.target, node.unit)}: act now, before it shows",
+                f"{show(forecast.value)}{spread} by {forecast.day}, against a target of "
+                f"{show(result.target)}: act now, before it shows",
             )
         )
     return found

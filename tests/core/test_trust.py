@@ -551,3 +551,27 @@ def test_the_uptime_message_does_not_round_into_its_sla(analyse: Analyse) -> Non
     assert finding.message.startswith(
         "'UPTIME' is at risk: 99.87% against 99.95% expected by 2026-07-02 (attainment 99.92%)"
     )
+
+
+def test_the_forecast_is_judged_by_the_nodes_own_thresholds(analyse: Analyse, tmp_path: Path) -> None:
+    # Sliding 0.05 a month, the level four weeks on is about 99.77: 0.9982 attainment, on track
+    # by the tree's 0.95 but off track by the node's 0.9995 / 0.999.
+    write_measurements(tmp_path, "uptime,2026-04-01,99.97\nuptime,2026-05-01,99.92\nuptime,2026-06-01,99.87\n")
+    text = HEAD.replace("[nodes.g]", 'measurements = "m.csv"\n[nodes.g]') + kpi("uptime", unit="%", target=99.95)
+    assert analyse(text).results["uptime"].forecast.status == "on_track"  # type: ignore[union-attr]
+    an = analyse(text + "thresholds = { on_track = 0.9995, at_risk = 0.999 }\n")
+    assert an.results["uptime"].forecast.status == "off_track"  # type: ignore[union-attr]
+    [miss] = [f for f in an.findings if f.code == "forecast_miss"]
+    assert "against a target of 99.95%" in miss.message
+
+
+def test_a_mean_rollups_forecast_is_weighted(analyse: Analyse, tmp_path: Path) -> None:
+    write_measurements(
+        tmp_path,
+        "a,2026-04-01,100\na,2026-05-01,100\na,2026-06-01,100\nb,2026-04-01,0\nb,2026-05-01,0\nb,2026-06-01,0\n",
+    )
+    text = MEAN.replace("[nodes.g]", 'measurements = "m.csv"\n[nodes.g]')
+    text = text.replace("actual = 100\n", "").replace("actual = 0\n", "")
+    forecast = analyse(text).results["avg"].forecast
+    assert forecast is not None
+    assert forecast.value == 75  # (3·100 + 1·0) / 4
