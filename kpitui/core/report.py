@@ -65,6 +65,8 @@ def _summary_line(analysis: Analysis) -> str:
     open_findings = [f for f in analysis.findings if not f.accepted]
     counts = Counter(f.severity for f in open_findings)
     codes = Counter(f.code for f in open_findings)
+    # As in the TUI header: declared pairs the data does not question are managed tensions.
+    conflicts = sum(1 for f in open_findings if f.code in ("conflict", "goodhart") and f.severity != "info")
     nodes = len(analysis.tree.nodes)
     accepted = len(analysis.findings) - len(open_findings)
     also = f" ({accepted} accepted finding(s) not counted)" if accepted else ""
@@ -77,7 +79,7 @@ def _summary_line(analysis: Analysis) -> str:
     ]
     highlights = [
         f"{codes['orphan']} orphan(s)",
-        f"{codes['conflict'] + codes['goodhart']} conflict(s)",
+        f"{conflicts} conflict(s)",
         f"{codes['off_track']} off track",
     ]
     return f"{nodes} nodes: {', '.join(parts)} — {', '.join(highlights)}{also}."

@@ -575,3 +575,10 @@ def test_a_mean_rollups_forecast_is_weighted(analyse: Analyse, tmp_path: Path) -
     forecast = analyse(text).results["avg"].forecast
     assert forecast is not None
     assert forecast.value == 75  # (3·100 + 1·0) / 4
+
+
+def test_the_report_counts_goodhart_but_not_managed_tensions_as_conflicts(analyse: Analyse) -> None:
+    assert "0 conflict(s)" in as_text(analyse(PAIR), colour=False).splitlines()[-1]
+    assert (
+        "1 conflict(s)" in as_text(analyse(PAIR.replace("actual = 40", "actual = 33")), colour=False).splitlines()[-1]
+    )
