@@ -99,12 +99,21 @@ SCHEMA_ERRORS = {
     "tree not a table": 'tree = "x"\n',
     "nodes not a table": 'nodes = "x"\n',
     "owner_type not a choice": '[nodes.a]\nname = "A"\nowner_type = "squad"\n',
+    "weight zero": '[nodes.a]\nname = "A"\nweight = 0\n',
+    "own thresholds not a table": '[nodes.a]\nname = "A"\nthresholds = 0.9\n',
+    "own threshold negative": '[nodes.a]\nname = "A"\nthresholds = { at_risk = -0.1 }\n',
+    "accept an unknown code": '[nodes.a]\nname = "A"\naccept = { of_track = "x" }\n',
+    "accept an error": '[nodes.a]\nname = "A"\naccept = { cycle = "x" }\n',
+    "accept a blank reason": '[nodes.a]\nname = "A"\naccept = { off_track = " " }\n',
+    "accept not a table": '[nodes.a]\nname = "A"\naccept = "off_track"\n',
+    "max_kpis zero": "[tree.thresholds]\nmax_kpis = 0\n",
 }
 
 # Rules that compare two values or need a value JSON cannot hold: the loader's alone.
 LOADER_ONLY = {
     "period start after end": '[nodes.k]\nname = "K"\nperiod = { start = 2026-05-01, end = 2026-01-01 }\n',
     "at_risk above on_track": "[tree.thresholds]\non_track = 0.8\nat_risk = 0.9\n",
+    "own at_risk above own on_track": '[nodes.k]\nname = "K"\nthresholds = { on_track = 0.8, at_risk = 0.9 }\n',
     "target nan": '[nodes.a]\nname = "A"\ntarget = nan\n',
 }
 
