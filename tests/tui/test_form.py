@@ -299,3 +299,8 @@ async def test_z_and_tab_widen_the_details(tmp_path: Path) -> None:
         assert not body.has_class("wide-detail") and tree(app).has_focus
         await pilot.press("tab")
         assert body.has_class("wide-detail")
+        # j / k still walk the tree while it is hidden: the details follow.
+        await pilot.press("j")
+        await pilot.pause()
+        assert tree(app).current() == "k2"
+        assert "Other" in app.main.query_one("#detail").plain  # type: ignore[attr-defined]

@@ -83,6 +83,8 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
         Binding("z", "wide_detail", "Wide details", show=False, id="app.wide_detail"),
         Binding("tab", "tab", "Wide details (narrow terminal)", show=False, id="app.tab"),
+        Binding("j", "tree_step(1)", "Next node (wide details)", show=False, id="app.wide_down"),
+        Binding("k", "tree_step(-1)", "Previous node (wide details)", show=False, id="app.wide_up"),
     ]
 
     def __init__(self, path: Path, as_of: date | None = None) -> None:
@@ -297,6 +299,14 @@ class MainScreen(EditingActions, Screen[None]):
             self.query_one(DetailPanel).focus()
         else:
             self.query_one(KpiTreeView).focus()
+
+    def action_tree_step(self, step: int) -> None:
+        """j / k while the details have the focus (the wide details): show the next or previous node."""
+        tree = self.query_one(KpiTreeView)
+        if step > 0:
+            tree.action_cursor_down()
+        else:
+            tree.action_cursor_up()
 
     def action_tab(self) -> None:
         """On a narrow terminal tab toggles the wide details; on a wide one it moves focus."""

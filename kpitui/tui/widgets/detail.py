@@ -175,7 +175,8 @@ class DetailPanel(VerticalScroll):
         spark = self.query_one("#detail-history", Sparkline)
         if analysis is not None and not analysis.tree.nodes:
             about = Text(
-                "This tree is empty. Press a to add its first goal; ctrl+s writes the file.\n"
+                "This tree is empty. Press t for its title and period, a to add its first goal; "
+                "ctrl+s writes the file.\n"
                 "Below a goal, add objectives and KPIs with a (child) and A (sibling)."
             )
             self.plain = about.plain
