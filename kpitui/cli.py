@@ -57,6 +57,9 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p = _Parser(prog="kpitui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("file", nargs="?", help="tree file to open; created on first save if it does not exist")
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        p.add_argument(
+            "--theme", metavar="NAME", help="a Textual theme for this run (nord, gruvbox, textual-light, ...)"
+        )
         p.add_argument("--version", action="version", version=f"kpitui {__version__}")
         return p
     if command == "check":
@@ -76,8 +79,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument(
             "--fail-on",
             choices=("error", "warning", "info", "never"),
-            default="warning",
-            help="exit 1 when a finding is at or above this severity (default: warning)",
+            help="exit 1 when a finding is at or above this severity (default: the config file's fail_on, "
+            "else warning)",
         )
         p.add_argument(
             "--only-trees",
@@ -240,6 +243,10 @@ def _check(options: argparse.Namespace) -> int:
     from kpitui.core.loader import load_tree
     from kpitui.core.report import as_text, fails
 
+    if options.fail_on is None:
+        from kpitui.core.config import load_config
+
+        options.fail_on = load_config().fail_on or "warning"
     results: list[annotations.Checked] = []
     with _no_gc_pauses():
         for file in options.files:
@@ -391,9 +398,10 @@ def sample_path() -> Path:
 
 def _open(options: argparse.Namespace) -> int:
     path = Path(options.file) if options.file else sample_path()
+    from kpitui.core.config import load_config
     from kpitui.tui.app import make_app
 
-    app = make_app(path, as_of=options.as_of)
+    app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config())
     app.run()
     crash = app.crash
     if crash is not None:

@@ -11,10 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from platformdirs import user_downloads_path
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
+from kpitui.core.config import Config, config_path, remember_theme
 from kpitui.tui.screens.main import MainScreen
 
 
@@ -25,12 +28,18 @@ class KpiApp(App[None]):
     TITLE = "kpitui"
     BINDINGS: ClassVar[list[BindingType]] = []
 
-    def __init__(self, path: Path, as_of: date | None = None) -> None:
+    def __init__(
+        self, path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         self.as_of = as_of
+        self.config = config or Config(config_path())
+        self._start_theme = theme or self.config.theme
+        self._last_theme = self.theme
 
     def on_mount(self) -> None:
+        self._apply_settings()
         self.push_screen(MainScreen(self.path, self.as_of))
         # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): every edit is already in
         # the journal, so exit cleanly; the next start offers to recover.
@@ -38,6 +47,37 @@ class KpiApp(App[None]):
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self._hang_up)
+
+    def _apply_settings(self) -> None:
+        """The config file's keymap and theme (or --theme); then remember themes picked later."""
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        wanted = self._start_theme
+        if wanted and wanted in self.available_themes:
+            self.theme = wanted
+        elif wanted:
+            names = ", ".join(sorted(self.available_themes))
+            self.notify(f"Unknown theme {wanted!r}; themes: {names}", title="Theme", severity="warning", timeout=10)
+        self._last_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme picked in the palette is written to the config file for the next start."""
+        if theme.name == self._last_theme:
+            return
+        self._last_theme = theme.name
+        try:
+            remember_theme(theme.name, self.config.path)
+        except OSError as exc:
+            self.notify(f"Theme not remembered: {self.config.path}: {exc.strerror or exc}", severity="warning")
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Screenshots go to ~/Downloads, or to the current folder where there is none (the notice says where)."""
+        if path is None and not user_downloads_path().is_dir():
+            path = str(Path.cwd())
+        return super().deliver_screenshot(filename, path, time_format)
 
     def on_ready(self) -> None:
         """The first frame is on the terminal: now load the tree.
@@ -95,6 +135,11 @@ class KpiApp(App[None]):
         yield SystemCommand("Keys and marks", "List every key and what each mark means", main.action_help)
 
 
-def make_app(path: Path, as_of: date | None = None) -> KpiApp:
-    """The app on a tree file; the only way the CLI and the tests build it."""
-    return KpiApp(path, as_of)
+def make_app(path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None) -> KpiApp:
+    """The app on a tree file; the only way the CLI and the tests build it.
+
+    Args:
+        theme: a Textual theme for this run (else the config file's).
+        config: the user's settings (default: read nothing; the CLI passes the config file's).
+    """
+    return KpiApp(path, as_of, theme, config)

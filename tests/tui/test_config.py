@@ -1,0 +1,120 @@
+"""The config file: theme (remembered from the palette), keymap by binding id, default --fail-on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kpitui.cli import main
+from kpitui.core.config import config_path, load_config
+from kpitui.core.model import TreeLoadError
+from kpitui.tui.app import make_app
+from tests.conftest import SAMPLES
+
+SIZE = (100, 30)
+
+
+def write_config(text: str) -> Path:
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_config_lives_under_xdg_config_home(tmp_path: Path) -> None:
+    assert config_path() == tmp_path / "config" / "kpitui" / "config.toml"
+    assert load_config().theme is None  # no file: defaults
+
+
+async def test_theme_and_keymap_from_the_config(samples: Path) -> None:
+    write_config('theme = "nord"\n\n[keymap]\n"app.search" = "ctrl+f"\n')
+    app = make_app(samples / "sales.toml", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert app.main.query_one("#search").display  # the search box opened on the remapped key
+
+
+async def test_a_theme_picked_later_is_remembered_keeping_the_rest(samples: Path) -> None:
+    path = write_config('# my settings\ntheme = "nord"\nfail_on = "error"\n\n[keymap]\n"app.search" = "ctrl+f"\n')
+    app = make_app(samples / "sales.toml", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.theme = "gruvbox"  # what the palette's "Change theme" does
+        await pilot.pause()
+    assert path.read_text(encoding="utf-8") == (
+        '# my settings\ntheme = "gruvbox"\nfail_on = "error"\n\n[keymap]\n"app.search" = "ctrl+f"\n'
+    )
+
+
+async def test_the_theme_flag_wins_for_one_run_and_is_not_written(samples: Path) -> None:
+    path = write_config('theme = "nord"\n')
+    app = make_app(samples / "sales.toml", theme="dracula", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "dracula"
+    assert path.read_text(encoding="utf-8") == 'theme = "nord"\n'
+
+
+async def test_an_unknown_theme_is_named_not_fatal(samples: Path) -> None:
+    app = make_app(samples / "sales.toml", theme="no-such-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+        assert any("Unknown theme 'no-such-theme'" in str(n.message) for n in app._notifications)
+
+
+async def test_a_first_theme_choice_creates_the_config(samples: Path) -> None:
+    app = make_app(samples / "sales.toml", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.theme = "nord"
+        await pilot.pause()
+    assert config_path().read_text(encoding="utf-8") == 'theme = "nord"\n'
+
+
+async def test_screenshots_go_to_the_current_folder_without_downloads(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = make_app(samples / "sales.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.deliver_screenshot()
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if list(work.glob("*.svg")):
+                break
+        await pilot.pause(0.2)
+        (shot,) = work.glob("*.svg")
+        assert "<svg" in shot.read_text(encoding="utf-8")
+        assert any(str(shot) in str(n.message) for n in app._notifications)
+
+
+def test_check_takes_its_default_fail_on_from_the_config(capsys: pytest.CaptureFixture[str]) -> None:
+    tree = str(SAMPLES / "spijkerfabriek.toml")  # warnings, no errors
+    assert main(["check", tree, "--format", "json"]) == 1  # warnings fail by default
+    write_config('fail_on = "error"\n')
+    assert main(["check", tree, "--format", "json"]) == 0
+    assert main(["check", tree, "--format", "json", "--fail-on", "warning"]) == 1
+
+
+def test_a_wrong_config_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_config('theme = "nord"\nfail_on = "sometimes"\ncolour = 1\n')
+    with pytest.raises(TreeLoadError) as info:
+        load_config()
+    assert [str(e) for e in info.value.errors] == [
+        f"{path}:3: unknown setting `colour`; known: theme, fail_on, keymap",
+        f"{path}:2: `fail_on` is 'sometimes'; use one of: error | warning | info | never",
+    ]
+    assert main(["check", str(SAMPLES / "sales.toml")]) == 2
+    assert f"{path}:2: `fail_on` is 'sometimes'" in capsys.readouterr().err
