@@ -15,11 +15,10 @@ import json
 import os
 import re
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomli
 
 from kpitui.core.model import LoadError, Location, TreeLoadError
 
@@ -63,8 +62,8 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(path, f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        doc: dict[str, Any] = tomli.loads(text)
-    except tomli.TOMLDecodeError as exc:
+        doc: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         reason = getattr(exc, "msg", str(exc))
         line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
         raise _error(path, f"not valid TOML: {reason}; fix the syntax there", line, col) from None
