@@ -16,6 +16,7 @@ from kpitui import __version__
 from kpitui.core.analysis import Analysis
 from kpitui.core.model import Finding, LoadError
 from kpitui.core.report import summary
+from kpitui.core.text import safe_text
 
 HOMEPAGE = "https://github.com/kpitui/kpitui"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -114,6 +115,8 @@ def as_json(results: list[Checked], several: bool) -> str:
 
 
 def _data(text: str) -> str:
+    # File text never reaches the CI log raw (an escape sequence would restyle or hide lines).
+    text = safe_text(text, newlines=True)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

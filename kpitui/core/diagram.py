@@ -8,6 +8,7 @@ influence conflicts are dashed lines without arrows.
 from __future__ import annotations
 
 from kpitui.core.analysis import Analysis
+from kpitui.core.text import safe_text
 
 # Fill, line and text colour per rollup status (the spreadsheet's greens, yellows, reds).
 COLOURS: dict[str, tuple[str, str, str]] = {
@@ -23,7 +24,7 @@ FORMATS = ("mermaid", "dot")
 
 def _visible(text: str) -> str:
     """Control characters shown as escapes, so a label never carries them."""
-    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+    return safe_text(text)
 
 
 def _status_text(status: str) -> str:

@@ -191,3 +191,12 @@ def test_sarif_has_one_rule_per_code_and_results_point_at_lines(
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels["unmeasured_goal"] == "warning"
     assert levels["not_smart"] == "note"
+
+
+def test_github_never_prints_control_characters_from_the_file(
+    write_tree: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(write_tree('[nodes.k]\nname = "K\\u001b]0;owned\\u0007"\n'))
+    _, out, _ = check(capsys, path, "--format", "github")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "K\\x1b]0;owned\\x07" in out
