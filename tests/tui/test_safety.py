@@ -133,3 +133,28 @@ async def test_recovery_lists_each_session_with_its_time_and_edit_count(tmp_path
         await pilot.pause()
         doc = app.main.document
         assert doc is not None and doc.dirty and doc.tables["verlengingen"]["actual"] == 1
+
+
+async def test_saving_a_read_only_file_asks_first_and_keeps_its_mode(tmp_path: Path) -> None:
+    sales = tmp_path / "sales.toml"
+    shutil.copy(SAMPLES / "sales.toml", sales)
+    sales.chmod(0o444)
+    before = sales.read_text(encoding="utf-8")
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await record_86(pilot, app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "is read-only" in app.screen.question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert sales.read_text(encoding="utf-8") == before
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and not doc.dirty
+    assert sales.stat().st_mode & 0o777 == 0o444
+    assert "actual = 86" in sales.read_text(encoding="utf-8")
