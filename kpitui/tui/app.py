@@ -14,10 +14,12 @@ from typing import ClassVar
 from platformdirs import user_downloads_path
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
 from kpitui.core.config import Config, config_path, remember_theme
+from kpitui.core.text import safe_text
 from kpitui.tui.screens.main import MainScreen
 
 
@@ -93,6 +95,19 @@ class KpiApp(App[None]):
         if screen is not None and screen.document is not None and screen.document.dirty:
             screen.document.write_journal()
         self.exit(return_code=1)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, from any screen: text from the tree file (names, ids, paths)
+        shown with control characters escaped and never read as Textual markup."""
+        super().notify(safe_text(message, newlines=True), title=title, severity=severity, timeout=timeout, markup=False)
 
     @property
     def crash(self) -> BaseException | None:

@@ -158,3 +158,14 @@ async def test_saving_a_read_only_file_asks_first_and_keeps_its_mode(tmp_path: P
         assert doc is not None and not doc.dirty
     assert sales.stat().st_mode & 0o777 == 0o444
     assert "actual = 86" in sales.read_text(encoding="utf-8")
+
+
+async def test_notifications_escape_control_characters_and_are_not_markup(hostile: Path) -> None:
+    app = make_app(hostile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        app.main.notify("Deleted 'x\x1b]2;PWNED\x07 [b]bold[/b]'")
+        await pilot.pause()
+        last = list(app._notifications)[-1]
+        assert last.message == "Deleted 'x\\x1b]2;PWNED\\x07 [b]bold[/b]'"
+        assert last.markup is False
