@@ -69,3 +69,91 @@ def test_refused_value_exits_2_file_untouched(sales: Path) -> None:
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = run("set", str(tmp_path / "none.toml"), "a", "actual=1")
     assert result.returncode == 2 and "no such file" in result.stderr
+
+
+# ── keys the schema knows, dotted unsets, missing parents (issue: set said "saved" and did nothing) ──
+
+
+def _copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    path = tmp_path / "webshop.toml"
+    shutil.copy(SAMPLES / "webshop.toml", path)
+    return path
+
+
+def test_dotted_unset_removes_one_influence_and_then_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpitui.cli import main
+    from kpitui.core.loader import load_tree
+
+    path = _copy(tmp_path)
+    assert main(["set", str(path), "sea-conversies", "--unset", "influences.roas"]) == 0
+    assert "saved (-influences.roas)" in capsys.readouterr().out
+    assert load_tree(path).nodes["sea-conversies"].influences == (("cpa", 1),)
+    assert main(["set", str(path), "sea-conversies", "--unset", "influences.cpa"]) == 0
+    node = load_tree(path).nodes["sea-conversies"]
+    assert node.influences == () and "influences" not in node.raw
+
+
+def test_unsetting_what_is_not_there_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    path = _copy(tmp_path)
+    assert main(["set", str(path), "sea-conversies", "--unset", "influences.nps"]) == 0
+    assert "node 'sea-conversies' has no `influences.nps`: nothing to remove" in capsys.readouterr().out
+
+
+def test_a_dotted_unset_the_schema_refuses_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    path = _copy(tmp_path)
+    assert main(["set", str(path), "sea-conversies", "period.start=2026-01-01", "period.end=2026-06-30"]) == 0
+    before = path.read_bytes()
+    assert main(["set", str(path), "sea-conversies", "--unset", "period.end"]) == 2
+    assert "`period` needs" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ownr=X"], "unknown key `ownr` (did you mean `owner`?)"),
+        (["--unset", "nosuchkey"], "unknown key `nosuchkey`;"),
+        (["period.nd=2026-01-01"], "unknown key `period.nd` (did you mean `period.end`?)"),
+    ],
+)
+def test_unknown_keys_are_refused_unless_forced(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpitui.cli import main
+
+    path = _copy(tmp_path)
+    before = path.read_bytes()
+    assert main(["set", str(path), "sea-conversies", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--force" in err
+    assert path.read_bytes() == before
+
+
+def test_force_writes_an_unknown_key(tmp_path: Path) -> None:
+    from kpitui.cli import main
+    from kpitui.core.loader import load_tree
+
+    path = _copy(tmp_path)
+    assert main(["set", str(path), "sea-conversies", "--force", "ownr=X"]) == 0
+    assert load_tree(path).nodes["sea-conversies"].raw["ownr"] == "X"
+
+
+def test_a_parent_that_does_not_exist_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    path = _copy(tmp_path)
+    assert main(["set", str(path), "sea-conversies", "parent=omzte"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "warning: node 'sea-conversies' now names parent 'omzte', which does not exist (did you mean 'omzet'?)" in out
+    )
