@@ -356,6 +356,7 @@ class Document:
                     stamp,
                     deleted,
                     len(self.undo_stack),
+                    self.settings if self.settings_changed else None,
                 )
         except OSError as exc:
             self.journal_problem = f"edits not journaled: {why(exc)}"
@@ -385,7 +386,8 @@ class Document:
         for node_id, table in self.base.items():
             if node_id not in tables and node_id not in deleted:
                 tables[node_id] = dict(table)
-        self._commit(tables, list(recovered.rows))
+        settings = dict(recovered.settings) if recovered.settings is not None else None
+        self._commit(tables, list(recovered.rows), settings)
 
     # ── saving ─────────────────────────────────────────────────────────
 

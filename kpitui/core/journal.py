@@ -59,6 +59,7 @@ class Recovered:
     deleted: list[str] = field(default_factory=list)  # ids the session deleted
     edits: int = 0  # how many edits the session had made
     path: Path | None = None  # the journal file itself
+    settings: dict[str, Any] | None = None  # the [tree] table, where the session changed it
 
 
 def write_journal(
@@ -71,6 +72,7 @@ def write_journal(
     written: str,
     deleted: list[str] | None = None,
     edits: int = 0,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Record the node order, the changed and deleted nodes and pending rows, atomically.
 
@@ -91,6 +93,8 @@ def write_journal(
     }
     if base_digest:
         doc["base_digest"] = base_digest
+    if settings is not None:
+        doc["settings"] = settings
     path = journal_path(tree_file, session)
     path.parent.mkdir(parents=True, exist_ok=True)
     replace_file(path, tomli_w.dumps(doc).encode("utf-8"))
@@ -150,7 +154,13 @@ def parse_journal(data: bytes) -> Recovered:
         raise CorruptJournal("`file`, `written` or `base_digest` is not text")
     if not isinstance(edits, int) or isinstance(edits, bool):
         raise CorruptJournal("`edits` is not a number")
-    return Recovered(file, written, order, dict(changed), parsed_rows, digest, deleted, edits)
+    settings = doc.get("settings")
+    if settings is not None:
+        from kpitui.core.schema import read_settings
+
+        if not isinstance(settings, dict) or read_settings({"tree": settings})[1]:
+            raise CorruptJournal("`settings` is not a valid [tree] table")
+    return Recovered(file, written, order, dict(changed), parsed_rows, digest, deleted, edits, None, settings)
 
 
 def _strings(doc: dict[str, Any], name: str, required: bool = True) -> list[str]:
@@ -204,7 +214,7 @@ def read_journals(tree_file: Path, own_session: str | None = None) -> Found:
             continue
         if _running(data, host):
             continue
-        if not recovered.changed and not recovered.rows and not recovered.deleted:
+        if not recovered.changed and not recovered.rows and not recovered.deleted and recovered.settings is None:
             with contextlib.suppress(OSError):
                 path.unlink()
             continue
@@ -224,6 +234,7 @@ def _with_path(recovered: Recovered, path: Path) -> Recovered:
         recovered.deleted,
         recovered.edits,
         path,
+        recovered.settings,
     )
 
 

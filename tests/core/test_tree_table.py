@@ -131,3 +131,27 @@ def test_measurements_files_are_checked_when_chosen(tmp_path: Path) -> None:
     assert "does not exist" in (check_measurements(tmp_path, "missing.parquet") or "")
     assert "not a pattern" in (check_measurements(tmp_path, "*.csv") or "")
     assert "does not exist" in (check_measurements(tmp_path, "nowhere/new.csv") or "")
+
+
+def test_unsaved_settings_are_journaled_and_recovered(tmp_path: Path) -> None:
+    from kpitui.core.journal import read_journals
+
+    path = tmp_path / "t.toml"
+    path.write_text(TEXT)
+    first = Document.open(path)
+    first.set_settings({**first.settings, "title": "Journaled"})
+    assert first.write_journal() is None
+    doc = Document.open(path)
+    (journal,) = read_journals(path, doc.session).journals
+    assert journal.settings is not None and journal.settings["title"] == "Journaled"
+    doc.recover(journal)
+    assert doc.settings["title"] == "Journaled" and doc.dirty
+    assert doc.current_tree().settings.title == "Journaled"
+
+
+def test_a_journal_with_settings_the_schema_refuses_is_corrupt() -> None:
+    from kpitui.core.journal import CorruptJournal, parse_journal
+
+    text = 'file = "t.toml"\nwritten = "x"\norder = []\n[changed]\n[settings]\ntitle = 5\n'
+    with pytest.raises(CorruptJournal, match="settings"):
+        parse_journal(text.encode())
