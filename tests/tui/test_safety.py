@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from kpitui.core.document import Document
 from kpitui.core.journal import journal_path
@@ -17,7 +17,7 @@ from kpitui.tui.widgets.detail import DetailPanel
 from kpitui.tui.widgets.header import TreeHeader
 from tests.conftest import SAMPLES
 from tests.tui.test_browse import SIZE, ready, tree
-from tests.tui.test_edit import record_86
+from tests.tui.test_edit import at, record_86
 
 HOSTILE = (
     '[tree]\ntitle = "\\u001b]2;PWNED\\u0007Title\\u001b[2J"\n\n'
@@ -169,3 +169,32 @@ async def test_notifications_escape_control_characters_and_are_not_markup(hostil
         last = list(app._notifications)[-1]
         assert last.message == "Deleted 'x\\x1b]2;PWNED\\x07 [b]bold[/b]'"
         assert last.markup is False
+
+
+async def test_appending_rows_outside_the_trees_folder_asks_first(tmp_path: Path) -> None:
+    folder = tmp_path / "trees"
+    folder.mkdir()
+    outside = tmp_path / "m.csv"
+    outside.write_text("node,date,value\n")
+    path = folder / "t.toml"
+    path.write_text('[tree]\nmeasurements = "../m.csv"\n\n[nodes.k]\nname = "K"\ntarget = 5\n', encoding="utf-8")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "k")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "3"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and "is outside the tree's folder" in app.screen.question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert outside.read_text() == "node,date,value\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert outside.read_text().startswith("node,date,value\nk,")
