@@ -393,7 +393,27 @@ def sample_path() -> Path:
         target = state / source.name
         if source.is_file() and not target.exists():
             shutil.copy2(source, target)
+    _schema_beside(state / SAMPLE)
     return state / SAMPLE
+
+
+def _schema_beside(tree: Path) -> None:
+    """Write the JSON Schema where the tree's `#:schema` line points, so editors complete the copy too.
+
+    A convenience only: where it cannot be written the tree still opens.
+    """
+    import contextlib
+
+    from kpitui.core.json_schema import schema_text
+
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        first = tree.read_text(encoding="utf-8").partition("\n")[0]
+        if first.startswith("#:schema ") and "://" not in first:
+            target = (tree.parent / first.removeprefix("#:schema ").strip()).resolve()
+            text = schema_text()
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
 
 
 def _open(options: argparse.Namespace) -> int:

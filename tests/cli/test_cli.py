@@ -182,5 +182,11 @@ def test_no_file_opens_a_copy_of_the_sample(tmp_path: Path) -> None:
     assert path == tmp_path / "data" / "kpitui" / "sample" / "webshop.toml"
     assert path.read_bytes() == (SAMPLES / "webshop.toml").read_bytes()
     assert (path.parent / "webshop_measurements.csv").exists()
+    # The copy's `#:schema` line leads to the schema, so an editor completes it as well.
+    first = path.read_text(encoding="utf-8").partition("\n")[0]
+    schema = path.parent / first.removeprefix("#:schema ")
+    from kpitui.core.json_schema import schema_text
+
+    assert schema.read_text(encoding="utf-8") == schema_text()
     path.write_text("# my edits\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     assert sample_path().read_text(encoding="utf-8").startswith("# my edits")  # never overwritten
