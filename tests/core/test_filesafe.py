@@ -378,3 +378,27 @@ def test_set_applies_its_change_again_when_another_program_wrote_meanwhile(
     text = tree.read_text()
     assert "# from the editor\n" in text and "actual = 3" in text
     assert len(calls) == 2
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs, where the OS lets this process mount one (root in CI); else skipped."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here; the simulated ENOSPC tests cover this")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_really_full_disk_exits_2_and_changes_nothing(tiny_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tiny_disk / "t.toml"
+    path.write_text("".join(f'[nodes.n{i}]\nname = "n{i}"\n\n' for i in range(700)), encoding="utf-8")
+    before = path.read_bytes()
+    assert main(["set", str(path), "n1", "description=" + "x" * 20000]) == 2
+    assert "disk full; the file and its backup are as they were" in capsys.readouterr().err
+    assert path.read_bytes() == before
+    assert not path.with_name("t.toml~").exists()
+    assert temps(tiny_disk) == []
+    assert main(["set", str(path), "n1", "actual=1"]) == 0  # a smaller change still fits
