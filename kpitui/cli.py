@@ -419,9 +419,11 @@ def _schema_beside(tree: Path) -> None:
 def _open(options: argparse.Namespace) -> int:
     path = Path(options.file) if options.file else sample_path()
     from kpitui.core.config import load_config
+    from kpitui.tui import hangup
     from kpitui.tui.app import make_app
 
     app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config())
+    hangup.install(app.journal_now)
     app.run()
     crash = app.crash
     if crash is not None:

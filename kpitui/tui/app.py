@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import signal
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -43,12 +40,8 @@ class KpiApp(App[None]):
     def on_mount(self) -> None:
         self._apply_settings()
         self.push_screen(MainScreen(self.path, self.as_of))
-        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM): every edit is already in
-        # the journal, so exit cleanly; the next start offers to recover.
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, self._hang_up)
+        # A dropped SSH connection (SIGHUP) or a kill (SIGTERM) is handled by the handler
+        # `kpitui.tui.hangup` installed before the app started (it must work at every moment).
 
     def _apply_settings(self) -> None:
         """The config file's keymap and theme (or --theme); then remember themes picked later."""
@@ -90,10 +83,14 @@ class KpiApp(App[None]):
         """
         self.main.start_loading()
 
-    def _hang_up(self) -> None:
+    def journal_now(self) -> None:
+        """Write the unsaved edits to the journal (a hang-up: the next start offers them back)."""
         screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if screen is not None and screen.document is not None and screen.document.dirty:
             screen.document.write_journal()
+
+    def _hang_up(self) -> None:
+        self.journal_now()
         self.exit(return_code=1)
 
     def notify(

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from kpitui.core.model import TreeLoadError
+from kpitui.tui import hangup
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
 from kpitui.tui.screens.help import HelpScreen
@@ -242,6 +243,7 @@ class MainScreen(EditingActions, Screen[None]):
     def show_header(self) -> None:
         """The header for the tree shown, marking unsaved edits."""
         dirty = self.document is not None and self.document.dirty
+        hangup.arm(dirty)
         note = "● unsaved (ctrl+s saves)" if dirty else ""
         problem = self.document.journal_problem if self.document is not None else None
         if problem:
