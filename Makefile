@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench clean
+.PHONY: run test check lint bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The mutation fuzzer and the hang-up test at length (make test runs a few cases of each).
+fuzz: $(STAMP)
+	FUZZ_CASES=$${FUZZ_CASES:-5000} HANGUP_TRIES=$${HANGUP_TRIES:-50} HANGUP_NODES=$${HANGUP_NODES:-50000} \
+		$(BIN)/pytest -q tests/cli/test_fuzz.py tests/tui/test_hangup.py
