@@ -111,9 +111,7 @@ def _alarm(_signum: int, _frame: FrameType | None) -> None:
     raise _Hang
 
 
-def test_mutated_trees_get_exit_0_1_or_2_never_a_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_mutated_trees_get_exit_0_1_or_2_never_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "fuzz.toml"
     out = tmp_path / "fuzz.csv"
     failures: list[str] = []
