@@ -17,7 +17,7 @@ from kpitui.core.filesafe import SaveError
 from kpitui.core.model import LoadError, Location, NotATreeError, TreeLoadError
 from kpitui.core.text import safe_text
 
-COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion")
+COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review")
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -27,6 +27,8 @@ Browse, check, edit and export KPI trees.
   kpitui check FILE              report orphans, conflicts, off-track KPIs and more
   kpitui export FILE [-o OUT]    write one row per node: CSV, or .xlsx
   kpitui set FILE ID KEY=VALUE   change one node from a script
+  kpitui record FILE ROWS.csv    many actuals at once (columns node,date,value[,note]), all or none
+  kpitui review FILE             the weekly check-in: what changed since last week, who acts
   kpitui diagram FILE            the tree as a Mermaid or Graphviz diagram
   kpitui serve [FILE]            the app in a browser (needs kpitui[web])
   kpitui completion SHELL        shell completion for bash, zsh or fish
@@ -137,6 +139,32 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         )
         p.add_argument("shell", choices=("bash", "zsh", "fish"), help="bash, zsh or fish")
         return p
+    if command == "record":
+        p = _Parser(
+            prog="kpitui record",
+            description="Record many actuals at once: every row of ROWS.csv (a header naming node,date,value and "
+            "optionally note) is checked first, and nothing is written unless all are good. The rows are appended "
+            "to the tree's measurements file, or, without one, each node's newest row is stored as its "
+            "actual and measured date.",
+        )
+        p.add_argument("file", help="tree file (TOML)")
+        p.add_argument("rows", help="CSV file of rows: node,date,value[,note]")
+        p.add_argument(
+            "--force", action="store_true", help="write a read-only tree, or a measurements file outside its folder"
+        )
+        return p
+    if command == "review":
+        p = _Parser(
+            prog="kpitui review",
+            description="The weekly check-in: compares the analysis at --since (default: as_of minus 7 days) with "
+            "the one at as_of — status changes, findings that appeared or cleared — and lists every KPI off track "
+            "or forecast to miss with its owner, its gap and the weekly pace it now needs.",
+        )
+        p.add_argument("file", help="tree file (TOML)")
+        p.add_argument("--since", type=_as_of, metavar="DATE", help="the last check-in (default: as_of minus 7 days)")
+        p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
+        p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+        return p
     if command == "schema":
         return _Parser(
             prog="kpitui schema",
@@ -205,6 +233,10 @@ def _main(args: list[str]) -> int:
 
             sys.stdout.write(script(options.shell))
             return 0
+        if command == "record":
+            return _record(options)
+        if command == "review":
+            return _review(options)
         return _open(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)
@@ -323,6 +355,33 @@ def _set(options: argparse.Namespace) -> int:
         print(safe_text(f"{options.file}: {exc}"), file=sys.stderr)
         return 2
     print(safe_text(message, newlines=True))
+    return 0
+
+
+def _record(options: argparse.Namespace) -> int:
+    from kpitui.core.recording import RecordError, record
+
+    try:
+        done = record(Path(options.file), Path(options.rows), options.force)
+    except RecordError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        if len(exc.problems) > 1:
+            print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
+        return 2
+    print(f"{options.file}: {done}")
+    return 0
+
+
+def _review(options: argparse.Namespace) -> int:
+    from kpitui.core.loader import load_tree
+    from kpitui.core.review import as_json, as_text, review
+
+    result = review(load_tree(options.file), options.as_of, options.since)
+    if options.format == "json":
+        sys.stdout.write(as_json(result) + "\n")
+    else:
+        sys.stdout.write(as_text(result, sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     return 0
 
 

@@ -1,0 +1,168 @@
+"""`kpitui record` (all rows or none) and `kpitui review` (the weekly check-in), SPEC 5."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kpitui.cli import main
+from tests.conftest import SAMPLES
+
+TREE = """\
+[tree]
+as_of = 2026-01-22
+period = { start = 2026-01-01, end = 2026-01-29 }
+{measurements}
+[nodes.g]
+name = "Goal"
+kind = "goal"
+
+[nodes.k]
+name = "Sales"
+parent = "g"
+owner = "Sales team"
+pacing = "linear"
+unit = "EUR"
+target = 13
+
+[nodes.c]
+name = "Cost"
+parent = "g"
+direction = "decrease"
+target = 5
+"""
+
+
+def make(tmp_path: Path, measurements: bool) -> Path:
+    tree = tmp_path / "tree.toml"
+    line = 'measurements = "m.csv"' if measurements else ""
+    tree.write_text(TREE.replace("{measurements}", line), encoding="utf-8")
+    if measurements:
+        (tmp_path / "m.csv").write_text("node,date,value,note\nk,2026-01-01,1,\n", encoding="utf-8")
+    return tree
+
+
+def rows(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_record_appends_every_row_to_the_measurements_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    before = tree.read_bytes()
+    data = rows(tmp_path, "node,date,value,note\nk,2026-01-08,4,week 2\nc,2026-01-08,9.5,\nk,2026-01-15,5,\n")
+    assert main(["record", str(tree), str(data)]) == 0
+    assert "3 row(s) for 2 node(s) appended to" in capsys.readouterr().out
+    assert (tmp_path / "m.csv").read_text() == (
+        "node,date,value,note\nk,2026-01-01,1,\nk,2026-01-08,4,week 2\nc,2026-01-08,9.5,\nk,2026-01-15,5,\n"
+    )
+    assert tree.read_bytes() == before
+
+
+def test_record_lists_every_bad_row_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    before, measured = tree.read_bytes(), (tmp_path / "m.csv").read_bytes()
+    data = rows(
+        tmp_path,
+        "node,date,value\nk,2026-01-08,4\nsales,2026-01-08,4\nk,08-01-2026,4\nc,2026-01-08,lots\n\nk,2026-01-15,5\n,2026-01-15,1\n",
+    )
+    assert main(["record", str(tree), str(data)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"{data}:3: names node 'sales', which is not in the tree (did you mean 'k'?)",
+        f"{data}:4: has date '08-01-2026', not an ISO date like 2026-06-30",
+        f"{data}:5: has value 'lots', not a number",
+        f"{data}:8: has no node id",
+        "4 problems; nothing was written.",
+    ]
+    assert tree.read_bytes() == before and (tmp_path / "m.csv").read_bytes() == measured
+
+
+def test_record_suggests_a_close_node_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    assert main(["record", str(tree), str(rows(tmp_path, "node,date,value\ncost,2026-01-08,4\n"))]) == 2
+    assert "did you mean 'c'?" in capsys.readouterr().err
+
+
+def test_record_needs_the_header_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    assert main(["record", str(tree), str(rows(tmp_path, "id,day,value\nk,2026-01-08,4\n"))]) == 2
+    assert "the header lacks node, date" in capsys.readouterr().err
+
+
+def test_record_without_measurements_stores_each_nodes_newest_row_inline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = make(tmp_path, measurements=False)
+    data = rows(tmp_path, "node,date,value\nk,2026-01-15,5\nk,2026-01-08,4\nc,2026-01-08,9.5\n")
+    assert main(["record", str(tree), str(data)]) == 0
+    assert "3 row(s) for 2 node(s) stored inline" in capsys.readouterr().out
+    text = tree.read_text()
+    assert "actual = 5\nmeasured = 2026-01-15" in text
+    assert "actual = 9.5\nmeasured = 2026-01-08" in text
+
+
+def test_record_inline_never_replaces_a_newer_actual(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=False)
+    tree.write_text(tree.read_text() + "actual = 6\nmeasured = 2026-01-20\n", encoding="utf-8")
+    before = tree.read_bytes()
+    assert main(["record", str(tree), str(rows(tmp_path, "node,date,value\nc,2026-01-08,9\n"))]) == 2
+    assert "already has an actual measured 2026-01-20, newer than 2026-01-08" in capsys.readouterr().err
+    assert tree.read_bytes() == before
+
+
+def test_review_text_lists_changes_findings_and_who_acts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    # k: 1, 4, 5, 9 on days 0, 7, 14, 21 — at 2026-01-15 (f = 0.5, expected 6.5): 5/6.5 = 0.77 off track;
+    # at 2026-01-22 (expected 9.75): 9/9.75 = 0.92 at risk, forecast 11 at the period end (off track): a miss.
+    (tmp_path / "m.csv").write_text(
+        "node,date,value,note\nk,2026-01-01,1,\nk,2026-01-08,4,\nk,2026-01-15,5,\nk,2026-01-22,9,\n"
+    )
+    assert main(["review", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Weekly review — tree.toml — 2026-01-15 → 2026-01-22"
+    assert "  ✖→▲  Sales  below: ✖→▲" in out
+    assert (
+        "New findings (2)\n  warning forecast_miss                Sales\n  info    at_risk                      Sales\n"
+        in out
+    )
+    assert "Cleared findings (1)\n  warning off_track                    Sales\n" in out
+    # Needs per week: (13 − 9) / (7 days / 7) = 4; the last four weeks: (9 − 1) / 3 weeks = 2.67.
+    assert "  Sales — Sales team — ▲ at risk, forecast to miss: 11 EUR by 2026-01-29\n" in out
+    assert "0.75 EUR behind the 9.75 EUR expected now; 4 EUR needed per week to reach 13 EUR; " in out
+    assert "last 4 weeks averaged 2.67 EUR" in out
+
+
+def test_review_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    (tmp_path / "m.csv").write_text(
+        "node,date,value,note\nk,2026-01-01,1,\nk,2026-01-08,4,\nk,2026-01-15,5,\nk,2026-01-22,9,\n"
+    )
+    assert main(["review", str(tree), "--since", "2026-01-08", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["since"], doc["as_of"]) == ("2026-01-08", "2026-01-22")
+    assert [c["node"] for c in doc["status_changes"]] == ["g", "k"]
+    assert doc["status_changes"][1]["status"] == {"before": "on_track", "after": "at_risk"}
+    assert [f["code"] for f in doc["findings_appeared"]] == ["forecast_miss", "at_risk"]
+    (item,) = doc["attention"]
+    assert (item["node"], item["owner"], item["status"], item["forecast_status"]) == (
+        "k",
+        "Sales team",
+        "at_risk",
+        "off_track",
+    )
+    assert (item["forecast"], item["needed_per_week"]) == (pytest.approx(11.0), pytest.approx(4.0))
+
+
+def test_review_of_the_webshop_sample_names_the_hidden_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for f in SAMPLES.glob("webshop*"):
+        shutil.copy(f, tmp_path / f.name)
+    assert main(["review", str(tmp_path / "webshop.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "Omzet webwinkel — E-commercemanager — ✔ on track, forecast to miss: 974k EUR by 2026-12-31" in out
+    assert "23.8k EUR needed per week to reach 1.2M EUR; last 4 weeks averaged 14.5k EUR" in out
