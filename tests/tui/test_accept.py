@@ -103,7 +103,7 @@ async def test_findings_view_dims_accepted_and_toggles_with_x(samples: Path) -> 
         accepted = [f for f in screen.rows if f.accepted]
         assert [(f.code, f.node, f.reason) for f in accepted] == [("off_track", "instagram", "new channel")]
         title = str(screen.query_one("#findings-title").render())
-        assert title.startswith("18 findings (1 accepted)")
+        assert title.startswith("19 findings (1 accepted)")
         row = screen.rows.index(accepted[0])
         table = screen.query_one("DataTable")
         assert table.cursor_row == row  # type: ignore[attr-defined]
