@@ -207,11 +207,27 @@ def internal_error(exc: BaseException) -> int:
     return 3
 
 
+def _looks_like_a_command(word: str) -> bool:
+    """A bare word (no dot, no slash, no option) that names no existing file: a mistyped command."""
+    return not word.startswith("-") and "." not in word and "/" not in word and not Path(word).exists()
+
+
 def _main(args: list[str]) -> int:
     from kpitui.completion import complete_if_asked
 
     complete_if_asked(COMMANDS, _parser)
     command = args[0] if args and args[0] in COMMANDS else None
+    if command is None and args and _looks_like_a_command(args[0]):
+        import difflib
+
+        close = difflib.get_close_matches(args[0], COMMANDS, n=1, cutoff=0.5)
+        hint = f"did you mean `kpitui {close[0]}`? " if close else ""
+        print(
+            f"kpitui: {args[0]!r} is not a command nor an existing file; {hint}"
+            f"commands: {', '.join(COMMANDS)}; to start a new tree, name it with .toml",
+            file=sys.stderr,
+        )
+        return 2
     parser = _parser(command)
     rest = args[1:] if command else args
     options = parser.parse_intermixed_args(rest) if command == "set" else parser.parse_args(rest)
@@ -477,6 +493,13 @@ def _schema_beside(tree: Path) -> None:
 
 def _open(options: argparse.Namespace) -> int:
     path = Path(options.file) if options.file else sample_path()
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(
+            "kpitui: the tree browser needs a terminal (stdin and stdout); in scripts and pipes use "
+            f"`kpitui check {path}` or `kpitui export {path}`",
+            file=sys.stderr,
+        )
+        return 2
     from kpitui.core.config import load_config
     from kpitui.tui import hangup
     from kpitui.tui.app import make_app

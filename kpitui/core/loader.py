@@ -62,6 +62,9 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes, or a TreeLoadError saying why it cannot be read."""
     name = str(path)
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            # A FIFO or a device would be waited on (or read forever): refuse it.
+            raise _fail(name, "is not a regular file (a pipe or a device); name a .toml file")
         return path.read_bytes()
     except FileNotFoundError:
         raise _fail(name, "no such file; check the path, or run `kpitui FILE` to start a new tree") from None

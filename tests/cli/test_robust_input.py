@@ -56,3 +56,30 @@ def test_set_refuses_an_integer_beyond_a_float(tmp_path: Path, capsys: pytest.Ca
     assert main(["set", str(path), "sea", "target=1" + "0" * 400]) == 2
     assert "out of range" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("word", "hint"), [("import", "did you mean `kpitui export`?"), ("chek", "`kpitui check`")])
+def test_a_mistyped_command_is_an_error_not_a_new_file(
+    word: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([word]) == 2
+    err = capsys.readouterr().err
+    assert f"{word!r} is not a command nor an existing file" in err and hint in err
+    assert not (tmp_path / word).exists()
+
+
+def test_the_browser_refuses_to_start_without_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    # Under pytest stdin/stdout are not terminals.
+    assert main([str(SAMPLES / "webshop.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "needs a terminal" in err and "kpitui check" in err and "kpitui export" in err
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fifo = tmp_path / "tree.toml"
+    os.mkfifo(fifo)
+    assert main(["check", str(fifo)]) == 2
+    assert "is not a regular file (a pipe or a device)" in capsys.readouterr().err
