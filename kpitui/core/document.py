@@ -65,6 +65,7 @@ class Document:
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
+        self.removed_references: list[str] = []  # what the last delete removed from other nodes
         self.session = new_session()  # names this session's journal
         self.journal_problem: str | None = None  # why the last journal write failed
         self._nodes: dict[str, Node] = dict(tree.nodes)
@@ -224,6 +225,7 @@ class Document:
             The ids deleted.
         """
         self.require(node_id)
+        self.removed_references = []
         tables = self._copy()
         gone = {node_id}
         if children == "delete":
@@ -247,6 +249,7 @@ class Document:
                 for parent in mine:
                     replaced.extend(parents if parent == node_id else [parent])
                 _set_parents(table, list(dict.fromkeys(replaced)))
+        self.removed_references = _drop_references(tables, gone)
         self._commit(tables)
         return [k for k in self.tables if k in gone] or sorted(gone)
 
@@ -538,3 +541,43 @@ def _renamed(table: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
 
 
 __all__ = ["Document", "EditError", "ExternalChange", "SaveError"]
+
+
+def _drop_references(tables: Tables, gone: set[str]) -> list[str]:
+    """Remove every influence and conflict naming a deleted node; say what went (and which
+    formulas still name one: a formula cannot lose an input without changing its meaning).
+    """
+    said: list[str] = []
+    for key, table in tables.items():
+        if key in gone:
+            continue
+        influences = table.get("influences")
+        if isinstance(influences, dict) and gone & set(influences):
+            dropped = [k for k in influences if k in gone]
+            kept = {k: v for k, v in influences.items() if k not in gone}
+            if kept:
+                table["influences"] = kept
+            else:
+                del table["influences"]
+            said.append(f"{key}: influence on {', '.join(dropped)}")
+        conflicts = table.get("conflicts")
+        named = [conflicts] if isinstance(conflicts, str) else conflicts if isinstance(conflicts, list) else []
+        dropped = [c for c in named if isinstance(c, str) and c in gone]
+        if dropped:
+            kept_ids = [c for c in named if c not in gone]
+            if kept_ids:
+                table["conflicts"] = kept_ids
+            else:
+                del table["conflicts"]
+            said.append(f"{key}: conflict with {', '.join(dropped)}")
+        formula = table.get("formula")
+        if isinstance(formula, str):
+            from kpitui.core.formula import FormulaError, parse
+
+            try:
+                refs = parse(formula).refs
+            except FormulaError:
+                refs = ()
+            if gone & set(refs):
+                said.append(f"{key}: its formula still names {', '.join(r for r in refs if r in gone)}; edit it")
+    return said

@@ -35,6 +35,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     (CONFLICT, "dim magenta", "declared counter-metric: a managed tension (info)"),
     (f"{CONFLICT} {WARNING}", "bold red", "goodhart: the data shows one side bought at the other's cost"),
     (ERROR, "bold red", "error: dangling reference or cycle"),
+    ("↻", "bold red", "cycle: this node is already above this line; the loop is not followed"),
     (STALE, "yellow", "stale: not measured as often as it should be"),
     (ORPHAN, "bold red", "orphan: serves no goal"),
     (WARNING, "yellow", "another warning (unmeasured goal, no period, …): see the details"),

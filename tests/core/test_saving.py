@@ -317,3 +317,23 @@ def test_pending_rows_count_in_analysis_without_moving_as_of(tree_file: Path) ->
     assert an.as_of == date(2026, 7, 1)
     assert an.results["k"].actual == 400
     assert an.results["j"].actual is None  # dated after as_of: not yet made
+
+
+def test_delete_removes_every_reference_in_one_undoable_edit(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.add_node({"name": "Other", "parent": "g"}, node_id="o")
+    doc.set_fields("j", {"conflicts": ["k", "o"], "influences": {"k": "-"}, "formula": "k * 2"})
+    doc.set_fields("o", {"conflicts": "k", "influences": {"k": "+", "j": "-"}})
+    before = {key: dict(table) for key, table in doc.tables.items()}
+    doc.delete_node("k")
+    assert "influences" not in doc.tables["j"] and doc.tables["j"]["conflicts"] == ["o"]
+    assert "conflicts" not in doc.tables["o"] and doc.tables["o"]["influences"] == {"j": "-"}
+    assert doc.removed_references == [
+        "j: influence on k",
+        "j: conflict with k",
+        "j: its formula still names k; edit it",
+        "o: influence on k",
+        "o: conflict with k",
+    ]
+    assert doc.undo()
+    assert {key: dict(table) for key, table in doc.tables.items()} == before

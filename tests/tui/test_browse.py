@@ -337,3 +337,10 @@ async def test_a_20000_deep_chain_shows_and_filters(tmp_path: Path) -> None:
         lines = tree(app)._tree_lines
         assert len(lines) == MAX_DEPTH
         assert "deeper than 200 levels" in str(lines[-1].node.label)
+
+
+def test_the_help_legend_explains_every_mark_a_line_can_carry() -> None:
+    from kpitui.tui.marks import LEGEND
+
+    glyphs = {g for g, _, _ in LEGEND}
+    assert {"↻", "⌀", "⇄", "◷", "‼", "!"} <= glyphs

@@ -181,6 +181,9 @@ class EditingActions:
             if answer:
                 parents = self.document.parents_of(node_id) if self.document else []
                 self._edit(lambda d: d.delete_node(node_id, answer), keep=parents[0] if parents else None)
+                removed = self.document.removed_references if self.document else []
+                if removed:
+                    screen.notify("Deleted, with every reference to it — " + "; ".join(removed), timeout=10)
 
         screen.app.push_screen(ChoiceDialog(question, [a for a in answers if a[0]]), done)
 
