@@ -31,8 +31,8 @@ class Terminal:
     def __init__(self, socket: str = "kpitui-bench", width: int = 100, height: int = 30) -> None:
         self.socket = socket
         self.width, self.height = width, height
-        self._tmux(["new-session", "-d", "-s", "bench", "-x", str(width), "-y", str(height), "sleep 100000"])
-        self._tmux(["set-option", "-g", "remain-on-exit", "off"])
+        self.tmux(["new-session", "-d", "-s", "bench", "-x", str(width), "-y", str(height), "sleep 100000"])
+        self.tmux(["set-option", "-g", "remain-on-exit", "off"])
         self.client = subprocess.Popen(
             ["tmux", "-L", socket, "-C", "attach-session", "-t", "bench"],
             stdin=subprocess.PIPE,
@@ -43,7 +43,8 @@ class Terminal:
         threading.Thread(target=self._read, daemon=True).start()
         self.command(f"refresh-client -C {width}x{height}")
 
-    def _tmux(self, args: Sequence[str]) -> str:
+    def tmux(self, args: Sequence[str]) -> str:
+        """Run one tmux command on this server; its output."""
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
 
     def _read(self) -> None:

@@ -2,21 +2,21 @@
 
 Callers ask questions ("children of", "path to strategy") and get node ids back, always
 in file order. The links are plain dicts of lists: building and walking them is what every
-`check` does, and importing networkx alone would cost a small tree's check more than all
-the rest (see benchmarks/). networkx stays inside this module, imported only where its
-algorithms are used: the components of a parent cycle and of the influence graph.
+`check` does, and importing networkx alone costs a small tree's check more than all the
+rest put together (0.2-0.6 s here, several times Python's own start-up; see benchmarks/).
+The one algorithm needed beyond breadth-first walks, strongly connected components, is
+Tarjan's, below, iterative so that no file's depth reaches Python's recursion limit.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from kpitui.core.model import Node
 
-if TYPE_CHECKING:
-    import networkx as nx
+T = TypeVar("T")
 
 
 class KpiGraph:
@@ -75,11 +75,9 @@ class KpiGraph:
             if len(placed) == len(self.nodes):
                 self._topological, self._cycles = placed, []
                 return self._cycles
-            import networkx as nx
-
-            rest = self._nx_parents(set(self.nodes) - set(placed))
-            found = [c for c in nx.strongly_connected_components(rest) if len(c) > 1]
-            found += [{n} for n in nx.nodes_with_selfloops(rest)]
+            rest = set(self.nodes) - set(placed)
+            children = {n: [c for c in self._children[n] if c in rest] for n in rest}
+            found = [c for c in strong_components(list(rest), children) if len(c) > 1 or c[0] in children[c[0]]]
             ordered = (sorted(c, key=self.order.__getitem__) for c in found)
             self._cycles = sorted(ordered, key=lambda c: self.order[c[0]])
         return self._cycles
@@ -133,15 +131,6 @@ class KpiGraph:
                     stack.append(child)
         found.discard(node_id)
         return found
-
-    def _nx_parents(self, members: set[str]) -> nx.DiGraph:
-        """The parent links among `members` as a networkx graph (parent -> child)."""
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(members)
-        graph.add_edges_from((p, c) for c in members for p in self._parents[c] if p in members)
-        return graph
 
     def _influence_nodes(self) -> list[str]:
         """Nodes with an influence link (either end), each once."""
@@ -237,33 +226,32 @@ class KpiGraph:
     def _signed_reach(self, linked: list[str]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
         """Each (node, sign) state's bit, and for each state the bits of the states it reaches.
 
-        Computed once over the condensation (strongly connected components), children
-        before parents, as integer bit sets shared by each component's members.
+        Computed once over the strongly connected components, children before parents, as
+        integer bit sets shared by each component's members.
         """
-        import networkx as nx
-
-        signed = nx.DiGraph()
+        State = tuple[str, int]
+        successors: dict[State, list[State]] = {}
         for node in linked:
-            signed.add_nodes_from(((node, 1), (node, -1)))
-        for a, targets in self.influence.items():
-            for b, sign in targets.items():
-                for product in (1, -1):
-                    signed.add_edge((a, product), (b, product * sign))
-        index = {state: i for i, state in enumerate(signed.nodes)}
-        condensed = nx.condensation(signed)
-        members = nx.get_node_attributes(condensed, "members")
-        reach_of: dict[int, int] = {}
-        for component in reversed(list(nx.topological_sort(condensed))):
+            for product in (1, -1):
+                successors[(node, product)] = [(b, product * sign) for b, sign in self.influence.get(node, {}).items()]
+        index = {state: i for i, state in enumerate(successors)}
+        component_of: dict[State, int] = {}
+        reach_of: list[int] = []
+        # Tarjan's components come out children first: every successor's reach is known.
+        for number, inner in enumerate(strong_components(list(successors), successors)):
+            for state in inner:
+                component_of[state] = number
             below = 0
-            for successor in condensed.successors(component):
-                below |= reach_of[successor] | self._bits(members[successor], index)
-            inner = members[component]
+            for state in inner:
+                for successor in successors[state]:
+                    other = component_of[successor]
+                    if other != number:
+                        below |= reach_of[other] | (1 << index[successor])
             # States of one component reach each other only where it is a real loop.
-            if len(inner) > 1 or any(signed.has_edge(s, s) for s in inner):
-                below |= self._bits(inner, index)
-            reach_of[component] = below
-        mapping = condensed.graph["mapping"]
-        return index, {state: reach_of[mapping[state]] for state in signed.nodes}
+            if len(inner) > 1 or any(s in successors[s] for s in inner):
+                below |= self._bits(set(inner), index)
+            reach_of.append(below)
+        return index, {state: reach_of[component_of[state]] for state in successors}
 
     @staticmethod
     def _bits(states: set[tuple[str, int]], index: dict[tuple[str, int], int]) -> int:
@@ -286,3 +274,48 @@ class KpiGraph:
             path.append(previous[0])
             current = previous
         return path[::-1], signs[::-1]
+
+
+def strong_components(nodes: list[T], successors: Mapping[T, list[T]]) -> list[list[T]]:
+    """The strongly connected components of a graph, each one's successors' components first.
+
+    Tarjan's algorithm with an explicit stack (no recursion, whatever the depth).
+    """
+    index: dict[T, int] = {}
+    low: dict[T, int] = {}
+    on_stack: set[T] = set()
+    stack: list[T] = []
+    found: list[list[T]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(successors[root]))]
+        while work:
+            node, pending = work[-1]
+            for nxt in pending:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(successors[nxt])))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component: list[T] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    found.append(component)
+    return found

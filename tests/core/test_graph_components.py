@@ -1,0 +1,28 @@
+"""Tarjan's strongly connected components in core/graph.py, against networkx's."""
+
+import random
+
+import networkx as nx
+
+from kpitui.core.graph import strong_components
+
+
+def test_components_match_networkx_and_come_successors_first() -> None:
+    rng = random.Random(14)
+    for _ in range(300):
+        n = rng.randrange(1, 12)
+        density = rng.choice((0.05, 0.2, 0.5))
+        successors = {a: [b for b in range(n) if rng.random() < density] for a in range(n)}
+        found = strong_components(list(range(n)), successors)
+        expected = {frozenset(c) for c in nx.strongly_connected_components(nx.DiGraph(successors))}
+        assert {frozenset(c) for c in found} == expected
+        position = {node: i for i, component in enumerate(found) for node in component}
+        for a, targets in successors.items():
+            for b in targets:
+                assert position[b] <= position[a], "a successor's component comes first"
+
+
+def test_a_deep_chain_needs_no_recursion() -> None:
+    n = 50_000
+    successors = {i: [i + 1] for i in range(n - 1)} | {n - 1: [0]}
+    assert [len(c) for c in strong_components(list(range(n)), successors)] == [n]
