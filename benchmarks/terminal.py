@@ -32,7 +32,7 @@ class Terminal:
         self.socket = socket
         self.width, self.height = width, height
         self.tmux(["new-session", "-d", "-s", "bench", "-x", str(width), "-y", str(height), "sleep 100000"])
-        self.tmux(["set-option", "-g", "remain-on-exit", "off"])
+        self.tmux(["set-option", "-g", "remain-on-exit", "on"])
         self.client = subprocess.Popen(
             ["tmux", "-L", socket, "-C", "attach-session", "-t", "bench"],
             stdin=subprocess.PIPE,
@@ -82,9 +82,11 @@ class Terminal:
         self.command(f"respawn-pane -k -t bench {shlex.quote(line)}")
         return started
 
-    def settle(self, quiet: float = 0.3) -> None:
-        """Wait until the terminal has received nothing for `quiet` seconds, and forget it all."""
-        while True:
+    def settle(self, quiet: float = 0.3, limit: float = 60.0) -> None:
+        """Wait until the terminal has received nothing for `quiet` seconds (at most `limit`
+        seconds in all), and forget it all."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
             try:
                 self._lines.get(timeout=quiet)
             except queue.Empty:
@@ -97,7 +99,8 @@ class Terminal:
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise TimeoutError(f"{needles!r} not shown within {timeout} s; last output: {seen[-300:]!r}")
+                screen = self.tmux(["capture-pane", "-p", "-t", "bench"])
+                raise TimeoutError(f"{needles!r} not shown within {timeout} s; the screen:\n{screen}")
             try:
                 when, line = self._lines.get(timeout=left)
             except queue.Empty:
@@ -107,6 +110,19 @@ class Terminal:
             seen = (seen + _unescape(line.split(b" ", 2)[2].rstrip(b"\n")))[-100_000:]
             if any(needle in seen for needle in needles):
                 return when
+
+    def wait_screen(self, text: str, timeout: float, every: float = 0.05) -> float:
+        """The time `text` is first seen on the screen (polled with capture-pane, every `every` s).
+
+        For text that styles or partial redraws may split in the output stream.
+        """
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if text in self.tmux(["capture-pane", "-p", "-t", "bench"]):
+                return time.perf_counter()
+            time.sleep(every)
+        screen = self.tmux(["capture-pane", "-p", "-t", "bench"])
+        raise TimeoutError(f"{text!r} not on the screen within {timeout} s; the screen:\n{screen}")
 
     def next_output(self, timeout: float, quiet: float = 0.0) -> float:
         """The time the next output arrives; with `quiet`, the time of the last output of a burst

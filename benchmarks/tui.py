@@ -61,31 +61,34 @@ def shown_and_latency(term: Terminal, path: Path, presses: int) -> tuple[float, 
     """Start kpitui on `path`; seconds until the tree is shown and usable, peak MiB then,
     and the latencies (s) of cursor moves and of edits (undo / redo of one recorded actual)."""
     started = term.start([PY, "-m", "kpitui", str(path)])
-    term.wait_for(b"Goal 0", timeout=600)
+    term.wait_screen("Goal 0", timeout=600)
+    term.settle(0.2, limit=5)
     # Usable: a key is answered (the cursor moves and its frame arrives).
     term.keys("j")
     shown = term.next_output(timeout=600) - started
     pid = int(term.tmux(["display-message", "-p", "-t", "bench", "#{pane_pid}"]).strip())
     memory = peak_rss_mib(pid)
-    term.settle(0.5)
+    term.settle(0.5, limit=5)
     cursor = []
     for i in range(presses):
         sent = term.keys("j" if i % 2 else "k")
         cursor.append(term.next_output(timeout=60) - sent)
-        term.settle(0.1)
+        term.settle(0.1, limit=5)
     # One edit to undo and redo: record an actual on the highlighted node.
     term.keys("j")
-    term.settle(0.3)
+    term.settle(0.3, limit=5)
     term.keys("v")
-    term.settle(0.5)
-    term.keys("C-u", "4", "2", "Enter")
-    term.wait_for(b"unsaved", timeout=600)
-    term.settle(0.5)
+    term.settle(0.5, limit=5)
+    for key in ("4", "2", "Enter"):
+        term.keys(key)
+        term.settle(0.3, limit=5)
+    term.wait_screen("unsaved", timeout=600)
+    term.settle(0.5, limit=5)
     edits = []
     for i in range(max(2, presses // 4)):
         sent = term.keys("u" if i % 2 == 0 else "C-r")
         edits.append(term.next_output(timeout=600) - sent)
-        term.settle(0.3)
+        term.settle(0.3, limit=5)
     term.stop_program()
     return shown, memory, cursor, edits
 
