@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,16 @@ async def test_record_actual_into_measurements_file(tmp_path: Path) -> None:
     from datetime import date
 
     assert csv.read_text() == before + f"binnen-24u,{date.today()},93.5,\n"
+
+
+async def test_record_says_when_today_is_after_as_of(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)
+        as_of = app.main.analysis.as_of if app.main.analysis else None
+        assert as_of is not None and as_of < date.today()  # the sample's as_of is in the past
+        assert f"is after the tree's as_of {as_of}: the analysis will not count this value" in app.screen.question

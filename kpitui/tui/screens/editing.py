@@ -222,7 +222,7 @@ class EditingActions:
                 number = int(value) if value.is_integer() else value
                 if self._edit(lambda d: d.record_actual(node_id, number, today, into_file), keep=node_id):
                     as_of = screen.analysis.as_of if screen.analysis else today
-                    if into_file and today > as_of:
+                    if today > as_of:
                         screen.notify(
                             f"Recorded for {today}, after the tree's as_of {as_of}: the analysis counts it "
                             "from that date on (change tree.as_of or use --as-of to see it now).",
@@ -230,7 +230,12 @@ class EditingActions:
                         )
 
         name = doc.tables[node_id].get("name")
-        screen.app.push_screen(LineDialog(f"Actual of '{name}' on {today} ({where}):", check=check), done)
+        prompt = f"Actual of '{name}' on {today} ({where}):"
+        as_of = screen.analysis.as_of if screen.analysis else today
+        if today > as_of:
+            # SPEC 2: observations after as_of are ignored, as if not yet made. Say so before typing.
+            prompt += f"\n⚠ {today} is after the tree's as_of {as_of}: the analysis will not count this value."
+        screen.app.push_screen(LineDialog(prompt, check=check), done)
 
     def action_conflict(self) -> None:
         screen, node_id = self._main(), self._main().current()
