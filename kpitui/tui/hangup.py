@@ -15,7 +15,7 @@ import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 # Leave the alternate screen, show the cursor, stop mouse and bracketed-paste reporting.
 RESTORE = "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l\x1b[?2004l"
@@ -35,13 +35,27 @@ def arm(unsaved: bool) -> None:
         signal.signal(signal.SIGHUP, _handler[0] if unsaved else signal.SIG_DFL)
 
 
-def install(journal: Callable[[], object]) -> None:
-    """From now on SIGTERM (and SIGHUP, once `arm(True)`) write the journal and end the process."""
-    saved: list[Any] = []
+def end_now(code: int) -> NoReturn:
+    """Hand the terminal back and end the process without waiting for any thread."""
+    with contextlib.suppress(Exception):
+        os.write(sys.__stdout__.fileno() if sys.__stdout__ else 1, RESTORE.encode())
     with contextlib.suppress(Exception):
         import termios
 
-        saved.append(termios.tcgetattr(sys.stdin.fileno()))
+        if _saved:
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, _saved[0])
+    os._exit(code)
+
+
+_saved: list[Any] = []
+
+
+def install(journal: Callable[[], object]) -> None:
+    """From now on SIGTERM (and SIGHUP, once `arm(True)`) write the journal and end the process."""
+    with contextlib.suppress(Exception):
+        import termios
+
+        _saved[:] = [termios.tcgetattr(sys.stdin.fileno())]
 
     def handle(signum: int, _frame: FrameType | None) -> None:
         for number in SIGNALS:
@@ -50,14 +64,7 @@ def install(journal: Callable[[], object]) -> None:
             journal()
         finally:
             if signum == signal.SIGTERM:
-                # The terminal may still be there (a kill from another shell): hand it back.
-                with contextlib.suppress(Exception):
-                    os.write(sys.__stdout__.fileno() if sys.__stdout__ else 1, RESTORE.encode())
-                with contextlib.suppress(Exception):
-                    import termios
-
-                    if saved:
-                        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved[0])
+                end_now(128 + signum)  # the terminal may still be there (a kill from another shell)
             os._exit(128 + signum)
 
     _handler[:] = [handle]

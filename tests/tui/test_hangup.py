@@ -85,3 +85,32 @@ def test_a_hang_up_with_unsaved_edits_journals_then_ends(signum: int, tmp_path: 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=20, check=False, cwd=ROOT)
     assert result.returncode == 128 + signum
     assert marker.read_text() == "x"
+
+
+@pytest.mark.skipif(TMUX is None, reason="needs tmux")
+def test_q_while_a_big_tree_loads_ends_at_once(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text(tree_text(30_000), encoding="utf-8")
+    socket = f"kpitui-q-{os.getpid()}"
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    try:
+        subprocess.run(
+            [TMUX, "-L", socket, "new", "-d", "-s", "t", "-x", "100", "-y", "30", f"exec {KPITUI} {big}"],
+            check=True,
+            cwd=ROOT,
+            env=env,
+        )
+        time.sleep(1.5)
+        pane = subprocess.run(
+            [TMUX, "-L", socket, "list-panes", "-t", "t", "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        subprocess.run([TMUX, "-L", socket, "send-keys", "-t", "t", "q"], check=True)
+        deadline = time.monotonic() + 8  # the TOML reader may hold the interpreter a few seconds
+        while _alive(int(pane)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(int(pane)), "q while loading did not end kpitui"
+    finally:
+        subprocess.run([TMUX, "-L", socket, "kill-server"], check=False, capture_output=True)

@@ -135,6 +135,10 @@ class MainScreen(EditingActions, Screen[None]):
         else:
             self.load()
 
+    def loading_in_worker(self) -> bool:
+        """Whether a load is running in a worker thread now."""
+        return any(w.group == "load" and w.is_running for w in self.workers)
+
     @work(thread=True, exclusive=True, group="load")
     def load(self, keep: str | None = None) -> None:
         """Load and analyse the file off the event loop, then show it."""
