@@ -31,7 +31,7 @@ from benchmarks import check, tui
 from benchmarks.harness import PY, Ratio
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("check", "tui", "measurements", "keystrokes")
+SECTIONS = ("check", "tui", "measurements", "keystrokes", "whatif")
 
 
 def measure(args: list[str], repeat: int) -> tuple[float, int]:
@@ -71,6 +71,9 @@ def main() -> None:
         subprocess.run([PY, str(HERE / "measurements.py")], check=True)
     if "keystrokes" in options.only:
         subprocess.run([PY, str(HERE / "keystrokes.py")], check=True)
+    if "whatif" in options.only:
+        # A what-if step on a tree of formulas against a full analysis (issue 11), in its own process.
+        subprocess.run([PY, str(HERE / "whatif.py")], check=True)
     missed = [r.name for r in found if r.goal is not None and r.value > r.goal]
     print(f"{len(missed)} of {sum(r.goal is not None for r in found)} timed goals above this module's goal line missed")
 

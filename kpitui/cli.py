@@ -17,7 +17,7 @@ from kpitui.core.filesafe import SaveError
 from kpitui.core.model import LoadError, Location, NotATreeError, TreeLoadError
 from kpitui.core.text import safe_text
 
-COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review")
+COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review", "whatif")
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -33,6 +33,7 @@ Browse, check, edit and export KPI trees.
   kpitui serve [FILE]            the app in a browser (needs kpitui[web])
   kpitui completion SHELL        shell completion for bash, zsh or fish
   kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
+  kpitui whatif FILE ID=VALUE    what changes if a driver had this value; --seek ID --via DRIVER
 
 Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
 Run `kpitui COMMAND --help` for a command's options.
@@ -165,6 +166,10 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
         return p
+    if command == "whatif":
+        from kpitui.whatif_cmd import parser
+
+        return parser(_Parser, _as_of)
     if command == "schema":
         return _Parser(
             prog="kpitui schema",
@@ -253,6 +258,10 @@ def _main(args: list[str]) -> int:
             return _record(options)
         if command == "review":
             return _review(options)
+        if command == "whatif":
+            from kpitui.whatif_cmd import run
+
+            return run(options)
         return _open(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)

@@ -78,6 +78,15 @@ class ValueGraph:
                 self.dependents[source].append(node_id)
         self.order, self.cyclic = self._sort()
         self.rank = {node_id: i for i, node_id in enumerate(self.order)}
+        self._parent_rank: dict[str, int] | None = None
+
+    def parent_rank(self) -> dict[str, int]:
+        """Each node's position with every parent before its children (parent cycles last)."""
+        if self._parent_rank is None:
+            cyclic = self.graph.cyclic()
+            order = self.graph.topological() + [n for n in self.nodes if n in cyclic]
+            self._parent_rank = {n: i for i, n in enumerate(order)}
+        return self._parent_rank
 
     def _sort(self) -> tuple[list[str], set[str]]:
         """Kahn's order, inputs first; nodes in a loop of values come first, outside it."""

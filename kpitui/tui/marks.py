@@ -22,6 +22,7 @@ SEVERITY_GLYPH = {"error": "‼", "warning": "!", "info": "i"}
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 CONFLICT, ERROR, STALE, ORPHAN, WARNING = "⇄", "‼", "◷", "⌀", "!"
+HYPOTHETICAL = "≈"  # a value changed by a what-if
 # Warnings that already have a mark of their own on the line.
 MARKED = frozenset({"conflict", "orphan", "stale", "off_track", "dangling_ref", "cycle", "measurements_error"})
 KIND_STYLE = {"goal": "bold", "objective": "", "kpi": ""}
@@ -39,6 +40,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     (STALE, "yellow", "stale: not measured as often as it should be"),
     (ORPHAN, "bold red", "orphan: serves no goal"),
     (WARNING, "yellow", "another warning (unmeasured goal, no period, …): see the details"),
+    (HYPOTHETICAL, "bold cyan", "what-if (w): a hypothetical value, nothing saved"),
 )
 
 

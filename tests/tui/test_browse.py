@@ -50,7 +50,7 @@ async def test_opens_with_goals_then_orphan_group(samples: Path) -> None:
         assert [c.data.node_id for c in group.children if c.data] == ["instagram"]
         assert "orphan" in str(group.children[0].label)
         header = str(app.main.query_one(TreeHeader).render())
-        assert "⌀ 1 orphan " in header and "⇄ 3 conflicts" in header and "✖ 4 off track" in header
+        assert "⌀ 1 orphan " in header and "⇄ 4 conflicts" in header and "✖ 6 off track" in header
         assert "as of 2026-06-30" in header
 
 

@@ -80,6 +80,7 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("left_square_bracket", "problem(-1)", "Previous problem", show=False, id="app.previous_problem"),
         Binding("p", "toggle_problems", "Problems", tooltip="Problems only", id="app.problems_only"),
         Binding("f", "findings", "Findings", id="app.findings"),
+        Binding("w", "whatif", "What-if", id="app.whatif"),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
         Binding("z", "wide_detail", "Wide details", show=False, id="app.wide_detail"),
@@ -390,6 +391,20 @@ class MainScreen(EditingActions, Screen[None]):
                     document.set_fields(node_id, {"accept": accept})
 
         return self._edit(change, keep)
+
+    def action_whatif(self) -> None:
+        """What-if mode on the tree as shown; `s` there turns the scenario into real edits."""
+        from kpitui.tui.screens.whatif import WhatIfScreen, apply_scenario
+
+        if self.analysis is None or self.outline is None:
+            return
+        as_of = self.analysis.as_of
+
+        def done(overrides: dict[str, float] | None) -> None:
+            if overrides:
+                apply_scenario(self, overrides, as_of)
+
+        self.app.push_screen(WhatIfScreen(self.analysis, self.outline, self.current()), done)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_list()))

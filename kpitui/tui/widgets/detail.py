@@ -59,9 +59,15 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
             numbers.append(f"Baseline {amount(result.baseline, unit)} · ")
         numbers.append(f"Target {amount(result.target, unit, digits)} ({node.direction})")
         numbers.append(f"\nActual {amount(result.actual, unit, digits)}")
-        source = {"measurements": "from measurements", "rollup": f"rolled up ({node.rollup})", "inline": "inline"}
+        source = {
+            "measurements": "from measurements",
+            "rollup": f"rolled up ({node.rollup})",
+            "inline": "inline",
+            "formula": "computed by its formula",
+            "what-if": "hypothetical (what-if)",
+        }
         if result.actual_source:
-            numbers.append(f" — {source[result.actual_source]}", style="dim")
+            numbers.append(f" — {source.get(result.actual_source, result.actual_source)}", style="dim")
         if result.last_measured:
             numbers.append(f", measured {result.last_measured}", style="dim")
         if result.pace.expected is not None:
@@ -69,6 +75,7 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
             numbers.append(f" · attainment {percent(result.pace.attainment)}")
         parts.append(numbers)
         parts.append(bar(result.pace.attainment, result.status))
+    parts += formula_lines(analysis, node_id)
     period = result.period
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
@@ -153,6 +160,51 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
             line.append(safe_text(explanation), style="")
         lines.append(line)
     return lines
+
+
+def formula_lines(analysis: Analysis, node_id: str) -> list[Text]:
+    """A formula node's formula, each input's current value, and what moved it since a week before."""
+    node = analysis.tree.nodes[node_id]
+    values = analysis.values
+    if node.formula is None or values is None:
+        return []
+    lines = [Text.assemble(("Formula ", "bold"), node.formula.text)]
+    for ref in node.formula.refs:
+        other = analysis.tree.nodes.get(ref)
+        if other is None:
+            lines.append(Text(f"  {ref} = ? (no such node)", style="red"))
+            continue
+        value = analysis.results[ref].actual
+        lines.append(
+            Text(f"  {ref} = {amount(value, other.unit)}  ({other.name})", style="dim" if value is None else "")
+        )
+    driven = values.driven(node_id)
+    if driven:
+        lines.append(Text("Drives " + ", ".join(analysis.name(d) for d in driven), style="dim"))
+    moved = moved_lines(analysis, node_id)
+    return lines + moved
+
+
+def moved_lines(analysis: Analysis, node_id: str) -> list[Text]:
+    """`Moved since 2026-06-23: +13.9k EUR — Sessies +18.9k, Conversieratio −4.98k`, where history exists."""
+    from kpitui.core.drivers import attribute, earlier_analysis
+
+    earlier = earlier_analysis(analysis)
+    if earlier is None:
+        return []
+    moved = attribute(earlier, analysis, node_id, deep=True)
+    if moved is None or moved.change == 0:
+        return []
+    unit = analysis.tree.nodes[node_id].unit
+    sign = "+" if moved.change > 0 else "−"
+    line = Text(f"Moved since {earlier.as_of}: {sign}{amount(abs(moved.change), unit)}", style="bold")
+    shares = [(n, p) for n, p in moved.parts if p != 0][:4]
+    if shares:
+        line.append(
+            " — " + ", ".join(f"{analysis.name(n)} {'+' if p > 0 else '−'}{amount(abs(p), unit)}" for n, p in shares),
+            style="",
+        )
+    return [line]
 
 
 class DetailPanel(VerticalScroll):

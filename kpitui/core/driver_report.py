@@ -1,0 +1,174 @@
+"""`kpitui whatif` output: a scenario's changes, a goal seek's answer, what moved a node; text or JSON."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from kpitui.core.analysis import Analysis
+from kpitui.core.drivers import Attribution, Scenario, Seek
+from kpitui.core.model import Finding
+
+STATUS_WORDS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
+
+
+def safe(text: str) -> str:
+    """Text from the tree file with control characters shown escaped, never raw."""
+    if all(unicodedata.category(c) != "Cc" for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c for c in text)
+
+
+def exact(value: float | None) -> str:
+    """A number precise enough to check by hand: 532,140 · 2.3418 · 593,406.59; `–` when unknown."""
+    if value is None:
+        return "–"
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.2f}"
+    return f"{value:.6g}" if abs(value) >= 1 else f"{value:.4g}"
+
+
+def with_unit(value: float | None, unit: str | None) -> str:
+    """`532,140 EUR`, `2.34178%`: exact, with the unit."""
+    text = exact(value)
+    if value is None or not unit:
+        return text
+    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe(unit)}"
+
+
+def _label(analysis: Analysis, node_id: str) -> str:
+    return f"{safe(analysis.tree.nodes[node_id].name)} ({safe(node_id)})"
+
+
+def _field(analysis: Analysis, node_id: str, name: str, value: object) -> str:
+    if name in ("actual", "target"):
+        return with_unit(value if isinstance(value, int | float) else None, analysis.tree.nodes[node_id].unit)
+    return STATUS_WORDS.get(str(value), str(value))
+
+
+def scenario_text(scenario: Scenario) -> list[str]:
+    """One block per changed node (before → after), then findings that appear and clear."""
+    base = scenario.base
+    lines: list[str] = []
+    changes = scenario.changes()
+    if not changes:
+        lines.append("Nothing changes.")
+    for change in changes:
+        lines.append(f"  {_label(base, change.node)}")
+        for name, before, after in change.fields:
+            what = name.replace("_", " ")
+            lines.append(
+                f"      {what:<14} {_field(base, change.node, name, before)} → {_field(base, change.node, name, after)}"
+            )
+    appeared, cleared = scenario.findings_changed()
+    for title, group in (("Findings that appear", appeared), ("Findings that clear", cleared)):
+        if group:
+            lines += ["", f"{title} ({len(group)}):"]
+            lines += [f"  {f.code}: {safe(f.message)}" for f in group]
+    return lines
+
+
+def whatif_text(scenario: Scenario) -> str:
+    """The report of `kpitui whatif FILE ID=VALUE...`."""
+    base = scenario.base
+    layer = base.layers[scenario.kind]
+    what = ", ".join(
+        f"{_label(base, n)} {scenario.kind} = {exact(v)} (now {exact(layer.value(n))})"
+        for n, v in scenario.overrides.items()
+    )
+    lines = [f"{safe(base.tree.display_name)} — as of {base.as_of}", f"What if {what}:", ""]
+    return "\n".join(lines + scenario_text(scenario)) + "\n"
+
+
+def seek_text(analysis: Analysis, seek: Seek) -> str:
+    """The report of `kpitui whatif FILE --seek ID --via DRIVER`."""
+    nodes = analysis.tree.nodes
+    node, driver = nodes[seek.node], nodes[seek.driver]
+    why = seek.goal_label
+    target = analysis.results[seek.node].target
+    if why.startswith("expected") and target is not None:
+        why += f", on pace for its target of {with_unit(target, node.unit)}"
+    lines = [
+        f"{safe(analysis.tree.display_name)} — as of {analysis.as_of}",
+        f"Goal: {_label(analysis, seek.node)} reaches {with_unit(seek.goal, node.unit)} ({why});",
+        f"      now {with_unit(analysis.results[seek.node].actual, node.unit)}.",
+        "",
+    ]
+    if seek.value is None or seek.scenario is None:
+        lines.append(
+            f"No value of {_label(analysis, seek.driver)} reaches it "
+            "(searched up to a million million times its current size either way)."
+        )
+        return "\n".join(lines) + "\n"
+    lines.append(
+        f"{_label(analysis, seek.driver)} must be {with_unit(seek.value, driver.unit)} "
+        f"(now {with_unit(seek.current, driver.unit)})."
+    )
+    lines += ["", "That changes:"]
+    lines += scenario_text(seek.scenario)
+    return "\n".join(lines) + "\n"
+
+
+def attribution_lines(analysis: Analysis, attribution: Attribution, limit: int = 5) -> list[str]:
+    """`moved by: Sessies +18,866.35 EUR, Conversieratio −4,978.59 EUR`, biggest first."""
+    unit = analysis.tree.nodes[attribution.node].unit
+    parts = [(n, p) for n, p in attribution.parts if p != 0][:limit]
+    shown = [f"{safe(analysis.name(n))} {'+' if p > 0 else '−'}{with_unit(abs(p), unit)}" for n, p in parts]
+    return [", ".join(shown)] if shown else []
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"code": f.code, "severity": f.severity, "node": f.node, "message": f.message}
+
+
+def scenario_json(scenario: Scenario) -> dict[str, Any]:
+    """Changes and findings of a scenario as JSON-ready values."""
+    base = scenario.base
+    appeared, cleared = scenario.findings_changed()
+    return {
+        "changes": [
+            {
+                "node": c.node,
+                "name": base.tree.nodes[c.node].name,
+                **{name: {"before": before, "after": after} for name, before, after in c.fields},
+            }
+            for c in scenario.changes()
+        ],
+        "findings_appeared": [_finding_json(f) for f in appeared],
+        "findings_cleared": [_finding_json(f) for f in cleared],
+    }
+
+
+def whatif_json(scenario: Scenario) -> str:
+    """`kpitui whatif --format json`."""
+    base = scenario.base
+    data = {
+        "file": str(base.tree.path),
+        "as_of": base.as_of.isoformat(),
+        "kind": scenario.kind,
+        "overrides": scenario.overrides,
+        **scenario_json(scenario),
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def seek_json(analysis: Analysis, seek: Seek) -> str:
+    """`kpitui whatif --seek ... --format json`."""
+    data: dict[str, Any] = {
+        "file": str(analysis.tree.path),
+        "as_of": analysis.as_of.isoformat(),
+        "seek": {
+            "node": seek.node,
+            "via": seek.driver,
+            "goal": seek.goal,
+            "goal_is": seek.goal_label,
+            "current": seek.current,
+            "value": seek.value,
+        },
+    }
+    if seek.scenario is not None:
+        data.update(scenario_json(seek.scenario))
+    return json.dumps(data, ensure_ascii=False, indent=2)

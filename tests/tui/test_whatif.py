@@ -1,0 +1,128 @@
+"""What-if mode in the TUI: change a driver, see what follows, seek a target, keep it or leave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tomli
+
+from kpitui.tui.app import make_app
+from kpitui.tui.marks import HYPOTHETICAL
+from kpitui.tui.screens.dialogs import LineDialog
+from kpitui.tui.screens.picker import NodePicker
+from kpitui.tui.screens.whatif import WhatIfScreen, WhatIfTree
+from kpitui.tui.widgets.header import TreeHeader
+from tests.tui.test_browse import SIZE, detail_text, ready, tree
+
+
+def line_of(screen: WhatIfScreen, node_id: str) -> str:
+    view = screen.query_one(WhatIfTree)
+    stack = list(view.root.children)
+    while stack:
+        line = stack.pop()
+        if line.data is not None and line.data.node_id == node_id:
+            return str(line.label)
+        stack.extend(line.children)
+    raise AssertionError(f"{node_id} is not shown")
+
+
+async def test_type_a_conversion_and_everything_downstream_follows(samples: Path) -> None:
+    path = samples / "webshop.toml"
+    before = path.read_bytes()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("conversieratio")
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        assert "WHAT-IF" in str(screen.query_one("#whatif-header").render())
+        await pilot.pause()
+        assert screen.current == "conversieratio"
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)
+        await pilot.press("ctrl+u", *"2.6", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.scenario.results["omzet"].actual == pytest.approx(658_840)  # 700k x 2.6% x 36.2
+        assert screen.scenario.results["bestellingen"].actual == pytest.approx(18_200)
+        assert screen.scenario.hypothetical >= {"omzet", "bestellingen", "conversieratio", "cro"}
+        assert HYPOTHETICAL in line_of(screen, "omzet")
+        assert HYPOTHETICAL in line_of(screen, "conversieratio")
+        assert "659k / 1.2M EUR" in line_of(screen, "omzet")
+        assert HYPOTHETICAL not in line_of(screen, "sea")
+        assert "actual: 2.1% → 2.6%" in screen.plain
+        assert "Conversieratio: 2.1% → 2.6%" in str(screen.query_one("#whatif-header").render())
+        await pilot.press("plus")  # +1% of 2.6
+        await pilot.pause()
+        assert screen.overrides == {"conversieratio": pytest.approx(2.626)}
+        await pilot.press("less_than_sign")  # -10%
+        await pilot.pause()
+        assert screen.overrides == {"conversieratio": pytest.approx(2.3634)}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+        assert app.main.analysis is not None and app.main.analysis.results["omzet"].actual == 532_140
+        assert "unsaved" not in str(app.main.query_one(TreeHeader).render())
+    assert path.read_bytes() == before
+
+
+async def test_goal_seek_then_keep_it_as_a_real_edit(samples: Path) -> None:
+    path = samples / "webshop.toml"
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert tree(app).current() == "omzet"
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, NodePicker)
+        assert [c for c, _ in app.screen.choices] == [
+            "bestellingen",
+            "gemiddelde-orderwaarde",
+            "sessies",
+            "conversieratio",
+        ]
+        await pilot.press(*"conversie", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        # on pace for 1.2M by 2026-06-30: 1.2M x 180/364 / (700,000 x 36.2) = 2.34178%
+        assert screen.overrides["conversieratio"] == pytest.approx(2.3417781902, rel=1e-9)
+        header = str(screen.query_one("#whatif-header").render())
+        assert "Goal seek: 'Conversieratio' must be 2.34178%" in header
+        assert screen.scenario.results["omzet"].status == "on_track"
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen is app.main
+        assert app.main.analysis is not None
+        assert app.main.analysis.results["conversieratio"].actual == pytest.approx(2.34177819024)
+        assert app.main.analysis.results["omzet"].actual == pytest.approx(1_200_000 * 180 / 364, rel=1e-9)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    node = tomli.loads(path.read_text(encoding="utf-8"))["nodes"]["conversieratio"]
+    assert node["actual"] == pytest.approx(2.34177819024)
+    assert str(node["measured"]) == "2026-06-30"
+
+
+async def test_formula_node_detail_shows_inputs_and_what_moved_it(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("bestellingen")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Formula sessies * conversieratio / 100" in text
+        assert "sessies = 700k sessies  (Bezoeken (sessies))" in text
+        assert "conversieratio = 2.1%  (Conversieratio)" in text
+        assert "Drives Online omzet €1,2M" in text
+        # 2026-06-23 → 06-30: sessions 675,300 → 700,000 and conversion 2.12% → 2.1%
+        assert (
+            "Moved since 2026-06-23: +384 orders — Bezoeken (sessies) +521 orders, Conversieratio −138 orders" in text
+        )
