@@ -9,6 +9,7 @@ in turn, medians compared). The one entry point: each benchmark module is called
                         key-to-frame latency
 - benchmarks/measurements.py  `check` with 1M measurement rows ÷ polars reading them
 - benchmarks/keystrokes.py    keys to build a tree in the TUI
+- benchmarks/pathological.py  `check` on a deep chain, a long loop, an influence clique ÷ flat
 - benchmarks/toml_readers.py  the TOML readers compared (only with --readers)
 
 Usage: python benchmarks/run.py [--full] [--runs N] [--only NAME ...] [--readers]
@@ -27,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import check, tui
+from benchmarks import check, pathological, tui
 from benchmarks.harness import PY, Ratio
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("check", "tui", "measurements", "keystrokes", "whatif")
+SECTIONS = ("check", "tui", "measurements", "keystrokes", "whatif", "shapes")
 
 
 def measure(args: list[str], repeat: int) -> tuple[float, int]:
@@ -63,6 +64,8 @@ def main() -> None:
         base = Path(folder)
         if "check" in options.only:
             found += check.run(base, options.full, options.runs)
+        if "shapes" in options.only:
+            found += pathological.run(base, 1)
         if "tui" in options.only:
             found += tui.run(base, options.full, max(3, options.runs // 2))
     if options.readers:
