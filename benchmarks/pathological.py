@@ -1,4 +1,4 @@
-"""`check` on pathological but valid shapes ÷ `check` on a flat tree of as many nodes (goal ≤ 3×).
+"""`check` on pathological but valid shapes ÷ `check` on a flat tree of as many nodes (goal ≤ 3x).
 
 A 20,000-deep chain, a 10,000-node parent loop and a 400-node influence clique (every
 node influencing every other): before the fix 493 s and a MemoryError, a MemoryError,
