@@ -9,11 +9,12 @@ gap and the weekly pace it now needs against what the last four weeks delivered.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from kpitui.core.analysis import Analysis, analyze, resolve_as_of
+from kpitui.core.drivers import Attribution, attribute
 from kpitui.core.format import amount
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
@@ -60,6 +61,7 @@ class Review:
     appeared: list[Finding]
     cleared: list[Finding]
     attention: list[Attention]
+    moved: list[Attribution] = field(default_factory=list)  # each goal that moved: what moved it
 
     @property
     def since(self) -> date:
@@ -112,7 +114,12 @@ def review(
     after_keys = {_key(f) for f in now.findings}
     appeared = [f for f in now.findings if _key(f) not in before_keys]
     cleared = [f for f in then.findings if _key(f) not in after_keys]
-    return Review(then, now, changes, appeared, cleared, _attention(now))
+    moved = [
+        found
+        for node_id, node in now.tree.nodes.items()
+        if node.kind == "goal" and (found := attribute(then, now, node_id, deep=True)) is not None and found.change
+    ]
+    return Review(then, now, changes, appeared, cleared, _attention(now), moved)
 
 
 def _attention(an: Analysis) -> list[Attention]:
@@ -205,6 +212,15 @@ def as_text(r: Review, colour: bool = False) -> str:
             lines.append(f"  {f.severity:<7} {f.code:<28} {name(f.node)}")
         if not group:
             lines.append("  none")
+    if r.moved:
+        lines += ["", f"{bold}What moved the goals{reset}"]
+        for m in r.moved:
+            unit = nodes[m.node].unit
+            sign = "+" if m.change > 0 else "−"
+            lines.append(f"  {name(m.node)}: {sign}{amount(abs(m.change), unit)}")
+            for part, share in m.parts:
+                if share:
+                    lines.append(f"      {'+' if share > 0 else '−'}{amount(abs(share), unit)}  {name(part)}")
     lines += ["", f"{bold}Needs action ({len(r.attention)}){reset}"]
     for item in r.attention:
         node = nodes[item.node]
@@ -241,6 +257,16 @@ def as_json(r: Review) -> str:
         ],
         "findings_appeared": [_finding(f) for f in r.appeared],
         "findings_cleared": [_finding(f) for f in r.cleared],
+        "moved": [
+            {
+                "node": m.node,
+                "before": m.before,
+                "after": m.after,
+                "method": m.method,
+                "parts": [{"node": n, "change": v} for n, v in m.parts],
+            }
+            for m in r.moved
+        ],
         "attention": [
             {
                 "node": a.node,

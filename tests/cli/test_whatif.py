@@ -106,3 +106,35 @@ def test_no_value_reaches_it() -> None:
     result = run(WEBSHOP, "--seek", "omzet", "--via", "conversieratio", "--to", "-5")
     assert result.returncode == 0
     assert "must be" in result.stdout  # a negative conversion does it, and the report says so plainly
+
+
+def test_review_says_what_moved_each_goal_that_moved() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kpitui", "review", WEBSHOP], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("What moved the goals")
+    # 2026-06-23 → 06-30: revenue 675,300 x 2.12% x 36.2 = 518,252.23 → 700,000 x 2.1% x 36.2 = 532,140;
+    # sessions +24,700 at the mean rate 2.11% (+18,866.35), the rate −0.02 points on the mean 687,650 (−4,978.59)
+    assert lines[start + 1 : start + 4] == [
+        "  Online omzet €1,2M: +13.9k EUR",
+        "      +18.9k EUR  Bezoeken (sessies)",
+        "      −4979 EUR  Conversieratio",
+    ]
+    data = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "kpitui", "review", WEBSHOP, "--format", "json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
+    )
+    moved = data["moved"][0]
+    assert moved["node"] == "omzet"
+    assert moved["method"] == "shapley"
+    parts = {p["node"]: p["change"] for p in moved["parts"]}
+    assert parts["sessies"] == pytest.approx(18_866.354, abs=1e-6)
+    assert parts["conversieratio"] == pytest.approx(-4_978.586, abs=1e-6)
+    assert sum(parts.values()) == pytest.approx(moved["after"] - moved["before"], abs=1e-6)
