@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
 
 
+TREND_ARROW = {"improving": "↗", "worsening": "↘", "flat": "→"}  # in the node's direction: ↗ is better
+TREND_STYLE = {"improving": "green", "worsening": "red", "flat": "dim"}
 STATUS_GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 STATUS_WORD = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
 STATUS_STYLE = {"on_track": "green", "at_risk": "yellow", "off_track": "bold red", "unknown": "dim"}
@@ -118,6 +120,8 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
         digits = digits_apart(result.actual, result.target)
         numbers = f"  {amount(result.actual, None, digits)} / {amount(result.target, node.unit, digits)}"
         values.append(safe_text(numbers), style="dim")
+    if result.trend is not None:
+        values.append(f" {TREND_ARROW[result.trend]}", style=TREND_STYLE[result.trend])
     name, label = label, Text()
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from kpitui.core.model import TreeLoadError
+from kpitui.core.model import FREQUENCIES, TreeLoadError
 from kpitui.tui import hangup
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
@@ -27,6 +27,8 @@ from kpitui.tui.widgets.tree_view import KpiTreeView
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
     from kpitui.core.document import Document
+    from kpitui.core.loader import KpiTree
+    from kpitui.core.measurements import Measurements
     from kpitui.core.model import Finding
     from kpitui.core.outline import Outline
     from kpitui.tui.screens.findings import FindingsScreen
@@ -83,6 +85,17 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("w", "whatif", "What-if", id="app.whatif"),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
+        Binding(
+            "less_than_sign", "travel(-1)", "Earlier", show=False, tooltip="as_of one step back", id="app.travel_back"
+        ),
+        Binding(
+            "greater_than_sign",
+            "travel(1)",
+            "Later",
+            show=False,
+            tooltip="as_of one step forward",
+            id="app.travel_forward",
+        ),
         Binding("z", "wide_detail", "Wide details", show=False, id="app.wide_detail"),
         Binding("tab", "tab", "Wide details (narrow terminal)", show=False, id="app.tab"),
         Binding("j", "tree_step(1)", "Next node (wide details)", show=False, id="app.wide_down"),
@@ -93,6 +106,8 @@ class MainScreen(EditingActions, Screen[None]):
         super().__init__()
         self.path = path
         self.as_of = as_of
+        self.travelled = False  # as_of moved with < or >
+        self._measurements: tuple[tuple[object, ...], Measurements] | None = None
         self.analysis: Analysis | None = None
         self.outline: Outline | None = None
         self.problems_only = False
@@ -162,7 +177,10 @@ class MainScreen(EditingActions, Screen[None]):
         from kpitui.core.analysis import analyze
         from kpitui.core.outline import Outline
 
-        analysis = analyze(document.current_tree(), self.as_of, extra_rows=document.pending_rows())
+        tree = document.current_tree()
+        analysis = analyze(
+            tree, self.as_of, extra_rows=document.pending_rows(), measurements=self.measurements_of(tree)
+        )
         outline = Outline(analysis)
         _ = outline.positions, outline.unplaced
         return analysis, outline
@@ -178,6 +196,36 @@ class MainScreen(EditingActions, Screen[None]):
         if not self.offered_recovery:
             self.offered_recovery = True
             self._offer_recovery()
+
+    def measurements_of(self, tree: KpiTree) -> Measurements | None:
+        """The tree's measurements file as read last, read again only when it changed on disk.
+
+        Time travel re-analyses at another date on the same rows; it never re-reads the file.
+        """
+        from kpitui.core.measurements import load_measurements
+
+        if not tree.settings.measurements:
+            return None
+        path = tree.path.parent / tree.settings.measurements
+        try:
+            info = path.stat()
+            key: tuple[object, ...] = (path, info.st_mtime_ns, info.st_size)
+        except OSError:
+            key = (path, None)
+        if self._measurements is None or self._measurements[0] != key:
+            self._measurements = (key, load_measurements(path))
+        return self._measurements[1]
+
+    def action_travel(self, steps: int) -> None:
+        """Move as_of back or forward by one step of the node's frequency (a week without one)."""
+        if self.analysis is None or self.document is None:
+            return
+        node_id = self.current()
+        node = self.analysis.tree.nodes.get(node_id) if node_id else None
+        days = FREQUENCIES[node.frequency] if node is not None and node.frequency else 7
+        self.as_of = self.analysis.as_of + timedelta(days=steps * days)
+        self.travelled = True
+        self.refresh_analysis(node_id)
 
     def refresh_analysis(self, keep: str | None) -> None:
         """Re-analyse after an edit and show it, cursor kept on `keep`."""
@@ -250,6 +298,8 @@ class MainScreen(EditingActions, Screen[None]):
         dirty = self.document is not None and self.document.dirty
         hangup.arm(dirty)
         note = "● unsaved (ctrl+s saves)" if dirty else ""
+        if self.travelled and self.analysis is not None and self.analysis.as_of != date.today():
+            note = f"{note}  ⏱ viewing {self.analysis.as_of}, not today (< > move)".strip()
         problem = self.document.journal_problem if self.document is not None else None
         if problem:
             note = f"{note}  ⚠ {problem}".strip()

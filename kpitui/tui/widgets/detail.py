@@ -82,6 +82,7 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
     cadence = f" · measured {node.frequency}" if node.frequency else ""
     horizon = f" · {node.horizon}-term" if node.horizon else ""
     parts.append(Text(f"Period {when}{inherited} · pacing {node.pacing}{cadence}{horizon}"))
+    parts.extend(forecast_lines(analysis, node_id))
     own = node.thresholds
     if own is not None:
         from kpitui.core.analysis import thresholds_of
@@ -124,6 +125,27 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
         first, last = history[0], history[-1]
         parts.append(Text(f"History: {len(history)} observations, {first[0]} → {last[0]}", style="dim"))
     return parts
+
+
+def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
+    """The trend and forecast (SPEC 4.6): `Forecast 2026-12-31: 974k EUR (80%: 972k–976k) ✖ off track`."""
+    from kpitui.core.format import amount
+    from kpitui.tui.marks import STATUS_GLYPH, STATUS_STYLE, TREND_ARROW, TREND_STYLE
+
+    forecast, unit = analysis.results[node_id].forecast, analysis.tree.nodes[node_id].unit
+    if forecast is None:
+        return []
+    line = Text(f"Forecast {forecast.day}: {amount(forecast.value, unit)}")
+    if forecast.low is not None and forecast.high is not None and forecast.low != forecast.high:
+        line.append(f" (80%: {amount(forecast.low, unit)}–{amount(forecast.high, unit)})", style="dim")
+    elif forecast.line is None:
+        line.append(" (from its inputs' forecasts)", style="dim")
+    line.append(
+        f" {STATUS_GLYPH[forecast.status]} {forecast.status.replace('_', ' ')}", style=STATUS_STYLE[forecast.status]
+    )
+    if forecast.trend is not None:
+        line.append(f" · trend {TREND_ARROW[forecast.trend]} {forecast.trend}", style=TREND_STYLE[forecast.trend])
+    return [line]
 
 
 def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:

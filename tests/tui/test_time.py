@@ -1,0 +1,53 @@
+"""Time in the TUI: trend arrows, the forecast in the detail panel, time travel with < and >."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from kpitui.core.analysis import analyze
+from kpitui.core.loader import load_tree
+from kpitui.tui.app import make_app
+from kpitui.tui.marks import node_label
+from kpitui.tui.widgets.header import TreeHeader
+from tests.tui.test_browse import SIZE, detail_text, ready, tree
+
+
+async def test_trend_arrow_and_forecast_in_the_detail_panel(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        analysis = app.main.analysis
+        assert analysis is not None
+        # Revenue grows (↗ in its direction); CPA has no trend (no history): no arrow.
+        assert "574k / 1.2M EUR ↗" in node_label(analysis, "webshop-omzet").plain
+        assert "↗" not in node_label(analysis, "cpa").plain and "↘" not in node_label(analysis, "cpa").plain
+        assert tree(app).reveal("webshop-omzet")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Forecast 2026-12-31: 974k EUR (80%: 972k EUR–976k EUR) ✖ off track · trend ↗ improving" in text
+        assert "forecast_miss" in text
+
+
+async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) -> None:
+    path = samples / "webshop.toml"
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert tree(app).reveal("webshop-omzet")  # weekly: a step is 7 days
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        analysis = app.main.analysis
+        assert analysis is not None and analysis.as_of == date(2026, 6, 23)
+        expected = analyze(load_tree(path), date(2026, 6, 23))
+        assert {n: r.status for n, r in analysis.results.items()} == {n: r.status for n, r in expected.results.items()}
+        # A week earlier organic traffic growth was still on track (it is at risk on 2026-06-30).
+        assert analysis.results["organisch-groei"].status == "on_track"
+        header = str(app.main.query_one(TreeHeader).render())
+        assert "as of 2026-06-23" in header and "viewing 2026-06-23, not today" in header
+        # Measurements dated after the new as_of no longer count: revenue's newest row is a week older.
+        assert analysis.results["webshop-omzet"].actual == 558000
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        await pilot.pause()
+        assert app.main.analysis is not None and app.main.analysis.as_of == date(2026, 7, 7)
+        assert app.main.analysis.results["webshop-omzet"].actual == 574000
