@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -51,3 +52,29 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
         await pilot.pause()
         assert app.main.analysis is not None and app.main.analysis.as_of == date(2026, 7, 7)
         assert app.main.analysis.results["webshop-omzet"].actual == 574000
+
+
+async def test_review_screen_lists_exactly_the_changes_and_jumps(samples: Path) -> None:
+    from kpitui.core.review import review
+    from kpitui.tui.screens.review import ReviewScreen, review_lines
+
+    path = samples / "webshop.toml"
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("R")
+        for _ in range(100):  # the review analyses the tree a week earlier: give it time on a busy machine
+            await pilot.pause()
+            if isinstance(app.screen, ReviewScreen):
+                break
+            await asyncio.sleep(0.05)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        expected = review_lines(review(load_tree(path)))
+        assert screen.lines == expected
+        changed = [node for text, node in screen.lines if text.startswith("  ✔→▲")]
+        assert changed == ["organisch-groei"]
+        await pilot.press("down", "enter")  # the first line that names a node: the status change
+        await pilot.pause()
+        assert app.screen is not screen
+        assert tree(app).current() == "organisch-groei"

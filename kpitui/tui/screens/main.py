@@ -84,6 +84,7 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("f", "findings", "Findings", id="app.findings"),
         Binding("w", "whatif", "What-if", id="app.whatif"),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
+        Binding("R", "review", "Review", show=False, tooltip="The weekly check-in", id="app.review"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
         Binding(
             "less_than_sign", "travel(-1)", "Earlier", show=False, tooltip="as_of one step back", id="app.travel_back"
@@ -407,6 +408,20 @@ class MainScreen(EditingActions, Screen[None]):
                 self._reveal(node_id)
 
         self.app.push_screen(FindingsScreen(self.analysis, self.accept_from_findings), jump)
+
+    def action_review(self) -> None:
+        """The weekly check-in (SPEC 5 `review`) at the date shown; enter jumps to the node."""
+        from kpitui.core.review import review
+        from kpitui.tui.screens.review import ReviewScreen
+
+        if self.analysis is None:
+            return
+
+        def jump(node_id: str | None) -> None:
+            if node_id:
+                self._reveal(node_id)
+
+        self.app.push_screen(ReviewScreen(review(self.analysis.tree, after=self.analysis)), jump)
 
     def accept_from_findings(self, screen: FindingsScreen, finding: Finding) -> None:
         """Accept or un-accept a finding chosen in the findings view, then show the view anew."""

@@ -1,0 +1,84 @@
+"""The weekly check-in as a screen (`R`): what changed since a week ago; enter jumps to the node."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kpitui.core.format import amount
+from kpitui.core.review import GLYPH
+from kpitui.core.text import safe_text
+
+if TYPE_CHECKING:
+    from kpitui.core.review import Review
+
+
+def review_lines(r: Review) -> list[tuple[str, str | None]]:
+    """(text, node id to jump to) for each line of the check-in; headings have no node."""
+    an = r.after
+    nodes = an.tree.nodes
+
+    def name(node_id: str | None) -> str:
+        return safe_text(nodes[node_id].name) if node_id in nodes else "the tree"
+
+    lines: list[tuple[str, str | None]] = [(f"Status changes ({len(r.changes)})", None)]
+    for c in r.changes:
+        own = f"{GLYPH[c.status[0]]}→{GLYPH[c.status[1]]}" if c.status[0] != c.status[1] else "    "
+        below = ""
+        if c.rollup_status[0] != c.rollup_status[1]:
+            below = f"  below: {GLYPH[c.rollup_status[0]]}→{GLYPH[c.rollup_status[1]]}"
+        lines.append((f"  {own}  {name(c.node)}{below}", c.node))
+    for title, group in (("New findings", r.appeared), ("Cleared findings", r.cleared)):
+        lines.append((f"{title} ({len(group)})", None))
+        lines += [(f"  {f.code}: {name(f.node)}", f.node) for f in group]
+    lines.append((f"Needs action ({len(r.attention)})", None))
+    for item in r.attention:
+        unit = nodes[item.node].unit
+        why = item.status.replace("_", " ")
+        if item.status != "off_track" and item.forecast is not None:
+            why += f", forecast to miss: {amount(item.forecast, unit)} by {item.forecast_date}"
+        owner = safe_text(item.owner) if item.owner else "no owner"
+        pace = ""
+        if item.needed_per_week is not None:
+            pace = f"; needs {amount(item.needed_per_week, unit)}/week"
+            if item.recent_per_week is not None:
+                pace += f", last 4 weeks {amount(item.recent_per_week, unit)}/week"
+        lines.append((f"  {GLYPH[item.status]} {name(item.node)} — {owner} — {why}{pace}", item.node))
+    return lines
+
+
+class ReviewScreen(ModalScreen[str | None]):
+    """The check-in; dismissed with the id of the node to jump to, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,R", "close", "Back", id="review.close"),
+    ]
+
+    def __init__(self, review: Review) -> None:
+        super().__init__()
+        self.review = review
+        self.lines = review_lines(review)
+
+    def compose(self) -> ComposeResult:
+        r = self.review
+        yield Static(f"Weekly review {r.since} → {r.as_of} — enter goes to the node", id="review-title")
+        yield OptionList(
+            *(Option(text, id=f"{i}", disabled=node is None) for i, (text, node) in enumerate(self.lines)),
+            id="review-list",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        index = int(event.option.id or 0)
+        self.dismiss(self.lines[index][1])
+
+    def action_close(self) -> None:
+        self.dismiss(None)
