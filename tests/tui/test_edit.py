@@ -42,6 +42,8 @@ async def record_86(pilot, app: KpiApp) -> None:  # type: ignore[no-untyped-def]
     app.screen.query_one(Input).value = "86"
     await pilot.press("enter")
     await pilot.pause()
+    await pilot.press("enter")  # the date: today
+    await pilot.pause()
 
 
 def field(app: KpiApp, name: str) -> Input:
@@ -159,6 +161,8 @@ async def test_record_actual_inline(sales: Path) -> None:
         assert isinstance(app.screen, LineDialog)  # refused: not a number
         app.screen.query_one(Input).value = "86"
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the date: today
         await pilot.pause()
         doc = app.main.document
         assert doc is not None and doc.tables["verlengingen"]["actual"] == 86
@@ -299,11 +303,13 @@ async def test_record_actual_into_measurements_file(tmp_path: Path) -> None:
         app.screen.query_one(Input).value = "93.5"
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("enter")  # the date: today
+        await pilot.pause()
         await pilot.pause()
         doc = app.main.document
         assert doc is not None and [(n, v) for n, _d, v in doc.pending_rows()] == [("binnen-24u", 93.5)]
         assert csv.read_text() == before  # written on save, not before
-        assert any("after the tree's as_of 2026-06-30" in n.message for n in app._notifications)
+        assert any("after the analysis date 2026-06-30" in n.message for n in app._notifications)
         await pilot.press("ctrl+s")
         await pilot.pause()
     from datetime import date
@@ -321,4 +327,15 @@ async def test_record_says_when_today_is_after_as_of(sales: Path) -> None:
         assert isinstance(app.screen, LineDialog)
         as_of = app.main.analysis.as_of if app.main.analysis else None
         assert as_of is not None and as_of < date.today()  # the sample's as_of is in the past
-        assert f"is after the tree's as_of {as_of}: the analysis will not count this value" in app.screen.question
+        app.screen.query_one(Input).value = "86"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)  # now the date, today by default
+        assert app.screen.query_one(Input).value == date.today().isoformat()
+        assert f"a date after {as_of} is not counted by the analysis at {as_of}" in app.screen.question
+        app.screen.query_one(Input).value = "2026-05-01"  # an earlier date is allowed
+        await pilot.press("enter")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["verlengingen"]["measured"] == date(2026, 5, 1)
+        assert doc.tables["verlengingen"]["actual"] == 86

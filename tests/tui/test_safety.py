@@ -187,6 +187,8 @@ async def test_appending_rows_outside_the_trees_folder_asks_first(tmp_path: Path
         app.screen.query_one(Input).value = "3"
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("enter")  # the date: today
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog) and "is outside the tree's folder" in app.screen.question

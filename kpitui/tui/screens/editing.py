@@ -216,25 +216,40 @@ class EditingActions:
                 return f"{text!r} is not a number"
             return None
 
+        as_of = screen.analysis.as_of if screen.analysis else today
+
+        def check_day(text: str) -> str | None:
+            try:
+                date.fromisoformat(text.strip())
+            except ValueError:
+                return f"{text!r} is not a date like {today}"
+            return None
+
         def done(text: str | None) -> None:
-            if text is not None:
-                value = float(text.replace("_", "").replace(",", "."))
-                number = int(value) if value.is_integer() else value
-                if self._edit(lambda d: d.record_actual(node_id, number, today, into_file), keep=node_id):
-                    as_of = screen.analysis.as_of if screen.analysis else today
-                    if today > as_of:
-                        screen.notify(
-                            f"Recorded for {today}, after the tree's as_of {as_of}: the analysis counts it "
-                            "from that date on (change tree.as_of or use --as-of to see it now).",
-                            timeout=10,
-                        )
+            if text is None:
+                return
+            value = float(text.replace("_", "").replace(",", "."))
+            number = int(value) if value.is_integer() else value
+
+            def dated(day_text: str | None) -> None:
+                if day_text is None:
+                    return
+                day = date.fromisoformat(day_text.strip())
+                if self._edit(lambda d: d.record_actual(node_id, number, day, into_file), keep=node_id) and day > as_of:
+                    screen.notify(
+                        f"Recorded for {day}, after the analysis date {as_of}: it counts from that date on "
+                        "(move the date with > or change tree.as_of to see it now).",
+                        timeout=10,
+                    )
+
+            question = f"Date of this actual (today by default, any earlier date allowed; as_of is {as_of}):"
+            if today > as_of:
+                # SPEC 2: observations after as_of are ignored, as if not yet made. Say so before typing.
+                question += f"\n⚠ a date after {as_of} is not counted by the analysis at {as_of}."
+            screen.app.push_screen(LineDialog(question, today.isoformat(), check=check_day), dated)
 
         name = doc.tables[node_id].get("name")
-        prompt = f"Actual of '{name}' on {today} ({where}):"
-        as_of = screen.analysis.as_of if screen.analysis else today
-        if today > as_of:
-            # SPEC 2: observations after as_of are ignored, as if not yet made. Say so before typing.
-            prompt += f"\n⚠ {today} is after the tree's as_of {as_of}: the analysis will not count this value."
+        prompt = f"Actual of '{name}' ({where}):"
         screen.app.push_screen(LineDialog(prompt, check=check), done)
 
     def action_conflict(self) -> None:
