@@ -25,6 +25,8 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/measurements.py
+	$(BIN)/python benchmarks/timetravel.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
