@@ -31,7 +31,10 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 def key(name: str) -> str:
     """A TOML key: bare where it can be, quoted otherwise."""
-    return name if _BARE_KEY.fullmatch(name) else tomli_w.dumps({name: 0}).split(" = ")[0]
+    if _BARE_KEY.fullmatch(name):
+        return name
+    # tomli_w quotes the key; cut the " = 0" it writes after it (the key itself may hold " = ").
+    return tomli_w.dumps({name: 0}).removesuffix(" = 0\n")
 
 
 def _inline(value: Any) -> str:

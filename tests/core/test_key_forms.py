@@ -117,3 +117,13 @@ def test_saving_the_node_above_a_quoted_id_with_a_bracket_keeps_it(tmp_path: Pat
         path.read_text(encoding="utf-8") == f'[nodes.a]\nname = "A"\nactual = 2\n\n{header}\nname = "B"\nparent = "a"\n'
     )
     assert load_tree(path).doc["nodes"][b_id] == {"name": "B", "parent": "a"}
+
+
+@pytest.mark.parametrize("node_id", [" = ", "a = b", '" = "', "x = 0"])
+def test_a_new_id_holding_an_equals_sign_is_written_as_one_quoted_key(tmp_path: Path, node_id: str) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text('[nodes.a]\nname = "A"\n', encoding="utf-8")
+    doc = Document.open(path)
+    doc.add_node({"name": "new"}, node_id=node_id)
+    doc.save()
+    assert load_tree(path).doc["nodes"] == {"a": {"name": "A"}, node_id: {"name": "new"}}
