@@ -489,7 +489,7 @@ def remove_stale_temps(real: Path) -> list[Path]:
         rest = name[len(f".{real.name}") :].lstrip("~").split(".")
         if len(rest) != 4 or not rest[1].isdigit():  # "", pid, token, "kpitui-tmp"
             continue
-        if _alive(int(rest[1])):
+        if process_alive(int(rest[1])):
             continue
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
@@ -497,7 +497,8 @@ def remove_stale_temps(real: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (this one included)."""
     if pid == os.getpid():
         return True
     try:

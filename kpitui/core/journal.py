@@ -23,7 +23,7 @@ from typing import Any
 
 import tomli_w
 
-from kpitui.core.filesafe import replace_file, why
+from kpitui.core.filesafe import process_alive, replace_file, why
 
 
 def journal_dir() -> Path:
@@ -244,13 +244,7 @@ def _running(data: bytes, host: str) -> bool:
     pid = doc.get("pid")
     if doc.get("host") != host or not isinstance(pid, int) or pid == os.getpid():
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
+    return process_alive(pid)
 
 
 def drop_journal(tree_file: Path, session: str) -> None:
