@@ -502,7 +502,8 @@ def _schema_beside(tree: Path) -> None:
 
 def _open(options: argparse.Namespace) -> int:
     path = Path(options.file) if options.file else sample_path()
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # A driver other than the terminal's (textual-serve's web driver, for `kpitui serve`) needs no terminal.
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(
             "kpitui: the tree browser needs a terminal (stdin and stdout); in scripts and pipes use "
             f"`kpitui check {path}` or `kpitui export {path}`",
