@@ -74,6 +74,24 @@ def parse_number(text: str) -> Number:
     return float(value)
 
 
+def number_problem(text: str) -> str | None:
+    """Why `text` is not a number `parse_number` reads, or None: a dialog's check."""
+    try:
+        parse_number(text)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def date_problem(text: str, today: date) -> str | None:
+    """Why `text` is not a date `parse_date` reads, or None: a dialog's check."""
+    try:
+        parse_date(text, today)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
 def _not_a_number(raw: str) -> str:
     return f"{raw!r} is not a number; write for example 1500, 1 500, 1,5, 1.234,5, 25k or 3M"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -167,6 +167,25 @@ async def test_record_actual_inline(sales: Path) -> None:
         doc = app.main.document
         assert doc is not None and doc.tables["verlengingen"]["actual"] == 86
         assert app.main.analysis is not None and app.main.analysis.results["verlengingen"].status == "on_track"
+
+
+async def test_record_reads_numbers_and_dates_as_the_form_does(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "verlengingen")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "1,5k"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)  # now the date
+        app.screen.query_one(Input).value = "-7d"
+        await pilot.press("enter")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.tables["verlengingen"]["actual"] == 1500
+        assert doc.tables["verlengingen"]["measured"] == date.today() - timedelta(days=7)
 
 
 async def test_conflict_and_influence(sales: Path) -> None:

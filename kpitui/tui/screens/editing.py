@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from kpitui.core.inputs import date_problem, number_problem, parse_date, parse_number
 from kpitui.core.text import safe_text
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
@@ -209,32 +211,17 @@ class EditingActions:
         where = f"appended to {measurements}" if into_file else "stored as the node's actual"
         today = date.today()
 
-        def check(text: str) -> str | None:
-            try:
-                float(text.replace("_", "").replace(",", "."))
-            except ValueError:
-                return f"{text!r} is not a number"
-            return None
-
         as_of = screen.analysis.as_of if screen.analysis else today
-
-        def check_day(text: str) -> str | None:
-            try:
-                date.fromisoformat(text.strip())
-            except ValueError:
-                return f"{text!r} is not a date like {today}"
-            return None
 
         def done(text: str | None) -> None:
             if text is None:
                 return
-            value = float(text.replace("_", "").replace(",", "."))
-            number = int(value) if value.is_integer() else value
+            number = parse_number(text)
 
             def dated(day_text: str | None) -> None:
                 if day_text is None:
                     return
-                day = date.fromisoformat(day_text.strip())
+                day = parse_date(day_text, today)
                 if self._edit(lambda d: d.record_actual(node_id, number, day, into_file), keep=node_id) and day > as_of:
                     screen.notify(
                         f"Recorded for {day}, after the analysis date {as_of}: it counts from that date on "
@@ -246,11 +233,12 @@ class EditingActions:
             if today > as_of:
                 # SPEC 2: observations after as_of are ignored, as if not yet made. Say so before typing.
                 question += f"\n⚠ a date after {as_of} is not counted by the analysis at {as_of}."
+            check_day = partial(date_problem, today=today)
             screen.app.push_screen(LineDialog(question, today.isoformat(), check=check_day), dated)
 
         name = doc.tables[node_id].get("name")
         prompt = f"Actual of '{name}' ({where}):"
-        screen.app.push_screen(LineDialog(prompt, check=check), done)
+        screen.app.push_screen(LineDialog(prompt, check=number_problem), done)
 
     def action_conflict(self) -> None:
         screen, node_id = self._main(), self._main().current()

@@ -26,6 +26,7 @@ from textual.widgets.tree import TreeNode
 from kpitui.core.driver_report import exact, with_unit
 from kpitui.core.drivers import DriverError, Scenario, seek_goal, what_if
 from kpitui.core.format import amount
+from kpitui.core.inputs import number_problem, parse_number
 from kpitui.tui.marks import HYPOTHETICAL, STATUS_WORD, LabelParts, node_label_parts
 from kpitui.tui.screens.dialogs import LineDialog
 from kpitui.tui.screens.picker import NodePicker
@@ -205,21 +206,15 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
             return
         node = self.base.tree.nodes[node_id]
 
-        def check(text: str) -> str | None:
-            try:
-                float(text.replace("_", "").replace(",", "."))
-            except ValueError:
-                return f"{text!r} is not a number"
-            return None
-
         def done(text: str | None) -> None:
             if text is not None:
-                self.overrides[node_id] = float(text.replace("_", "").replace(",", "."))
+                self.overrides[node_id] = float(parse_number(text))
                 self._recompute()
 
         now = self._value_of(node_id)
         question = f"What if the actual of '{node.name}' were (now {amount(now, node.unit)}):"
-        self.app.push_screen(LineDialog(question, "" if now is None else exact(now).replace(",", ""), check), done)
+        shown = "" if now is None else exact(now).replace(",", "")
+        self.app.push_screen(LineDialog(question, shown, number_problem), done)
 
     def action_reset(self) -> None:
         node_id = self.current
