@@ -94,6 +94,19 @@ def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
     return result
 
 
+def _loop_walk(nodes: Mapping[str, Node], loop: list[str], members: list[str]) -> tuple[str, list[str]]:
+    """A loop (a closed walk, first node repeated last) in words, and the nodes its findings name.
+
+    A long loop is named by its ends and length: naming 10,000 nodes in 10,000 findings is no help.
+    """
+    if len(loop) - 1 <= LOOP_LIMIT:
+        return " → ".join(nodes[n].name for n in loop), members
+    ends = [*loop[:LOOP_ENDS], *loop[-LOOP_ENDS - 1 :]]
+    head = " → ".join(nodes[n].name for n in ends[:LOOP_ENDS])
+    tail = " → ".join(nodes[n].name for n in ends[LOOP_ENDS:])
+    return f"a {len(members):,}-node loop: {head} → … → {tail}", list(dict.fromkeys(ends))
+
+
 def _formula_findings(an: Analysis) -> list[Finding]:
     """Loops of formulas (`cycle`) and formulas without a value (`formula_error`)."""
     found: list[Finding] = []
@@ -101,9 +114,9 @@ def _formula_findings(an: Analysis) -> list[Finding]:
         return found
     nodes = an.tree.nodes
     for members in an.values.formula_loops():
-        walk = " → ".join(nodes[n].name for n in [*members, members[0]])
+        walk, named = _loop_walk(nodes, [*members, members[0]], members)
         for member in members:
-            others = tuple(m for m in members if m != member)
+            others = tuple(m for m in named if m != member)
             found.append(
                 _finding(
                     "cycle",
@@ -148,16 +161,7 @@ def _structure(an: Analysis) -> list[Finding]:
             )
         )
     for members in graph.cycles():
-        loop = graph.cycle_path(members)
-        if len(loop) - 1 <= LOOP_LIMIT:
-            walk, named = " → ".join(nodes[n].name for n in loop), members
-        else:
-            # A long loop by its ends and length: naming 10,000 nodes in 10,000 findings is no help.
-            ends = [*loop[:LOOP_ENDS], *loop[-LOOP_ENDS - 1 :]]
-            head = " → ".join(nodes[n].name for n in ends[:LOOP_ENDS])
-            tail = " → ".join(nodes[n].name for n in ends[LOOP_ENDS:])
-            walk = f"a {len(members):,}-node loop: {head} → … → {tail}"
-            named = list(dict.fromkeys(ends))
+        walk, named = _loop_walk(nodes, graph.cycle_path(members), members)
         for member in members:
             others = tuple(m for m in named if m != member)
             found.append(

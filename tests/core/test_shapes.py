@@ -60,6 +60,18 @@ def test_a_short_loop_names_every_member(tmp_path: Path) -> None:
     assert first.related == ("n1", "n2")
 
 
+def test_a_long_loop_of_formulas_is_named_by_its_ends_and_length(tmp_path: Path) -> None:
+    # f0 reads f1, f1 reads f2, …, f1999 reads f0: every node is in one loop of values.
+    n = 2_000
+    nodes = "".join(f'[nodes.f{i}]\nname = "F {i}"\nformula = "f{(i + 1) % n} + 1"\n\n' for i in range(n))
+    analysis = analyze(load_tree(_tree(tmp_path, nodes)))
+    cycles = [f for f in analysis.findings if f.code == "cycle"]
+    assert len(cycles) == n
+    assert all(" → … → " in f.message and "a 2,000-node loop: " in f.message for f in cycles)
+    assert max(len(f.message) for f in cycles) < 300
+    assert max(len(f.related) for f in cycles) <= 6
+
+
 def _graph(n: int, edges: dict[tuple[int, int], int], directions: list[str]) -> KpiGraph:
     nodes = {
         f"n{i}": Node(
