@@ -136,8 +136,14 @@ def _attention(an: Analysis) -> list[Attention]:
         horizon = forecast.day if forecast is not None else None
         if horizon is None and result.period is not None:
             horizon = result.period.end if node.pacing == "linear" else an.as_of + timedelta(days=28)
-        needed = None
-        if result.target is not None and result.actual is not None and horizon is not None and horizon > an.as_of:
+        needed = None  # a level has no weekly amount to add: its gap to the target level says it
+        if (
+            node.pacing == "linear"
+            and result.target is not None
+            and result.actual is not None
+            and horizon is not None
+            and horizon > an.as_of
+        ):
             needed = (result.target - result.actual) / ((horizon - an.as_of).days / WEEK)
         found.append(
             Attention(
@@ -173,6 +179,8 @@ def _recent_pace(an: Analysis, node_id: str) -> float | None:
 
 def _pace_line(an: Analysis, item: Attention) -> str:
     node, result = an.tree.nodes[item.node], an.results[item.node]
+    if node.pacing == "level":
+        return level_line(an, item)
     parts: list[str] = []
     if item.gap is not None and item.gap > 0 and result.pace.expected is not None:
         parts.append(f"{amount(item.gap, node.unit)} behind the {amount(result.pace.expected, node.unit)} expected now")
@@ -182,6 +190,30 @@ def _pace_line(an: Analysis, item: Attention) -> str:
         )
     if item.recent_per_week is not None:
         parts.append(f"last {LOOKBACK_WEEKS} weeks averaged {amount(item.recent_per_week, node.unit)}")
+    return "; ".join(parts)
+
+
+def level_line(an: Analysis, item: Attention) -> str:
+    """A level KPI (a rate to hold) has no amount to add each week: its distance from the target level,
+    and which way the last four weeks moved it: `0.7% below the 2.8% target level; last 4 weeks
+    −0.0225% per week, away from the target`."""
+    node, result = an.tree.nodes[item.node], an.results[item.node]
+    parts: list[str] = []
+    if result.target is not None and result.actual is not None:
+        if result.actual == result.target:
+            parts.append(f"at the {amount(result.target, node.unit)} target level")
+        else:
+            side = "below" if result.actual < result.target else "above"
+            distance = amount(abs(result.target - result.actual), node.unit)
+            parts.append(f"{distance} {side} the {amount(result.target, node.unit)} target level")
+    if item.recent_per_week is not None:
+        step = item.recent_per_week
+        sign = "+" if step > 0 else "−" if step < 0 else ""
+        trend = f"last {LOOKBACK_WEEKS} weeks {sign}{amount(abs(step), node.unit)} per week"
+        if step != 0 and result.target is not None and result.actual is not None and result.actual != result.target:
+            towards = (step > 0) == (result.actual < result.target)
+            trend += ", towards the target" if towards else ", away from the target"
+        parts.append(trend)
     return "; ".join(parts)
 
 
@@ -278,6 +310,7 @@ def as_json(r: Review) -> str:
                 "gap": a.gap,
                 "needed_per_week": a.needed_per_week,
                 "recent_per_week": a.recent_per_week,
+                "pacing": r.after.tree.nodes[a.node].pacing,
                 "unit": r.after.tree.nodes[a.node].unit,
             }
             for a in r.attention

@@ -166,3 +166,80 @@ def test_review_of_the_webshop_sample_names_the_hidden_miss(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "Omzet webwinkel — E-commercemanager — ✔ on track, forecast to miss: 974k EUR by 2026-12-31" in out
     assert "23.8k EUR needed per week to reach 1.2M EUR; last 4 weeks averaged 14.5k EUR" in out
+
+
+LEVEL_TREE = """\
+[tree]
+as_of = 2026-03-26
+period = { start = 2026-01-01, end = 2026-12-31 }
+measurements = "m.csv"
+[nodes.g]
+name = "Goal"
+kind = "goal"
+
+[nodes.conv]
+name = "Conversion"
+parent = "g"
+owner = "Shop team"
+unit = "%"
+target = 2.8
+frequency = "weekly"
+
+[nodes.cpa]
+name = "Cost per order"
+parent = "g"
+owner = "Ads team"
+direction = "decrease"
+unit = "EUR"
+target = 12
+"""
+
+
+def level_tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree.toml"
+    tree.write_text(LEVEL_TREE, encoding="utf-8")
+    # conv falls 2.4 → 2.1 over 4 weeks (−0.075 a week); cpa rises 13 → 14.5 over 3 weeks (+0.5 a week).
+    (tmp_path / "m.csv").write_text(
+        "node,date,value\nconv,2026-02-26,2.4\nconv,2026-03-05,2.3\nconv,2026-03-12,2.3\nconv,2026-03-19,2.2\n"
+        "conv,2026-03-26,2.1\ncpa,2026-03-05,13\ncpa,2026-03-26,14.5\n",
+        encoding="utf-8",
+    )
+    return tree
+
+
+def test_review_of_a_level_kpi_states_its_gap_to_the_target_level_and_its_trend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A rate has no weekly amount to add: no "needed per week", but how far from the level and which way it moves.
+    assert main(["review", str(level_tree(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "needed per week" not in out
+    assert "  Conversion — Shop team — ✖ off track\n      0.7% below the 2.8% target level; " in out
+    assert "last 4 weeks −0.075% per week, away from the target\n" in out
+    # Lower is better: 14.5 is 2.5 above the 12 level; 2026-02-26 is the cut-off, cpa's first row (03-05) is used.
+    assert (
+        "  Cost per order — Ads team — ✖ off track\n      2.5 EUR above the 12 EUR target level; "
+        "last 4 weeks +0.5 EUR per week, away from the target\n" in out
+    )
+
+
+def test_review_json_of_a_level_kpi_has_no_needed_pace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["review", str(level_tree(tmp_path)), "--format", "json"]) == 0
+    items = {a["node"]: a for a in json.loads(capsys.readouterr().out)["attention"]}
+    assert (items["conv"]["pacing"], items["conv"]["needed_per_week"]) == ("level", None)
+    assert items["conv"]["gap"] == pytest.approx(0.7)
+    assert items["conv"]["recent_per_week"] == pytest.approx(-0.075)
+    assert items["cpa"]["gap"] == pytest.approx(2.5)
+
+
+def test_review_screen_says_the_level_gap_too(tmp_path: Path) -> None:
+    from kpitui.core.loader import load_tree
+    from kpitui.core.review import review
+    from kpitui.tui.screens.review import review_lines
+
+    lines = dict(review_lines(review(load_tree(level_tree(tmp_path)))))
+    line = next(text for text, node in lines.items() if node == "conv" and "Conversion —" in text)
+    assert line == (
+        "  ✖ Conversion — Shop team — off track; 0.7% below the 2.8% target level; "
+        "last 4 weeks −0.075% per week, away from the target"
+    )

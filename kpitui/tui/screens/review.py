@@ -11,7 +11,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kpitui.core.format import amount
-from kpitui.core.review import GLYPH
+from kpitui.core.review import GLYPH, level_line
 from kpitui.core.text import safe_text
 
 if TYPE_CHECKING:
@@ -44,7 +44,10 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
             why += f", forecast to miss: {amount(item.forecast, unit)} by {item.forecast_date}"
         owner = safe_text(item.owner) if item.owner else "no owner"
         pace = ""
-        if item.needed_per_week is not None:
+        if nodes[item.node].pacing == "level":
+            said = level_line(an, item)
+            pace = f"; {said}" if said else ""
+        elif item.needed_per_week is not None:
             pace = f"; needs {amount(item.needed_per_week, unit)}/week"
             if item.recent_per_week is not None:
                 pace += f", last 4 weeks {amount(item.recent_per_week, unit)}/week"
