@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import tree_text
+from benchmarks.harness import compile_bytecode
 from benchmarks.run import PY, measure
 
 GOAL = 1.5
@@ -60,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", action="store_true", help="also measure 10M rows, however long it takes")
     options = parser.parse_args()
+    compile_bytecode()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

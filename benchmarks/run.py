@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import check, pathological, tui
-from benchmarks.harness import PY, Ratio
+from benchmarks.harness import PY, Ratio, compile_bytecode
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ("check", "tui", "measurements", "keystrokes", "whatif", "shapes")
@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="run only these")
     parser.add_argument("--readers", action="store_true", help="also compare the TOML readers")
     options = parser.parse_args()
+    compile_bytecode()
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     print("   ratio  goal         what (median of interleaved runs, whole processes)")
     found: list[Ratio] = []
     with tempfile.TemporaryDirectory() as folder:

@@ -10,11 +10,10 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from kpitui import __version__
-from kpitui.core.filesafe import SaveError
-from kpitui.core.model import LoadError, Location, NotATreeError, TreeLoadError
+from kpitui.core.model import LoadError, Location, NotATreeError, SaveError, TreeLoadError
 from kpitui.core.text import safe_text
 
 COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review", "whatif")
@@ -40,8 +39,47 @@ Run `kpitui COMMAND --help` for a command's options.
 """
 
 
+class _Width:
+    """argparse's help width read from the terminal through `os`, not `shutil`.
+
+    argparse makes a help formatter for every `add_argument`, and its default one imports
+    `shutil` (and with it bz2, lzma) to ask the terminal's width: a tenth of the start-up of
+    `kpitui check` on a small tree. `os.get_terminal_size` is what `shutil` asks too.
+    """
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)  # type: ignore[call-arg]
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` gives it: $COLUMNS, the terminal, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(_Width, argparse.HelpFormatter):
+    """The default help layout."""
+
+
+class _RawFormatter(_Width, argparse.RawDescriptionHelpFormatter):
+    """The description as written."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that says what to do instead of only what went wrong."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raw = kwargs.get("formatter_class") is argparse.RawDescriptionHelpFormatter
+        kwargs["formatter_class"] = _RawFormatter if raw else _Formatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)

@@ -6,11 +6,9 @@ format reports both, in the order the files were named.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from kpitui import __version__
 from kpitui.core.analysis import Analysis
@@ -111,6 +109,8 @@ def file_json(checked: Checked) -> dict[str, Any]:
 def as_json(results: list[Checked], several: bool) -> str:
     """One object for one file; an array of them, in order, for several."""
     docs = [file_json(c) for c in results]
+    import json
+
     return json.dumps(docs if several else docs[0], ensure_ascii=False, indent=2)
 
 
@@ -156,6 +156,8 @@ def as_github(results: list[Checked]) -> str:
 
 def _uri(file: str) -> str:
     path = Path(file)
+    from urllib.parse import quote
+
     return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
@@ -212,4 +214,6 @@ def as_sarif(results: list[Checked]) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, ensure_ascii=False, indent=2)

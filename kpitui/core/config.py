@@ -11,11 +11,8 @@ fail_on = "error"       # the default of `kpitui check --fail-on`
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +58,8 @@ def load_config(path: Path | None = None) -> Config:
         return Config(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise _error(path, f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    import tomllib  # only when there is a config file: `check` starts without it
+
     try:
         doc: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,6 +97,9 @@ def remember_theme(theme: str, path: Path | None = None) -> Path:
     Returns:
         The config file's path.
     """
+    import json
+    import tempfile
+
     path = path or config_path()
     try:
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

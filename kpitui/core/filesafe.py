@@ -36,12 +36,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpitui.core.model import SaveError as SaveError  # raised here; defined with the load errors
+
 LOCK_WAIT = 120.0  # seconds a save waits for another kpitui saving the same file
 TEMP_SUFFIX = ".kpitui-tmp"
-
-
-class SaveError(Exception):
-    """Saving was refused or failed; the message says why and what to do. Nothing was changed."""
 
 
 class ExternalChange(SaveError):

@@ -191,6 +191,14 @@ class TreeLoadError(Exception):
         self.errors = errors
 
 
+class SaveError(Exception):
+    """Saving was refused or failed; the message says why and what to do. Nothing was changed.
+
+    Defined here, with the load errors, so that the command line can catch it without importing
+    the saving machinery (`kpitui.core.filesafe`, which raises it) on every start.
+    """
+
+
 class NotATreeError(TreeLoadError):
     """Raised for a TOML file that is not a KPI tree at all (a pyproject.toml, say)."""
 

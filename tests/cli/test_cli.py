@@ -162,6 +162,15 @@ def test_every_command_has_help(command: str) -> None:
     assert result.stdout.startswith(f"usage: kpitui {command}")
 
 
+@pytest.mark.parametrize("columns", [50, 120])
+def test_help_fits_the_width_the_terminal_gives(columns: int) -> None:
+    # The help formatter reads $COLUMNS (then the terminal) itself, without importing shutil.
+    result = run("check", "--help", env={"COLUMNS": str(columns)})
+    lines = [line for line in result.stdout.splitlines() if "{" not in line]  # choices are never split
+    assert max(len(line) for line in lines) <= columns - 2
+    assert max(len(line) for line in lines) > columns - 20  # the text fills it
+
+
 def test_top_level_help() -> None:
     result = run("--help")
     assert result.returncode == 0
