@@ -51,6 +51,9 @@ class State:
     tables: Tables
     rows: list[tuple[str, date, float]] = field(default_factory=list)
     settings: dict[str, Any] | None = None  # the [tree] table, where it was edited
+    # Ids whose tables may differ from the file as first opened (added, changed, deleted):
+    # every edit adds the ones it changed, so saving compares these, not all the tables.
+    touched: frozenset[str] = frozenset()
 
 
 class Document:
@@ -60,8 +63,10 @@ class Document:
         self.path = path
         self.tree = tree  # as loaded; its text and source map are what saving patches
         self.loaded_digest = digest(data) if data is not None else None
+        # Tables are shared, never changed in place: an edit copies the ones it changes.
         self.base: Tables = _tables(tree)
-        self.state = State(_shallow(self.base))
+        self.state = State(dict(self.base))
+        self.base_touched: frozenset[str] = frozenset()  # `touched` of the state `base` was saved from
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
@@ -69,6 +74,7 @@ class Document:
         self.session = new_session()  # names this session's journal
         self.journal_problem: str | None = None  # why the last journal write failed
         self._nodes: dict[str, Node] = dict(tree.nodes)
+        self._built_from: dict[str, Any] = dict(self.base)  # the table each of `_nodes` was read from
         raw = tree.doc.get("tree")
         self.base_settings: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
 
@@ -103,11 +109,12 @@ class Document:
         tree.nodes = {}
         for node_id, table in self.tables.items():
             node = self._nodes.get(node_id)
-            if node is None or node.raw != table:
+            if node is None or (self._built_from.get(node_id) is not table and node.raw != table):
                 node, errors = read_node(node_id, table)
                 if node is None:  # cannot happen: edits are validated
                     raise EditError(f"node {node_id!r} is invalid", errors)
                 self._nodes[node_id] = node
+            self._built_from[node_id] = table
             tree.nodes[node_id] = node
         return tree
 
@@ -141,19 +148,25 @@ class Document:
         settings: dict[str, Any] | None = None,
     ) -> None:
         before = self.state.tables
+        edited = [n for n in before if n not in tables]
         for node_id, table in tables.items():
-            if before.get(node_id) == table:
+            previous = before.get(node_id)
+            if previous is table or previous == table:
                 continue  # unchanged, and valid already
+            edited.append(node_id)
             node, errors = read_node(node_id, table)
             if node is None:
                 raise EditError("; ".join(e.message for e in errors), errors)
         self.undo_stack.append(self.state)
         self.redo_stack.clear()
         kept = self.state.settings if settings is None else settings
-        self.state = State(tables, self.state.rows if rows is None else rows, kept)
+        touched = self.state.touched.union(edited)
+        self.state = State(tables, self.state.rows if rows is None else rows, kept, touched)
 
     def _copy(self) -> Tables:
-        return _shallow(self.state.tables)
+        """The tables in order, for an edit: the tables themselves are shared, so an edit
+        copies (`_own`) each table before changing it; committed tables never change."""
+        return dict(self.state.tables)
 
     def parents_of(self, node_id: str) -> list[str]:
         """The ids a node names as its parents (existing or not)."""
@@ -184,7 +197,7 @@ class Document:
         """Set and remove fields of one node (unknown keys included)."""
         self.require(node_id)
         tables = self._copy()
-        table = tables[node_id]
+        table = _own(tables, node_id)
         for name in unset:
             table.pop(name, None)
         table.update(values)
@@ -241,14 +254,13 @@ class Document:
             if key in gone:
                 del tables[key]
                 continue
-            table = tables[key]
-            mine = _parents(table)
+            mine = _parents(tables[key])
             if node_id in mine:
                 # The deleted node's place among the parents goes to its own parents.
                 replaced: list[str] = []
                 for parent in mine:
                     replaced.extend(parents if parent == node_id else [parent])
-                _set_parents(table, list(dict.fromkeys(replaced)))
+                _set_parents(_own(tables, key), list(dict.fromkeys(replaced)))
         self.removed_references = _drop_references(tables, gone)
         self._commit(tables)
         return [k for k in self.tables if k in gone] or sorted(gone)
@@ -261,7 +273,7 @@ class Document:
             if new_parent == node_id:
                 raise EditError("a node cannot be its own parent")
         tables = self._copy()
-        _set_parents(tables[node_id], [new_parent] if new_parent else [])
+        _set_parents(_own(tables, node_id), [new_parent] if new_parent else [])
         self._commit(tables)
 
     def record_actual(self, node_id: str, value: float, day: date, measurements: bool) -> None:
@@ -283,9 +295,9 @@ class Document:
             if not declared and one == a:
                 ids.append(other)
             if ids:
-                tables[one]["conflicts"] = ids
-            else:
-                tables[one].pop("conflicts", None)
+                _own(tables, one)["conflicts"] = ids
+            elif "conflicts" in tables[one]:
+                del _own(tables, one)["conflicts"]
         self._commit(tables)
         return not declared
 
@@ -304,9 +316,9 @@ class Document:
         else:
             influences[target] = sign
         if influences:
-            tables[source]["influences"] = influences
-        else:
-            tables[source].pop("influences", None)
+            _own(tables, source)["influences"] = influences
+        elif "influences" in tables[source]:
+            del _own(tables, source)["influences"]
         self._commit(tables)
 
     def undo(self) -> bool:
@@ -395,7 +407,15 @@ class Document:
     # ── saving ─────────────────────────────────────────────────────────
 
     def _changed(self) -> set[str]:
-        return {n for n in self.base if n not in self.tables or self.tables[n] != self.base[n]}
+        """The ids of the nodes changed or deleted since the file was loaded or saved.
+
+        Only ids some edit touched can differ: a table no edit since the first load touched
+        is, in the current state and in `base` alike, the one first loaded (undo and redo
+        move between states that each carry their own `touched`).
+        """
+        tables, base = self.tables, self.base
+        candidates = self.state.touched | self.base_touched
+        return {n for n in candidates if n in base and (n not in tables or tables[n] != base[n])}
 
     def _source_of_changed(self) -> SourceMap:
         from kpitui.core.source import locate
@@ -412,7 +432,7 @@ class Document:
 
     def render(self) -> bytes:
         """The file's new bytes."""
-        text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables)
+        text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables, self._changed())
         if self.settings_changed:
             import tomli
 
@@ -477,37 +497,44 @@ class Document:
         tree = copy.copy(current)
         tree.path = target
         tree.text = data.decode("utf-8").removeprefix(BOM)
-        tree.doc = {**self.tree.doc, "nodes": _shallow(self.tables)}
+        tree.doc = {**self.tree.doc, "nodes": dict(self.tables)}
         if self.settings:
             tree.doc["tree"] = dict(self.settings)
         self.base_settings = dict(self.settings)
         tree._source = None
         self.path, self.tree = target, tree
         self.loaded_digest = digest(data)
-        self.base = _shallow(self.tables)
-        self.state = State(_shallow(self.base))
+        # The tables now are the file's. Committed tables are never changed in place (each
+        # edit changes copies), so the new base and state can share them without copying.
+        self.base = dict(self.tables)
+        self.base_touched = self.state.touched
+        self.state = State(dict(self.base), touched=self.state.touched)
         return target
 
     def _check_rendered(self) -> None:
         """Every node saving rewrites must read back as the same table."""
         import tomli
 
-        for node_id, table in self.tables.items():
-            if self.base.get(node_id) == table:
+        tables, base = self.tables, self.base
+        for node_id in self.state.touched | self.base_touched:
+            table = tables.get(node_id)
+            if table is None or base.get(node_id) == table:
                 continue
             rendered = tomli.loads(render_node(node_id, table))["nodes"][node_id]
             if rendered != table:
                 raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
 
 
-def _shallow(tables: Tables) -> Tables:
-    """A copy of each table; nested values are shared, since edits replace them, never mutate them."""
-    return {k: dict(v) for k, v in tables.items()}
+def _own(tables: Tables, node_id: str) -> dict[str, Any]:
+    """A node's table, copied into `tables` so that changing it leaves every other state's alone."""
+    table = tables[node_id] = dict(tables[node_id])
+    return table
 
 
 def _tables(tree: KpiTree) -> Tables:
+    """The node tables as read (shared with the tree's document, which never changes them)."""
     nodes = tree.doc.get("nodes", {})
-    return _shallow(nodes) if isinstance(nodes, dict) else {}
+    return dict(nodes) if isinstance(nodes, dict) else {}
 
 
 def _ids(value: Any) -> list[str]:
@@ -555,6 +582,7 @@ def _drop_references(tables: Tables, gone: set[str]) -> list[str]:
         if isinstance(influences, dict) and gone & set(influences):
             dropped = [k for k in influences if k in gone]
             kept = {k: v for k, v in influences.items() if k not in gone}
+            table = _own(tables, key)
             if kept:
                 table["influences"] = kept
             else:
@@ -565,6 +593,7 @@ def _drop_references(tables: Tables, gone: set[str]) -> list[str]:
         dropped = [c for c in named if isinstance(c, str) and c in gone]
         if dropped:
             kept_ids = [c for c in named if c not in gone]
+            table = _own(tables, key)
             if kept_ids:
                 table["conflicts"] = kept_ids
             else:

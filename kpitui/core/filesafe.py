@@ -290,19 +290,53 @@ def _read_only(real: Path, st: os.stat_result) -> bool:
 def _prepare(plan: _Plan, notes: list[str]) -> None:
     st, real = plan.stat, plan.real
     mode = st.st_mode & 0o7777 if st is not None else _new_file_mode()
-    if plan.write.backup and plan.old is not None:
-        plan.backup_temp = _temp_with(real.with_name(real.name + "~"), plan.old, mode, st)
     if st is not None and st.st_nlink > 1 and os.access(real, os.W_OK):
         plan.in_place = True  # a rename would break the hard links
-        return
-    plan.temp = _temp_with(real, plan.data, mode, st)
-    if st is not None and not _owned_alike(plan.temp, st):
-        if os.access(real, os.W_OK):
-            os.unlink(plan.temp)
-            plan.temp = None
-            plan.in_place = True  # only writing in place keeps an owner we cannot set
-        else:
-            notes.append(f"{plan.write.path}: its owner and group could not be kept (only root can give a file away)")
+    else:
+        plan.temp = _temp_with(real, plan.data, mode, st)
+        if st is not None and not _owned_alike(plan.temp, st):
+            if os.access(real, os.W_OK):
+                os.unlink(plan.temp)
+                plan.temp = None
+                plan.in_place = True  # only writing in place keeps an owner we cannot set
+            else:
+                notes.append(
+                    f"{plan.write.path}: its owner and group could not be kept (only root can give a file away)"
+                )
+    if plan.write.backup and plan.old is not None:
+        backup = real.with_name(real.name + "~")
+        plan.backup_temp = None if plan.in_place else _linked_backup(plan, backup)
+        if plan.backup_temp is None:
+            plan.backup_temp = _temp_with(backup, plan.old, mode, st)
+
+
+def _linked_backup(plan: _Plan, backup: Path) -> Path | None:
+    """The old file itself as the backup: a second name for its inode, which the rename
+    of the new contents leaves untouched. Nothing is copied or synced again (saving a big
+    tree wrote it twice before); None where that cannot be done (no hard links on this
+    file system, or the file is not the one read), and the old contents are copied instead.
+    """
+    st = plan.stat
+    if st is None:
+        return None
+    temp = backup.with_name(f".{backup.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    try:
+        os.link(plan.real, temp, follow_symlinks=False)
+        linked = os.stat(temp, follow_symlinks=False)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return None
+    if (linked.st_dev, linked.st_ino, linked.st_size, linked.st_mtime_ns) != (
+        st.st_dev,
+        st.st_ino,
+        st.st_size,
+        st.st_mtime_ns,
+    ):
+        os.unlink(temp)  # someone replaced or wrote the file since it was read: copy what was read
+        return None
+    plan.stat = linked  # the link changed only the inode's ctime and link count
+    return temp
 
 
 def _owned_alike(path: Path, st: os.stat_result) -> bool:

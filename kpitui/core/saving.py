@@ -71,13 +71,18 @@ def render_text(
     source: SourceMap,
     base: Mapping[str, Mapping[str, Any]],
     nodes: Mapping[str, Mapping[str, Any]],
+    changed: set[str] | None = None,
 ) -> str:
     """The new file text: `base` is the nodes as loaded, `nodes` as they are now.
+
+    `changed`, when the caller knows it, is the ids of `base` changed or deleted in `nodes`
+    (else every node is compared).
 
     Raises:
         SaveError: a changed node is written in several places of the file.
     """
-    changed = {n for n in base if n not in nodes or nodes[n] != base[n]}
+    if changed is None:
+        changed = {n for n in base if n not in nodes or nodes[n] != base[n]}
     added = [n for n in nodes if n not in base]
     edits: list[tuple[int, int, str]] = []
     moved: list[str] = []

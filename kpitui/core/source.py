@@ -316,6 +316,24 @@ def _content_end(text: str, start: int, stop: int) -> int:
     return start
 
 
+def _header_lines(text: str, node_id: str) -> list[re.Match[str]]:
+    """The lines that are exactly the header `[nodes.<id>]` (a comment may follow).
+
+    Each place the header's text occurs is found by `str.find` and only there is the
+    line matched: one pass of a regular expression over a big file costs far more.
+    """
+    needle = f"[nodes.{node_id}]"
+    line = re.compile(rf"[ \t]*{re.escape(needle)}[ \t]*(?:#[^\n]*)?(?=\n|$)")
+    found: list[re.Match[str]] = []
+    at = text.find(needle)
+    while at >= 0:
+        match = line.match(text, text.rfind("\n", 0, at) + 1)
+        if match is not None and match.end() > at and (not found or found[-1].start() != match.start()):
+            found.append(match)
+        at = text.find(needle, at + 1)
+    return found
+
+
 def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
     """Where some nodes are written: a targeted search when it is unambiguous, else a full scan.
 
@@ -326,7 +344,7 @@ def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
         return scan(text, doc)
     result = SourceMap(text=text, complete=False)
     for node_id in ids:
-        found = list(re.finditer(rf"^[ \t]*\[nodes\.{re.escape(node_id)}\][ \t]*(?:#[^\n]*)?$", text, re.M))
+        found = _header_lines(text, node_id)
         if len(found) != 1:
             return scan(text, doc)
         start = found[0].start()
@@ -334,7 +352,7 @@ def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
         eol = len(text) if eol < 0 else eol + 1
         stop = next((m.start() for m, path in _headers(text, doc, eol) if path[:2] != ["nodes", node_id]), len(text))
         end = _content_end(text, eol, stop)
-        if f"[nodes.{node_id}." in text[stop:] or f"[[nodes.{node_id}." in text[stop:]:
+        if text.find(f"[nodes.{node_id}.", stop) >= 0 or text.find(f"[[nodes.{node_id}.", stop) >= 0:
             return scan(text, doc)  # parts of it written further down
         line = text.count("\n", 0, start) + 1
         result.nodes[node_id] = NodeSource(line=line, start=start, end=end)

@@ -174,6 +174,46 @@ def test_hard_links_stay_linked(tmp_path: Path, tree: Path) -> None:
     assert (tmp_path / "tree.toml~").read_text() == TREE
 
 
+def test_the_backup_is_the_old_file_itself_not_a_copy(tree: Path) -> None:
+    # Saving a big tree wrote and synced its old contents a second time; the old inode
+    # gets the name FILE~ instead, and the new contents a new inode.
+    inode = os.stat(tree).st_ino
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    doc.save()
+    backup = tree.with_name("tree.toml~")
+    assert os.stat(backup).st_ino == inode
+    assert os.stat(backup).st_nlink == 1
+    assert os.stat(tree).st_ino != inode
+    assert backup.read_text() == TREE
+    assert "actual = 4" in tree.read_text()
+    assert temps(tree.parent) == []
+
+
+def test_a_file_written_in_place_gets_a_copy_as_its_backup(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Written in place, the old inode takes the new contents: its backup must be a copy.
+    monkeypatch.setattr(filesafe, "_owned_alike", lambda path, st: False)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    doc.save()
+    backup = tree.with_name("tree.toml~")
+    assert os.stat(backup).st_ino != os.stat(tree).st_ino
+    assert backup.read_text() == TREE
+
+
+def test_without_hard_links_the_backup_is_copied(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "hard links not supported here")
+
+    monkeypatch.setattr(filesafe.os, "link", no_links)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 6})
+    doc.save()
+    assert tree.with_name("tree.toml~").read_text() == TREE
+    assert "actual = 6" in tree.read_text()
+    assert temps(tree.parent) == []
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
 def test_a_file_of_another_user_keeps_its_owner_and_mode(tree: Path) -> None:
     os.chown(tree, 65534, 65534)  # nobody
@@ -396,9 +436,12 @@ def test_a_really_full_disk_exits_2_and_changes_nothing(tiny_disk: Path, capsys:
     path = tiny_disk / "t.toml"
     path.write_text("".join(f'[nodes.n{i}]\nname = "n{i}"\n\n' for i in range(700)), encoding="utf-8")
     before = path.read_bytes()
-    assert main(["set", str(path), "n1", "description=" + "x" * 20000]) == 2
+    assert main(["set", str(path), "n1", "description=" + "x" * 60000]) == 2
     assert "disk full; the file and its backup are as they were" in capsys.readouterr().err
     assert path.read_bytes() == before
     assert not path.with_name("t.toml~").exists()
     assert temps(tiny_disk) == []
-    assert main(["set", str(path), "n1", "actual=1"]) == 0  # a smaller change still fits
+    # A smaller change still fits: the backup is the old file under a new name (no copy of
+    # it is written), so the save needs room for the new contents only (it failed with a copy).
+    assert main(["set", str(path), "n1", "description=" + "x" * 20000]) == 0
+    assert path.with_name("t.toml~").read_bytes() == before

@@ -337,3 +337,83 @@ def test_delete_removes_every_reference_in_one_undoable_edit(tree_file: Path) ->
     ]
     assert doc.undo()
     assert {key: dict(table) for key, table in doc.tables.items()} == before
+
+
+# ── property: saving compares only the nodes edits touched, through undo, redo and saves ──
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.sampled_from(IDS), st.integers(0, 3)),
+        st.tuples(st.just("add"), st.sampled_from(["x", "y"])),
+        st.tuples(st.just("delete"), st.sampled_from(IDS)),
+        st.tuples(st.just("move"), st.sampled_from(IDS), st.sampled_from([*IDS, None])),
+        st.tuples(st.just("conflict"), st.sampled_from(IDS), st.sampled_from(IDS)),
+        st.tuples(st.just("influence"), st.sampled_from(IDS), st.sampled_from(IDS)),
+        st.just(("undo",)),
+        st.just(("redo",)),
+        st.just(("save",)),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(steps=steps)
+def test_edits_never_change_another_state_and_saving_finds_every_change(
+    tmp_path: Path, steps: list[tuple[object, ...]]
+) -> None:
+    # Edits share the tables they leave alone (each copies the ones it changes), and saving
+    # compares only the ids edits touched: neither may miss a change or alter an undo state.
+    path = tmp_path / "steps.toml"
+    path.write_text(generated_tree("c"), encoding="utf-8")
+    doc = Document.open(path)
+    snapshots: list[tuple[object, dict[str, dict[str, object]]]] = []
+    for step in steps:
+        kind = step[0]
+        try:
+            if kind == "set" and step[1] in doc.tables:
+                doc.set_fields(str(step[1]), {"target": step[2]})
+            elif kind == "add":
+                doc.add_node({"name": str(step[1])})
+            elif kind == "delete" and step[1] in doc.tables:
+                doc.delete_node(str(step[1]), children="reparent")
+            elif kind == "move" and step[1] in doc.tables and (step[2] is None or step[2] in doc.tables):
+                doc.move_node(str(step[1]), None if step[2] is None else str(step[2]))
+            elif kind == "conflict" and step[1] in doc.tables and step[2] in doc.tables and step[1] != step[2]:
+                doc.toggle_conflict(str(step[1]), str(step[2]))
+            elif kind == "influence" and step[1] in doc.tables and step[2] in doc.tables and step[1] != step[2]:
+                doc.set_influence(str(step[1]), str(step[2]), "-")
+            elif kind == "undo":
+                doc.undo()
+            elif kind == "redo":
+                doc.redo()
+            elif kind == "save":
+                expected = {k: dict(v) for k, v in doc.tables.items()}
+                doc.save(force=True)
+                assert {k: dict(v) for k, v in load_tree(path).doc["nodes"].items()} == expected
+        except EditError:
+            pass
+        for state, frozen in snapshots:
+            assert {k: dict(v) for k, v in state.tables.items()} == frozen  # type: ignore[attr-defined]
+        snapshots.append((doc.state, {k: dict(v) for k, v in doc.tables.items()}))
+        brute = {n for n in doc.base if n not in doc.tables or doc.tables[n] != doc.base[n]}
+        assert doc._changed() == brute
+    expected = {k: dict(v) for k, v in doc.tables.items()}
+    doc.save(force=True)
+    assert {k: dict(v) for k, v in load_tree(path).doc["nodes"].items()} == expected
+
+
+def test_a_header_written_inside_a_value_is_not_taken_for_the_node(tmp_path: Path) -> None:
+    # Saving finds a node's header by searching for its text: only a line that is the header counts.
+    path = tmp_path / "quoted.toml"
+    path.write_text(
+        '[nodes.g]\nname = "G"\nkind = "goal"\ndescription = "see [nodes.k] below"  # [nodes.k]\n'
+        '\n  [nodes.k]   # the KPI\nname = "K"\nparent = "g"\n'
+    )
+    doc = Document.open(path)
+    doc.set_fields("k", {"target": 5})
+    doc.save()
+    assert path.read_text() == (
+        '[nodes.g]\nname = "G"\nkind = "goal"\ndescription = "see [nodes.k] below"  # [nodes.k]\n'
+        '\n[nodes.k]\nname = "K"\nparent = "g"\ntarget = 5\n'
+    )
