@@ -115,21 +115,6 @@ async def test_detail_explains_status_conflicts_and_findings(samples: Path) -> N
         assert "individual" not in text.split("Findings")[0]
 
 
-async def test_history_sparkline_shown_where_there_is_history(samples: Path) -> None:
-    from textual.widgets import Sparkline
-
-    app = make_app(samples / "webshop.toml")
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        spark = app.main.query_one(Sparkline)
-        tree(app).reveal("leads")
-        await pilot.pause()
-        assert spark.display and len(list(spark.data or [])) == 26
-        tree(app).reveal("cpa")
-        await pilot.pause()
-        assert not spark.display
-
-
 async def test_next_and_previous_problem(samples: Path) -> None:
     app = make_app(samples / "sales.toml")
     async with app.run_test(size=SIZE) as pilot:

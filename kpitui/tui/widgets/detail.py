@@ -8,12 +8,14 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
+from kpitui.core.chart import chart_data
 from kpitui.core.format import amount, digits_apart, percent
 from kpitui.core.model import PAIR_CODES
 from kpitui.core.text import safe_text
 from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
+from kpitui.tui.widgets.chart import HistoryChart
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -34,8 +36,8 @@ def bar(attainment: float | None, status: str = "unknown") -> Text:
     return text
 
 
-def describe(analysis: Analysis, node_id: str) -> list[Text]:
-    """The panel's text for one node."""
+def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
+    """The panel's text above the chart: what the node is and its numbers."""
     tree = analysis.tree
     node, result = tree.nodes[node_id], analysis.results[node_id]
     parts: list[Text] = []
@@ -75,7 +77,14 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
             numbers.append(f" · attainment {percent(result.pace.attainment)}")
         parts.append(numbers)
         parts.append(bar(result.pace.attainment, result.status))
-    parts += formula_lines(analysis, node_id)
+    return parts
+
+
+def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
+    """The panel's text under the chart: formula, period, forecast, marks, conflicts, findings."""
+    tree = analysis.tree
+    node, result = tree.nodes[node_id], analysis.results[node_id]
+    parts = formula_lines(analysis, node_id)
     period = result.period
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
@@ -125,6 +134,11 @@ def describe(analysis: Analysis, node_id: str) -> list[Text]:
         first, last = history[0], history[-1]
         parts.append(Text(f"History: {len(history)} observations, {first[0]} → {last[0]}", style="dim"))
     return parts
+
+
+def describe(analysis: Analysis, node_id: str) -> list[Text]:
+    """The panel's text for one node."""
+    return describe_head(analysis, node_id) + describe_rest(analysis, node_id)
 
 
 def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
@@ -234,19 +248,20 @@ class DetailPanel(VerticalScroll):
 
     DEFAULT_CSS = """
     DetailPanel > Static { width: 1fr; }
-    DetailPanel > Sparkline { height: 3; margin: 1 0 0 0; }
     """
 
     plain = ""  # what the panel says, as plain text
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-text")
-        yield Sparkline([], id="detail-history")
+        yield HistoryChart(id="detail-chart")
+        yield Static(id="detail-rest")
 
     def show(self, analysis: Analysis | None, node_id: str | None) -> None:
         """Describe a node, or say what the orphan group is."""
         text = self.query_one("#detail-text", Static)
-        spark = self.query_one("#detail-history", Sparkline)
+        chart = self.query_one("#detail-chart", HistoryChart)
+        rest = self.query_one("#detail-rest", Static)
         if analysis is not None and not analysis.tree.nodes:
             about = Text(
                 "This tree is empty. Press t for its title and period, a to add its first goal; "
@@ -255,7 +270,8 @@ class DetailPanel(VerticalScroll):
             )
             self.plain = about.plain
             text.update(about)
-            spark.display = False
+            chart.show(None, None)
+            rest.display = False
             return
         if analysis is None or node_id is None or node_id not in analysis.tree.nodes:
             about = Text(
@@ -265,11 +281,12 @@ class DetailPanel(VerticalScroll):
             )
             self.plain = about.plain
             text.update(about)
-            spark.display = False
+            chart.show(None, None)
+            rest.display = False
             return
-        parts = describe(analysis, node_id)
-        self.plain = "\n".join(part.plain for part in parts)
-        text.update(Group(*parts))
-        history = analysis.history(node_id)
-        spark.data = [value for _, value in history]
-        spark.display = len(history) > 1
+        head, tail = describe_head(analysis, node_id), describe_rest(analysis, node_id)
+        self.plain = "\n".join(part.plain for part in head + tail)
+        text.update(Group(*head))
+        chart.show(chart_data(analysis, node_id), analysis.tree.nodes[node_id].unit)
+        rest.update(Group(*tail))
+        rest.display = bool(tail)

@@ -1,0 +1,94 @@
+"""The detail panel's chart: it plots exactly the analysis' history, pacing line and forecast."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kpitui.core.chart import chart_data
+from kpitui.tui.app import make_app
+from kpitui.tui.widgets.chart import ACTUAL, BAND, FORECAST, PACE, ChartPlot, HistoryChart, Legend, nice_ticks
+from tests.tui.test_browse import SIZE, ready, tree
+
+
+def days(series: tuple[tuple[date, float], ...], start: date) -> list[float]:
+    return [float((day - start).days) for day, _ in series]
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_chart_plots_the_analysis_of_the_node(samples: Path, size: tuple[int, int]) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        chart = app.main.query_one(HistoryChart)
+        tree(app).reveal("webshop-omzet")
+        await pilot.pause()
+        analysis = app.main.analysis
+        assert analysis is not None
+        data = chart_data(analysis, "webshop-omzet")
+        assert data is not None and chart.display and chart.data == data
+        plot = app.main.query_one(ChartPlot)
+        plot.render()
+        monitor = plot.plt.monitor
+        # Band edges, pacing line, forecast, then the history on top: each with its own glyph.
+        assert monitor.x == [
+            days(data.low, data.start),
+            days(data.high, data.start),
+            days(data.pace, data.start),
+            days(data.forecast, data.start),
+            days(data.points, data.start),
+        ]
+        assert monitor.y == [[v for _, v in s] for s in (data.low, data.high, data.pace, data.forecast, data.points)]
+        assert [m[0] for m in monitor.marker] == [BAND, BAND, PACE, FORECAST, ACTUAL]
+        # The pace runs from 0 on 1 January to the 1.2M target on 31 December; the forecast misses it.
+        assert data.pace == ((date(2026, 1, 1), 0), (date(2026, 12, 31), 1_200_000))
+        forecast = analysis.results["webshop-omzet"].forecast
+        assert forecast is not None and data.forecast[-1] == (date(2026, 12, 31), forecast.value)
+        assert len(data.points) == 26
+        assert set(monitor.xlabels[0]) == {"1 Jan", "30 Jun", "31 Dec"}  # as_of has room at 80 columns too
+        legend = "\n".join(item.plain for item in app.main.query_one(Legend).items)
+        assert legend == (
+            "● actual 574k\n· pace → 1.2M by 31 Dec\n× forecast 974k by 31 Dec ✖ off track\n- 80% 972k–976k"
+        )
+        tree(app).reveal("cpa")  # no history: no chart
+        await pilot.pause()
+        assert not chart.display
+
+
+async def test_level_chart_draws_the_target_level(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("conversieratio")
+        await pilot.pause()
+        chart = app.main.query_one(HistoryChart)
+        assert chart.data is not None
+        assert chart.data.pace == ((date(2026, 1, 1), 2.8), (date(2026, 7, 28), 2.8))
+        legend = [item.plain for item in app.main.query_one(Legend).items]
+        assert legend[:2] == ["● actual 2.1%", "· target level 2.8%"]
+
+
+async def test_chart_series_are_the_terminal_colour_under_no_color(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("webshop-omzet")
+        await pilot.pause()
+        plot = app.main.query_one(ChartPlot)
+        plot.render()
+        assert set(plot.plt.monitor.color[i][0] for i in range(5)) == {"default"}
+        # The legend's glyphs are in the terminal's own colour too: the glyph, not a colour, names the series.
+        items = app.main.query_one(Legend).items
+        assert len(items) == 4
+        assert all(not span.style for item in items for span in item.spans if span.start == 0)
+
+
+def test_nice_ticks() -> None:
+    assert nice_ticks(0, 1_200_000, 4) == [0, 500_000, 1_000_000]
+    assert nice_ticks(2.03, 2.8, 4) == [2.25, 2.5, 2.75]
+    assert nice_ticks(5, 5) == [5]
