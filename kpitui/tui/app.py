@@ -83,6 +83,13 @@ class KpiApp(App[None]):
         """
         self.main.start_loading()
 
+    async def action_quit(self) -> None:
+        """ctrl+q: at once while a tree loads (the loading thread is not waited for)."""
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is not None:
+            main.quit_if_loading()
+        await super().action_quit()
+
     def journal_now(self) -> None:
         """Write the unsaved edits to the journal (a hang-up: the next start offers them back)."""
         screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)

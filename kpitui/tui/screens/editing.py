@@ -380,12 +380,7 @@ class EditingActions:
 
     def action_quit_or_ask(self) -> None:
         screen = self._main()
-        if self.document is None and screen.loading_in_worker():
-            # The loading thread cannot be stopped and the app would wait for it (45 s on a
-            # 50k-node tree): nothing is loaded, nothing to keep; end now.
-            from kpitui.tui import hangup
-
-            hangup.end_now(0)
+        screen.quit_if_loading()
         if self.document is None or not self.document.dirty:
             screen.app.exit()
             return

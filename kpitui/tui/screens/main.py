@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,10 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from kpitui.core.model import FREQUENCIES, TreeLoadError
 from kpitui.tui import hangup
+from kpitui.tui.loading import PROGRESS_SECONDS, LoadProgress, no_gc_pauses
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
 from kpitui.tui.screens.help import HelpScreen
@@ -34,7 +37,6 @@ if TYPE_CHECKING:
     from kpitui.tui.screens.findings import FindingsScreen
 
 WATCH_SECONDS = 1.0
-INLINE_LOAD_BYTES = 5_000_000  # about 20k nodes
 WIDE_ENOUGH = 100  # columns from which the tree and the details sit side by side comfortably
 
 
@@ -74,6 +76,7 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("question_mark,f1", "help", "Keys", tooltip="Help", id="app.help"),
         *EDIT_BINDINGS,
         Binding("q", "quit_or_ask", "Quit", id="app.quit"),
+        Binding("ctrl+c", "interrupt", "Quit while loading", show=False, id="app.interrupt"),
         Binding("slash", "search", "Search", id="app.search"),
         Binding("escape", "cancel_search", "Cancel search", show=False, id="app.cancel_search"),
         Binding("n", "search_next", "Next match", show=False, id="app.search_next"),
@@ -116,6 +119,8 @@ class MainScreen(EditingActions, Screen[None]):
         self.stamp: Stamp | None = None
         self.document: Document | None = None
         self.offered_recovery = False
+        self.progress: LoadProgress | None = None
+        self._progress_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield TreeHeader(id="header")
@@ -137,40 +142,68 @@ class MainScreen(EditingActions, Screen[None]):
 
     def start_loading(self) -> None:
         """Load the file once the frame now on screen ("Loading…") has been painted."""
-        self.call_after_refresh(self._first_load)
-
-    def _first_load(self) -> None:
-        """Load small files on the event loop right after the first paint, big ones in a worker.
-
-        A worker thread competes for the GIL with Textual's frequent wake-ups and takes
-        about 2.4x as long; before the tree is shown there is nothing to keep responsive,
-        except on big files, where quitting must still work.
-        """
-        stamp = Stamp.of(self.path)
-        if stamp is not None and stamp.size <= INLINE_LOAD_BYTES:
-            self._apply(self._read(None))
-        else:
-            self.load()
+        self.progress = LoadProgress(self.path.name)  # the file watcher waits for this first load
+        self.call_after_refresh(self.load)
 
     def loading_in_worker(self) -> bool:
         """Whether a load is running in a worker thread now."""
         return any(w.group == "load" and w.is_running for w in self.workers)
 
+    def quit_if_loading(self) -> None:
+        """While a tree loads and nothing is unsaved, end the process now.
+
+        The loading thread cannot be stopped, and the app would wait for it at exit (45 s
+        on a 50k-node tree); with nothing to keep, the terminal is handed back and the
+        process ends. Returns (doing nothing) when there is no load or unsaved edits.
+        """
+        if self.loading_in_worker() and (self.document is None or not self.document.dirty):
+            hangup.end_now(0)
+
     @work(thread=True, exclusive=True, group="load")
     def load(self, keep: str | None = None) -> None:
-        """Load and analyse the file off the event loop, then show it."""
-        result = self._read(keep)
+        """Load and analyse the file off the event loop (always: quitting must work meanwhile), then show it.
+
+        The header shows how far it got (`LoadProgress`), updated on a timer of the screen.
+        """
+        progress = self.progress = LoadProgress(self.path.name)
+        self.app.call_from_thread(self._watch_progress)
+        with no_gc_pauses():
+            result = self._read(keep, progress)
         self.app.call_from_thread(self._apply, result)
 
-    def _read(self, keep: str | None) -> Loaded | tuple[Stamp | None, TreeLoadError]:
+    def _watch_progress(self) -> None:
+        if self._progress_timer is None:
+            self._progress_timer = self.set_interval(PROGRESS_SECONDS, self._show_progress)
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        progress = self.progress
+        if progress is None or not self.loading_in_worker():
+            if self._progress_timer is not None:
+                self._progress_timer.stop()
+                self._progress_timer = None
+            return
+        if self.analysis is None:
+            self.query_one(TreeHeader).show(None, None, progress.text())
+        else:  # reading the file again: the tree stays usable, the header says so
+            self.show_header(progress.text())
+
+    def _read(
+        self, keep: str | None, progress: LoadProgress | None = None
+    ) -> Loaded | tuple[Stamp | None, TreeLoadError]:
         from kpitui.core.document import Document
 
+        progress = progress or LoadProgress(self.path.name)
         stamp = Stamp.of(self.path)
+        size = f"{stamp.size / 1_000_000:.1f} MB" if stamp is not None and stamp.size >= 1_000_000 else ""
+        progress.at(f"reading {size}".strip())
         try:
             document = Document.open(self.path)
         except TreeLoadError as exc:
             return stamp, exc
+        progress.at("analysing", len(document.tables), unit="nodes")
         analysis, outline = self.compute(document)
+        progress.at("showing")
         return Loaded(stamp, keep, document, analysis, outline)
 
     def compute(self, document: Document) -> tuple[Analysis, Outline]:
@@ -194,6 +227,7 @@ class MainScreen(EditingActions, Screen[None]):
             return
         self.document = result.document
         self._show(result.analysis, result.outline, result.keep, result.stamp)
+        gc.freeze()  # see `no_gc_pauses`: collections while editing skip the tree just loaded
         if not self.offered_recovery:
             self.offered_recovery = True
             self._offer_recovery()
@@ -294,11 +328,11 @@ class MainScreen(EditingActions, Screen[None]):
         tree.show(analysis, outline, self.problems_only, keep)
         tree.focus()
 
-    def show_header(self) -> None:
-        """The header for the tree shown, marking unsaved edits."""
+    def show_header(self, loading: str = "") -> None:
+        """The header for the tree shown, marking unsaved edits (and a load in progress)."""
         dirty = self.document is not None and self.document.dirty
         hangup.arm(dirty)
-        note = "● unsaved (ctrl+s saves)" if dirty else ""
+        note = "● unsaved (ctrl+s saves)" if dirty else loading
         if self.travelled and self.analysis is not None and self.analysis.as_of != date.today():
             note = f"{note}  ⏱ viewing {self.analysis.as_of}, not today (< > move)".strip()
         problem = self.document.journal_problem if self.document is not None else None
@@ -320,6 +354,8 @@ class MainScreen(EditingActions, Screen[None]):
         self.query_one(TreeHeader).show(None, None, f"{self.path.name}: {len(exc.errors)} problem(s)")
 
     def _watch_file(self) -> None:
+        if self.progress is None or self.loading_in_worker():
+            return  # the load in progress took its own stamp before reading the file
         stamp = Stamp.of(self.path)
         if stamp == self.stamp:
             return
@@ -332,6 +368,11 @@ class MainScreen(EditingActions, Screen[None]):
             )
             return
         self.load(self.current())
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: ends kpitui at once while a tree loads; afterwards Textual's hint (q quits)."""
+        self.quit_if_loading()
+        self.app.action_help_quit()
 
     # ── what the tree tells us ───────────────────────────────────────────
 

@@ -1,0 +1,62 @@
+"""How far loading a tree has got: written by the loading thread, shown by the screen.
+
+The loading thread only sets plain attributes; the screen reads them on a timer and
+redraws the header, so the thread never waits for the event loop and the event loop
+never waits for the thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+from collections.abc import Iterator
+
+PROGRESS_SECONDS = 0.1  # how often the header shows the progress again
+
+
+class LoadProgress:
+    """The step a load is in, with a count where the step has one, and when it began."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = time.monotonic()
+        self.step = "reading"
+        self.done = 0
+        self.total = 0
+        self.unit = ""
+
+    def at(self, step: str, done: int = 0, total: int = 0, unit: str = "") -> None:
+        """Now in `step`, `done` of `total` `unit` so far (0 of 0: a step without a count)."""
+        self.step, self.done, self.total, self.unit = step, done, total, unit
+
+    def text(self) -> str:
+        """One line for the header: the step, its count or percentage, and the seconds so far."""
+        count = ""
+        if self.total:
+            share = min(100, 100 * self.done // self.total)
+            count = f" {self.done:,} of {self.total:,} {self.unit} ({share}%)".replace(" ()", "")
+        elif self.done:
+            count = f" {self.done:,} {self.unit}"
+        elapsed = time.monotonic() - self.started
+        return f"Loading {self.name}… {self.step}{count} · {elapsed:.0f} s · q quits"
+
+
+@contextlib.contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of parsing and analysing a tree.
+
+    Both create hundreds of thousands of objects that live as long as the tree is shown,
+    yet every burst of allocations sets off collections that walk them all again (22% of
+    a 100k-node load). The objects kept are then frozen: later collections (while
+    editing) skip them. A load first unfreezes what the previous one froze, so a tree
+    read again frees the old one.
+    """
+    gc.unfreeze()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
