@@ -119,7 +119,8 @@ class MainScreen(EditingActions, Screen[None]):
         self.stamp: Stamp | None = None
         self.document: Document | None = None
         self.offered_recovery = False
-        self.progress: LoadProgress | None = None
+        self.progress: LoadProgress | None = None  # of the load running now
+        self.load_begun = False
         self._progress_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -142,7 +143,7 @@ class MainScreen(EditingActions, Screen[None]):
 
     def start_loading(self) -> None:
         """Load the file once the frame now on screen ("Loading…") has been painted."""
-        self.progress = LoadProgress(self.path.name)  # the file watcher waits for this first load
+        self.load_begun = True  # the file watcher waits for this first load
         self.call_after_refresh(self.load)
 
     def loading_in_worker(self) -> bool:
@@ -220,7 +221,10 @@ class MainScreen(EditingActions, Screen[None]):
         return analysis, outline
 
     def _apply(self, result: Loaded | tuple[Stamp | None, TreeLoadError]) -> None:
+        self.progress = None
+        self._show_progress()  # stops the timer
         if self.document is not None and self.document.dirty:
+            self.show_header()  # without the progress of the load
             return  # edits were made while the file was being read again: keep them
         if not isinstance(result, Loaded):
             self._show_errors(result[1], result[0])
@@ -354,7 +358,7 @@ class MainScreen(EditingActions, Screen[None]):
         self.query_one(TreeHeader).show(None, None, f"{self.path.name}: {len(exc.errors)} problem(s)")
 
     def _watch_file(self) -> None:
-        if self.progress is None or self.loading_in_worker():
+        if not self.load_begun or self.loading_in_worker():
             return  # the load in progress took its own stamp before reading the file
         stamp = Stamp.of(self.path)
         if stamp == self.stamp:
