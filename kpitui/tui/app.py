@@ -14,6 +14,7 @@ from textual.binding import BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.worker import WorkerFailed
 
 from kpitui.core.config import Config, config_path, remember_theme
 from kpitui.core.text import safe_text
@@ -117,6 +118,8 @@ class KpiApp(App[None]):
     def crash(self) -> BaseException | None:
         """The exception that ended the app, if one did (the CLI reports it as exit 3)."""
         error = getattr(self, "_exception", None)
+        if isinstance(error, WorkerFailed):  # the load runs in a worker: name what failed there
+            error = error.error
         return error if isinstance(error, BaseException) else None
 
     def _print_error_renderables(self) -> None:
