@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import date
 from typing import Any
 
 from kpitui.core.analysis import Analysis
@@ -44,9 +45,21 @@ def _label(analysis: Analysis, node_id: str) -> str:
 
 
 def _field(analysis: Analysis, node_id: str, name: str, value: object) -> str:
-    if name in ("actual", "target"):
+    if name in ("actual", "target", "forecast"):
+        if name == "forecast" and value is None:
+            return "none"
         return with_unit(value if isinstance(value, int | float) else None, analysis.tree.nodes[node_id].unit)
+    if value is None:
+        return "none"
     return STATUS_WORDS.get(str(value), str(value))
+
+
+def forecast_day(scenario: Scenario, node_id: str) -> date | None:
+    """The date of a node's forecast in the scenario (else in the plain analysis)."""
+    for result in (scenario.results[node_id], scenario.base.results[node_id]):
+        if result.forecast is not None:
+            return result.forecast.day
+    return None
 
 
 def scenario_text(scenario: Scenario) -> list[str]:
@@ -60,8 +73,10 @@ def scenario_text(scenario: Scenario) -> list[str]:
         lines.append(f"  {_label(base, change.node)}")
         for name, before, after in change.fields:
             what = name.replace("_", " ")
+            when = f" (by {forecast_day(scenario, change.node)})" if name == "forecast" else ""
             lines.append(
-                f"      {what:<14} {_field(base, change.node, name, before)} → {_field(base, change.node, name, after)}"
+                f"      {what:<15} {_field(base, change.node, name, before)} → "
+                f"{_field(base, change.node, name, after)}{when}"
             )
     appeared, cleared = scenario.findings_changed()
     for title, group in (("Findings that appear", appeared), ("Findings that clear", cleared)):
@@ -126,20 +141,21 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 def scenario_json(scenario: Scenario) -> dict[str, Any]:
     """Changes and findings of a scenario as JSON-ready values."""
-    base = scenario.base
     appeared, cleared = scenario.findings_changed()
     return {
-        "changes": [
-            {
-                "node": c.node,
-                "name": base.tree.nodes[c.node].name,
-                **{name: {"before": before, "after": after} for name, before, after in c.fields},
-            }
-            for c in scenario.changes()
-        ],
+        "changes": [_change_json(scenario, c.node, c.fields) for c in scenario.changes()],
         "findings_appeared": [_finding_json(f) for f in appeared],
         "findings_cleared": [_finding_json(f) for f in cleared],
     }
+
+
+def _change_json(scenario: Scenario, node_id: str, fields: tuple[tuple[str, object, object], ...]) -> dict[str, Any]:
+    found: dict[str, Any] = {"node": node_id, "name": scenario.base.tree.nodes[node_id].name}
+    found.update({name: {"before": before, "after": after} for name, before, after in fields})
+    if any(name.startswith("forecast") for name, _, _ in fields):
+        day = forecast_day(scenario, node_id)
+        found["forecast_date"] = day.isoformat() if day else None
+    return found
 
 
 def whatif_json(scenario: Scenario) -> str:

@@ -20,9 +20,19 @@ from kpitui.core.findings import collect_findings
 from kpitui.core.model import SEVERITY_ORDER, Finding
 from kpitui.core.rules import Suggester
 from kpitui.core.status import aggregate, pace, worst
-from kpitui.core.values import ACTUAL, TARGET, Layer, ValueGraph
+from kpitui.core.values import ACTUAL, TARGET, WHATIF, Layer, ValueGraph
+from kpitui.core.whatif_forecast import scenario_forecasts
 
-FIELDS = ("actual", "target", "status", "rollup_status")
+FIELDS = ("actual", "target", "status", "rollup_status", "forecast", "forecast_status")
+
+
+def field_value(result: NodeResult, name: str) -> object:
+    """One of FIELDS of a node's result: the forecast's value and status, the rest as they are."""
+    if name == "forecast":
+        return result.forecast.value if result.forecast is not None else None
+    if name == "forecast_status":
+        return result.forecast.status if result.forecast is not None else None
+    return getattr(result, name)
 
 
 class DriverError(ValueError):
@@ -50,15 +60,15 @@ class Scenario:
     _analysis: Analysis | None = field(default=None, repr=False)
 
     def changes(self) -> list[Change]:
-        """Every node whose actual, target, status or rollup status changed, in file order."""
+        """Every node whose actual, target, status, rollup status or forecast changed, in file order."""
         order = self.base.graph.order
         found: list[Change] = []
         for node_id in sorted(self.hypothetical, key=order.__getitem__):
             before, after = self.base.results[node_id], self.results[node_id]
             fields = tuple(
-                (name, getattr(before, name), getattr(after, name))
+                (name, field_value(before, name), field_value(after, name))
                 for name in FIELDS
-                if getattr(before, name) != getattr(after, name)
+                if field_value(before, name) != field_value(after, name)
             )
             if fields:
                 found.append(Change(node_id, fields))
@@ -127,7 +137,8 @@ def what_if(analysis: Analysis, overrides: Mapping[str, float], kind: str = ACTU
         node, old = nodes[node_id], results[node_id]
         computed = layer.values[node_id]
         if kind == ACTUAL:
-            last = old.last_measured if computed.source == old.actual_source else None
+            # A hypothetical value does not make a node measured more recently: staleness stays as it is.
+            last = old.last_measured if computed.source in (old.actual_source, WHATIF) else None
             updated = replace(old, actual=computed.value, actual_source=computed.source, last_measured=last)
         else:
             updated = replace(old, target=computed.value)
@@ -148,7 +159,8 @@ def what_if(analysis: Analysis, overrides: Mapping[str, float], kind: str = ACTU
         if updated.status != old.status:
             status_moved.add(node_id)
     rolled = _rollup_statuses(analysis, results, status_moved)
-    return Scenario(analysis, kind, dict(overrides), layers, results, moved | rolled)
+    forecast = scenario_forecasts(analysis, kind, layer, moved, results)
+    return Scenario(analysis, kind, dict(overrides), layers, results, moved | rolled | forecast)
 
 
 def _rollup_statuses(analysis: Analysis, results: dict[str, NodeResult], moved: set[str]) -> set[str]:

@@ -174,14 +174,16 @@ def _structure(an: Analysis) -> list[Finding]:
             )
     for node_id, result in an.results.items():
         if result.orphan_reason is not None:
-            found.append(
-                _finding(
-                    "orphan",
-                    node_id,
-                    f"'{nodes[node_id].name}' serves no goal ({result.orphan_reason}): "
-                    "give it a parent that leads to a goal, or delete it if nobody steers on it",
+            # Feeding a formula is not serving a goal (SPEC 4.1: parent links only), but it says where it belongs.
+            feeds = an.graph.drives(node_id)
+            advice = "give it a parent that leads to a goal, or delete it if nobody steers on it"
+            if feeds:
+                advice = (
+                    f"it drives '{nodes[feeds[0]].name}' through a formula, but only parent links serve a goal: "
+                    "make that node (or an objective above it) its parent"
                 )
-            )
+            why = f"'{nodes[node_id].name}' serves no goal ({result.orphan_reason}): {advice}"
+            found.append(_finding("orphan", node_id, why))
     return found
 
 

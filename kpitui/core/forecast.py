@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from kpitui.core.model import FREQUENCIES, Period, Thresholds
@@ -126,3 +126,27 @@ def _status(
         as_of=day,
         thresholds=thresholds,
     ).status
+
+
+def moved(
+    forecast: Forecast,
+    delta: float,
+    *,
+    pacing: str,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    period: Period | None,
+    thresholds: Thresholds,
+) -> Forecast:
+    """The forecast with its value, interval and line moved by `delta`, its status judged against `target`.
+
+    A what-if that moves a node's actual now moves its trend line with it (the same pace
+    from the new value on); one that changes its target only re-judges the forecast.
+    """
+    line = replace(forecast.line, a=forecast.line.a + delta) if forecast.line is not None else None
+    value = forecast.value + delta
+    low = forecast.low + delta if forecast.low is not None else None
+    high = forecast.high + delta if forecast.high is not None else None
+    status = _status(pacing, sign, baseline, target, value, period, forecast.day, thresholds)
+    return Forecast(forecast.day, value, low, high, status, forecast.trend, line)

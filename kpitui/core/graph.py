@@ -1,4 +1,8 @@
-"""The tree's links as a graph: parent edges, signed influence edges, declared conflicts.
+"""The tree's links as a graph: parent edges, signed influence edges, drives edges, declared conflicts.
+
+A *drives* edge runs from a node to each formula node that reads it (SPEC 4.7). It carries
+values, not strategy: orphans and parent cycles follow parent links only (SPEC 4.1, 3), and
+a loop of formulas is the value graph's to find (`values.py`).
 
 Callers ask questions ("children of", "path to strategy") and get node ids back, always
 in file order. The links are plain dicts of lists: building and walking them is what every
@@ -20,7 +24,7 @@ T = TypeVar("T")
 
 
 class KpiGraph:
-    """Parent, influence and conflict links between the existing nodes of a tree."""
+    """Parent, influence, drives and conflict links between the existing nodes of a tree."""
 
     def __init__(self, nodes: Mapping[str, Node]) -> None:
         self.nodes = nodes
@@ -29,6 +33,8 @@ class KpiGraph:
         self.declared: set[frozenset[str]] = set()
         self.dangling: list[tuple[str, str, str]] = []  # (node, field, missing id)
         self._children: dict[str, list[str]] = {node_id: [] for node_id in nodes}
+        self._drivers: dict[str, list[str]] = {}  # formula node -> the existing nodes it reads, in order
+        self._drives: dict[str, list[str]] = {}  # node -> the formula nodes that read it, in file order
         self._parents: dict[str, list[str]] = {
             n.id: [p for p in dict.fromkeys(n.parents) if p in nodes] for n in nodes.values()
         }
@@ -44,7 +50,11 @@ class KpiGraph:
                 else:
                     self.dangling.append((node.id, "influences", other))
             if node.formula is not None:
-                self.dangling.extend((node.id, "formula", ref) for ref in node.formula.refs if ref not in nodes)
+                read = list(dict.fromkeys(node.formula.refs))
+                self.dangling.extend((node.id, "formula", ref) for ref in read if ref not in nodes)
+                self._drivers[node.id] = [ref for ref in read if ref in nodes]
+                for ref in self._drivers[node.id]:
+                    self._drives.setdefault(ref, []).append(node.id)
             for other in node.conflicts:
                 if other in nodes:
                     if other != node.id:
@@ -62,6 +72,30 @@ class KpiGraph:
     def parents_of(self, node_id: str) -> list[str]:
         """Existing parents of a node, in the order the node names them."""
         return self._parents[node_id]
+
+    def drivers(self, node_id: str) -> list[str]:
+        """The existing nodes a formula node reads (its drives edges in), in order of first use; [] for others."""
+        return self._drivers.get(node_id, [])
+
+    def drives(self, node_id: str) -> list[str]:
+        """The formula nodes that read a node (its drives edges out), in file order."""
+        return self._drives.get(node_id, [])
+
+    def drive_chain(self, node_id: str) -> list[str]:
+        """The formula nodes a node's value flows into, following the first drives edge each step.
+
+        Stops before a node already on the chain, so a loop of formulas ends it.
+        """
+        chain: list[str] = []
+        seen = {node_id}
+        current = node_id
+        while True:
+            following = [d for d in self.drives(current) if d not in seen]
+            if not following:
+                return chain
+            current = following[0]
+            seen.add(current)
+            chain.append(current)
 
     def roots(self) -> list[str]:
         """Goals with no existing parent, in file order: where strategy starts."""

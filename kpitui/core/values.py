@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kpitui.core.formula import ZeroDivision
-from kpitui.core.graph import KpiGraph
+from kpitui.core.graph import KpiGraph, strong_components
 from kpitui.core.model import Node
 from kpitui.core.status import aggregate
 
@@ -68,7 +68,7 @@ class ValueGraph:
         self.dependents: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         for node_id, node in nodes.items():
             if node.formula is not None:
-                feeds = tuple(ref for ref in node.formula.refs if ref in nodes)
+                feeds = tuple(graph.drivers(node_id))
             elif node.rollup is not None:
                 feeds = tuple(graph.children(node_id))
             else:
@@ -119,14 +119,14 @@ class ValueGraph:
 
     def loops(self, candidates: set[str]) -> list[list[str]]:
         """Groups of nodes whose values depend on each other in a loop, each in file order."""
-        import networkx as nx
-
-        sub = nx.DiGraph()
-        sub.add_nodes_from(candidates)
-        sub.add_edges_from((f, n) for n in candidates for f in self.inputs[n] if f in candidates)
-        order = {n: i for i, n in enumerate(self.nodes)}
-        found = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(sub) if len(c) > 1]
-        found += [[n] for n in nx.nodes_with_selfloops(sub)]
+        order = self.graph.order
+        members = sorted(candidates, key=order.__getitem__)
+        feeds = {n: [f for f in self.inputs[n] if f in candidates] for n in members}
+        found = [
+            sorted(group, key=order.__getitem__)
+            for group in strong_components(members, feeds)
+            if len(group) > 1 or group[0] in feeds[group[0]]
+        ]
         return sorted(found, key=lambda group: order[group[0]])
 
     def formula_loops(self) -> list[list[str]]:

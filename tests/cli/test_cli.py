@@ -42,8 +42,8 @@ def test_export_header_and_one_row_per_node() -> None:
     result = run("export", "sample_trees/webshop.toml")
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert tuple(rows[0]) == COLUMNS
-    assert len(rows) - 1 == 23
-    assert len({r[0] for r in rows[1:]}) == 23
+    assert len(rows) - 1 == 22
+    assert len({r[0] for r in rows[1:]}) == 22
 
 
 def test_export_to_file(tmp_path: Path) -> None:

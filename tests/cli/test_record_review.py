@@ -164,8 +164,15 @@ def test_review_of_the_webshop_sample_names_the_hidden_miss(tmp_path: Path, caps
         shutil.copy(f, tmp_path / f.name)
     assert main(["review", str(tmp_path / "webshop.toml")]) == 0
     out = capsys.readouterr().out
-    assert "Omzet webwinkel — E-commercemanager — ✔ on track, forecast to miss: 974k EUR by 2026-12-31" in out
-    assert "23.8k EUR needed per week to reach 1.2M EUR; last 4 weeks averaged 14.5k EUR" in out
+    # 710,000 sessions against 1.5M x 180/364 = 741,758 expected (95.7%: on track), but the line through the
+    # weekly totals reaches 1,255,375 by 2026-12-31 (83.7%: off track). Needed: 790,000 over 184/7 weeks = 30,054
+    # a week; the last four weeks: (710,000 - 638,500 on 2026-05-29) / 4 = 17,875.
+    assert "Bezoeken (sessies) — Marketingteam — ✔ on track, forecast to miss: 1.26M sessies by 2026-12-31" in out
+    assert (
+        "31.8k sessies behind the 742k sessies expected now; 30.1k sessies needed per week to reach 1.5M sessies; "
+        "last 4 weeks averaged 17.9k sessies"
+    ) in out
+    assert "Online omzet €1,2M — Directie — ▲ at risk, forecast to miss: 796k EUR by 2026-12-31" in out
 
 
 LEVEL_TREE = """\

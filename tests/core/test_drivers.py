@@ -66,8 +66,8 @@ def test_what_if_with_unchanged_values_equals_the_plain_analysis(sample: str, da
     chosen = data.draw(st.lists(st.sampled_from(known), min_size=1, max_size=4, unique=True))
     overrides = {n: layer.value(n) for n in chosen}
     scenario = what_if(an, {n: v for n, v in overrides.items() if v is not None}, kind)
-    plain = {n: (r.actual, r.target, r.status, r.rollup_status) for n, r in an.results.items()}
-    hypothetical = {n: (r.actual, r.target, r.status, r.rollup_status) for n, r in scenario.results.items()}
+    plain = {n: (r.actual, r.target, r.status, r.rollup_status, r.forecast) for n, r in an.results.items()}
+    hypothetical = {n: (r.actual, r.target, r.status, r.rollup_status, r.forecast) for n, r in scenario.results.items()}
     assert hypothetical == plain
     assert scenario.changes() == []
     assert [(f.code, f.node, f.message) for f in scenario.analysis().findings] == [
@@ -251,3 +251,12 @@ def test_deep_attribution_reaches_the_measured_drivers_and_adds_up(two_dates: tu
 def test_no_attribution_for_a_measured_node(two_dates: tuple[Analysis, Analysis]) -> None:
     before, after = two_dates
     assert attribute(before, after, "sessions") is None
+
+
+def test_a_hypothetical_value_keeps_when_the_node_was_last_measured(analyse: Analyse) -> None:
+    text = SHOP.replace("actual = 2.1\n", 'actual = 2.1\nmeasured = 2026-06-01\nfrequency = "weekly"\n')
+    an = analyse(text)
+    assert an.results["conversion-rate"].stale
+    scenario = what_if(an, {"conversion-rate": 2.6})
+    assert scenario.results["conversion-rate"].last_measured == date(2026, 6, 1)
+    assert ("stale", "conversion-rate") in [(f.code, f.node) for f in scenario.analysis().findings]

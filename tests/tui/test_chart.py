@@ -23,11 +23,11 @@ async def test_chart_plots_the_analysis_of_the_node(samples: Path, size: tuple[i
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
         chart = app.main.query_one(HistoryChart)
-        tree(app).reveal("webshop-omzet")
+        tree(app).reveal("sessies")
         await pilot.pause()
         analysis = app.main.analysis
         assert analysis is not None
-        data = chart_data(analysis, "webshop-omzet")
+        data = chart_data(analysis, "sessies")
         assert data is not None and chart.display and chart.data == data
         plot = app.main.query_one(ChartPlot)
         plot.render()
@@ -42,15 +42,15 @@ async def test_chart_plots_the_analysis_of_the_node(samples: Path, size: tuple[i
         ]
         assert monitor.y == [[v for _, v in s] for s in (data.low, data.high, data.pace, data.forecast, data.points)]
         assert [m[0] for m in monitor.marker] == [BAND, BAND, PACE, FORECAST, ACTUAL]
-        # The pace runs from 0 on 1 January to the 1.2M target on 31 December; the forecast misses it.
-        assert data.pace == ((date(2026, 1, 1), 0), (date(2026, 12, 31), 1_200_000))
-        forecast = analysis.results["webshop-omzet"].forecast
+        # The pace runs from 0 on 1 January to the 1.5M target on 31 December; the forecast misses it.
+        assert data.pace == ((date(2026, 1, 1), 0), (date(2026, 12, 31), 1_500_000))
+        forecast = analysis.results["sessies"].forecast
         assert forecast is not None and data.forecast[-1] == (date(2026, 12, 31), forecast.value)
         assert len(data.points) == 26
         assert set(monitor.xlabels[0]) == {"1 Jan", "30 Jun", "31 Dec"}  # as_of has room at 80 columns too
         legend = "\n".join(item.plain for item in app.main.query_one(Legend).items)
         assert legend == (
-            "● actual 574k\n· pace → 1.2M by 31 Dec\n× forecast 974k by 31 Dec ✖ off track\n- 80% 972k–976k"
+            "● actual 710k\n· pace → 1.5M by 31 Dec\n× forecast 1.26M by 31 Dec ✖ off track\n- 80% 1.24M–1.27M"
         )
         tree(app).reveal("cpa")  # no history: no chart
         await pilot.pause()
@@ -65,7 +65,8 @@ async def test_level_chart_draws_the_target_level(samples: Path) -> None:
         await pilot.pause()
         chart = app.main.query_one(HistoryChart)
         assert chart.data is not None
-        assert chart.data.pace == ((date(2026, 1, 1), 2.8), (date(2026, 7, 28), 2.8))
+        # steered quarterly in the sample: four steps reach past the period end, so the horizon is 31 December
+        assert chart.data.pace == ((date(2026, 1, 1), 2.8), (date(2026, 12, 31), 2.8))
         legend = [item.plain for item in app.main.query_one(Legend).items]
         assert legend[:2] == ["● actual 2.1%", "· target level 2.8%"]
 
@@ -77,7 +78,7 @@ async def test_chart_series_are_the_terminal_colour_under_no_color(
     app = make_app(samples / "webshop.toml")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        tree(app).reveal("webshop-omzet")
+        tree(app).reveal("sessies")
         await pilot.pause()
         plot = app.main.query_one(ChartPlot)
         plot.render()

@@ -88,7 +88,7 @@ def test_tree_settings_80x24(snap_compare, webshop: Path) -> None:  # type: igno
 def test_chart_of_a_kpi_on_track_but_forecast_to_miss_100x30(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await ready(pilot)
-        pilot.app.main.query_one("#tree").reveal("webshop-omzet")
+        pilot.app.main.query_one("#tree").reveal("sessies")
         await pilot.pause()
 
     assert snap_compare(make_app(webshop / "webshop.toml"), terminal_size=(100, 30), run_before=run_before)

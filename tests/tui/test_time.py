@@ -20,13 +20,14 @@ async def test_trend_arrow_and_forecast_in_the_detail_panel(samples: Path) -> No
         await ready(pilot)
         analysis = app.main.analysis
         assert analysis is not None
-        # Revenue grows (↗ in its direction); CPA has no trend (no history): no arrow.
-        assert "574k / 1.2M EUR ↗" in node_label(analysis, "webshop-omzet").plain
+        # Sessions grow (↗ in its direction); CPA has no trend (no history): no arrow.
+        assert "710k / 1.5M sessies ↗" in node_label(analysis, "sessies").plain
         assert "↗" not in node_label(analysis, "cpa").plain and "↘" not in node_label(analysis, "cpa").plain
-        assert tree(app).reveal("webshop-omzet")
+        assert tree(app).reveal("sessies")
         await pilot.pause()
         text = detail_text(app)
-        assert "Forecast 2026-12-31: 974k EUR (80%: 972k EUR–976k EUR) ✖ off track · trend ↗ improving" in text
+        forecast = "Forecast 2026-12-31: 1.26M sessies (80%: 1.24M sessies–1.27M sessies) ✖ off track"
+        assert f"{forecast} · trend ↗ improving" in text
         assert "forecast_miss" in text
 
 
@@ -35,7 +36,7 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert tree(app).reveal("webshop-omzet")  # weekly: a step is 7 days
+        assert tree(app).reveal("sessies")  # weekly: a step is 7 days
         await pilot.press("less_than_sign")
         await pilot.pause()
         analysis = app.main.analysis
@@ -46,12 +47,12 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
         assert analysis.results["organisch-groei"].status == "on_track"
         header = str(app.main.query_one(TreeHeader).render())
         assert "as of 2026-06-23" in header and "viewing 2026-06-23, not today" in header
-        # Measurements dated after the new as_of no longer count: revenue's newest row is a week older.
-        assert analysis.results["webshop-omzet"].actual == 558000
+        # Measurements dated after the new as_of no longer count: the sessions' newest row is a week older.
+        assert analysis.results["sessies"].actual == 695000
         await pilot.press("greater_than_sign", "greater_than_sign")
         await pilot.pause()
         assert app.main.analysis is not None and app.main.analysis.as_of == date(2026, 7, 7)
-        assert app.main.analysis.results["webshop-omzet"].actual == 574000
+        assert app.main.analysis.results["sessies"].actual == 734200
 
 
 async def test_review_screen_lists_exactly_the_changes_and_jumps(samples: Path) -> None:

@@ -48,12 +48,12 @@ async def test_type_a_conversion_and_everything_downstream_follows(samples: Path
         await pilot.press("ctrl+u", *"2.6", "enter")
         await pilot.pause()
         assert app.screen is screen
-        assert screen.scenario.results["omzet"].actual == pytest.approx(658_840)  # 700k x 2.6% x 36.2
-        assert screen.scenario.results["bestellingen"].actual == pytest.approx(18_200)
+        assert screen.scenario.results["omzet"].actual == pytest.approx(668_252)  # 710k x 2.6% x 36.2
+        assert screen.scenario.results["bestellingen"].actual == pytest.approx(18_460)
         assert screen.scenario.hypothetical >= {"omzet", "bestellingen", "conversieratio", "cro"}
         assert HYPOTHETICAL in line_of(screen, "omzet")
         assert HYPOTHETICAL in line_of(screen, "conversieratio")
-        assert "659k / 1.2M EUR" in line_of(screen, "omzet")
+        assert "668k / 1.2M EUR" in line_of(screen, "omzet")
         assert HYPOTHETICAL not in line_of(screen, "sea")
         assert "actual: 2.1% → 2.6%" in screen.plain
         assert "Conversieratio: 2.1% → 2.6%" in str(screen.query_one("#whatif-header").render())
@@ -66,7 +66,7 @@ async def test_type_a_conversion_and_everything_downstream_follows(samples: Path
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.main
-        assert app.main.analysis is not None and app.main.analysis.results["omzet"].actual == 532_140
+        assert app.main.analysis is not None and app.main.analysis.results["omzet"].actual == 539_742
         assert "unsaved" not in str(app.main.query_one(TreeHeader).render())
     assert path.read_bytes() == before
 
@@ -93,21 +93,21 @@ async def test_goal_seek_then_keep_it_as_a_real_edit(samples: Path) -> None:
         await pilot.press(*"conversie", "enter")
         await pilot.pause()
         assert app.screen is screen
-        # on pace for 1.2M by 2026-06-30: 1.2M x 180/364 / (700,000 x 36.2) = 2.34178%
-        assert screen.overrides["conversieratio"] == pytest.approx(2.3417781902, rel=1e-9)
+        # on pace for 1.2M by 2026-06-30: 1.2M x 180/364 / (710,000 x 36.2) = 2.30880%
+        assert screen.overrides["conversieratio"] == pytest.approx(2.3087953988, rel=1e-9)
         header = str(screen.query_one("#whatif-header").render())
-        assert "Goal seek: 'Conversieratio' must be 2.34178%" in header
+        assert "Goal seek: 'Conversieratio' must be 2.3088%" in header
         assert screen.scenario.results["omzet"].status == "on_track"
         await pilot.press("s")
         await pilot.pause()
         assert app.screen is app.main
         assert app.main.analysis is not None
-        assert app.main.analysis.results["conversieratio"].actual == pytest.approx(2.34177819024)
+        assert app.main.analysis.results["conversieratio"].actual == pytest.approx(2.30879539883)
         assert app.main.analysis.results["omzet"].actual == pytest.approx(1_200_000 * 180 / 364, rel=1e-9)
         await pilot.press("ctrl+s")
         await pilot.pause()
     node = tomli.loads(path.read_text(encoding="utf-8"))["nodes"]["conversieratio"]
-    assert node["actual"] == pytest.approx(2.34177819024)
+    assert node["actual"] == pytest.approx(2.30879539883)
     assert str(node["measured"]) == "2026-06-30"
 
 
@@ -119,10 +119,32 @@ async def test_formula_node_detail_shows_inputs_and_what_moved_it(samples: Path)
         await pilot.pause()
         text = detail_text(app)
         assert "Formula sessies * conversieratio / 100" in text
-        assert "sessies = 700k sessies  (Bezoeken (sessies))" in text
+        assert "sessies = 710k sessies  (Bezoeken (sessies))" in text
         assert "conversieratio = 2.1%  (Conversieratio)" in text
         assert "Drives Online omzet €1,2M" in text
-        # 2026-06-23 → 06-30: sessions 675,300 → 700,000 and conversion 2.12% → 2.1%
+        # 2026-06-23 → 06-30: sessions 695,000 → 710,000 and conversion 2.12% → 2.1%: orders 14,734 → 14,910;
+        # sessions +15,000 x the mean 2.11% = +316.5, the rate −0.02 points x the mean 702,500 = −140.5
         assert (
-            "Moved since 2026-06-23: +384 orders — Bezoeken (sessies) +521 orders, Conversieratio −138 orders" in text
+            "Moved since 2026-06-23: +176 orders — Bezoeken (sessies) +316 orders, Conversieratio −140 orders" in text
         )
+
+
+async def test_drives_edges_in_the_path_line_and_the_detail_panel(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("conversieratio")
+        await pilot.pause()
+        lines = detail_text(app).splitlines()
+        # The parent path up to strategy, then where its value flows through formulas.
+        assert lines[1] == (
+            "Online omzet €1,2M › CRO: meer bezoekers worden klant › Conversieratio"
+            "  ⇢ Bestellingen ⇢ Online omzet €1,2M"
+        )
+        assert "Drives Bestellingen" in lines
+        tree(app).reveal("bestellingen")
+        await pilot.pause()
+        lines = detail_text(app).splitlines()
+        assert lines[1] == "Online omzet €1,2M › Bestellingen  ⇢ Online omzet €1,2M"
+        assert "Drives Online omzet €1,2M" in lines
+        assert "Driven by Bezoeken (sessies), Conversieratio" in lines

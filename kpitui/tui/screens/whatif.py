@@ -73,6 +73,15 @@ class WhatIfTree(KpiTreeView):
             stack.extend(line.children)
 
 
+def shown(name: str, value: object, unit: str | None) -> str:
+    """A changed field's value in the detail panel: an amount, or a status in words; `none` where missing."""
+    if value is None and name.startswith("forecast"):
+        return "none"
+    if name in ("actual", "target", "forecast"):
+        return amount(value if isinstance(value, int | float) else None, unit)
+    return STATUS_WORD.get(str(value), str(value))
+
+
 def hypothetical(parts: LabelParts) -> LabelParts:
     """A tree line with the hypothetical mark after its status glyph."""
     head = parts.head.copy()
@@ -162,12 +171,7 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
             unit = self.base.tree.nodes[node_id].unit
             head = Text(f"{HYPOTHETICAL} hypothetical", style="bold cyan")
             for name, before, after in change.fields:
-                if name in ("actual", "target"):
-                    was = amount(before if isinstance(before, int | float) else None, unit)
-                    now = amount(after if isinstance(after, int | float) else None, unit)
-                else:
-                    was, now = STATUS_WORD.get(str(before), str(before)), STATUS_WORD.get(str(after), str(after))
-                head.append(f"\n  {name.replace('_', ' ')}: {was} → {now}", style="")
+                head.append(f"\n  {name.replace('_', ' ')}: {shown(name, before, unit)} → {shown(name, after, unit)}")
             lines.append(head)
         lines += describe(analysis, node_id)
         panel.update(Group(*lines))

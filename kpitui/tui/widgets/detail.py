@@ -44,7 +44,7 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     title = Text(safe_text(node.name), style="bold")
     title.append(f"  {node.kind} · id {safe_text(node_id)}", style="dim")
     parts.append(title)
-    parts.append(Text(safe_text(analysis.path_text(node_id, " › ")), style="dim"))
+    parts.append(path_line(analysis, node_id))
     owner = safe_text(node.owner) if node.owner else "no owner"
     parts.append(Text(f"Owner: {owner}" + (f" ({node.owner_type})" if node.owner_type else "")))
     status = Text("Status: ")
@@ -85,6 +85,7 @@ def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
     tree = analysis.tree
     node, result = tree.nodes[node_id], analysis.results[node_id]
     parts = formula_lines(analysis, node_id)
+    parts += drive_lines(analysis, node_id)
     period = result.period
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
@@ -214,11 +215,28 @@ def formula_lines(analysis: Analysis, node_id: str) -> list[Text]:
         lines.append(
             Text(f"  {ref} = {amount(value, other.unit)}  ({other.name})", style="dim" if value is None else "")
         )
-    driven = values.driven(node_id)
-    if driven:
-        lines.append(Text("Drives " + ", ".join(analysis.name(d) for d in driven), style="dim"))
     moved = moved_lines(analysis, node_id)
     return lines + moved
+
+
+def path_line(analysis: Analysis, node_id: str) -> Text:
+    """The path up to strategy, then where the node's value flows: `Goal › CRO › Conversion  ⇢ Orders ⇢ Revenue`."""
+    line = Text(safe_text(analysis.path_text(node_id, " › ")), style="dim")
+    chain = analysis.graph.drive_chain(node_id)
+    if chain:
+        line.append("  ⇢ " + " ⇢ ".join(safe_text(analysis.name(n)) for n in chain), style="cyan")
+    return line
+
+
+def drive_lines(analysis: Analysis, node_id: str) -> list[Text]:
+    """The node's drives edges: the formula nodes it drives, and (a formula node) the nodes it is driven by."""
+    graph = analysis.graph
+    lines: list[Text] = []
+    for label, others in (("Drives", graph.drives(node_id)), ("Driven by", graph.drivers(node_id))):
+        if others:
+            names = ", ".join(safe_text(analysis.name(n)) for n in others)
+            lines.append(Text.assemble((f"{label} ", "bold cyan"), (names, "")))
+    return lines
 
 
 def moved_lines(analysis: Analysis, node_id: str) -> list[Text]:
