@@ -141,9 +141,10 @@ def draw(plt: Plot, data: ChartData, mono: bool, width: int) -> None:
     plt.xlim(0.0, span)
     years = data.start.year != data.end.year
     ticks = [data.start, data.as_of, data.end] if data.start < data.as_of < data.end else [data.start, data.end]
-    # A date label is some 6 cells wide: drop as_of's when it would run into an edge's.
+    # A date label is some 6 cells wide: drop as_of's when it would come near an edge's (plotext places
+    # labels that touch in an order that changes from run to run).
     room = max(width - 8, 10)
-    if len(ticks) == 3 and min(data.as_of - data.start, data.end - data.as_of).days / max(span, 1) * room < 7:
+    if len(ticks) == 3 and min(data.as_of - data.start, data.end - data.as_of).days / max(span, 1) * room < 10:
         ticks = [data.start, data.end]
     plt.xticks([float((d - data.start).days) for d in ticks], [day_label(d, years) for d in ticks])
     values = data.values()
