@@ -67,7 +67,7 @@ def main() -> None:
         if "check" in options.only:
             found += check.run(base, options.full, options.runs)
         if "shapes" in options.only:
-            found += pathological.run(base, 1)
+            found += pathological.run(base, 3)
         if "tui" in options.only:
             found += tui.run(base, options.full, max(3, options.runs // 2))
     if options.readers:

@@ -62,8 +62,25 @@ class Conflict:
     a: str
     b: str
     kind: str  # declared, influence, target_gap
-    explanation: str
+    text: str  # the explanation; "" for an influence conflict, whose words are made from its path when asked
     path: tuple[str, ...] = ()  # the witnessing influence path
+    signs: tuple[int, ...] = ()  # the signs of its links
+    names: Mapping[str, Node] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def explanation(self) -> str:
+        """Why they conflict, in words (made on demand: a dense influence graph has many thousands)."""
+        if self.text or self.names is None:
+            return self.text
+        return influence_explanation(self.names, list(self.path), list(self.signs))
+
+    @classmethod
+    def influence(cls, a: str, b: str, path: list[str], signs: list[int], names: Mapping[str, Node]) -> Conflict:
+        """An influence conflict, made without the frozen dataclass's per-field checks (a dense
+        influence graph has tens of thousands of them); equal to `Conflict(a, b, "influence", ...)`."""
+        conflict = object.__new__(cls)
+        conflict.__dict__.update(a=a, b=b, kind="influence", text="", path=tuple(path), signs=tuple(signs), names=names)
+        return conflict
 
 
 @dataclass
@@ -382,12 +399,8 @@ def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -
     for pair in sorted(graph.declared, key=lambda p: sorted(graph.order[n] for n in p)):
         a, b = sorted(pair, key=graph.order.__getitem__)
         found.append(Conflict(a, b, "declared", f"declared: '{nodes[a].name}' and '{nodes[b].name}' pull apart"))
-    seen: set[frozenset[str]] = set()
-    for a, b, path, signs in graph.influence_conflicts():
-        pair = frozenset((a, b))
-        if pair not in seen:
-            seen.add(pair)
-            found.append(Conflict(a, b, "influence", influence_explanation(nodes, path, signs), tuple(path)))
+    for a, b, path, signs in graph.influence_conflicts():  # each pair once
+        found.append(Conflict.influence(a, b, path, signs, nodes))
     for node_id, node in nodes.items():
         target = node.target
         children = graph.children(node_id)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 # Loops of more nodes than this are named by their first and last LOOP_ENDS nodes.
 LOOP_LIMIT = 12
 LOOP_ENDS = 3
+# A node with more influence conflicts than this (as the first of each pair) gets one finding
+# naming INFLUENCE_NAMED of its partners and how many others; `related` holds them all.
+INFLUENCE_LIMIT = 5
+INFLUENCE_NAMED = 3
 
 SEVERITY: dict[str, str] = FINDING_SEVERITY
 
@@ -189,10 +193,22 @@ def _structure(an: Analysis) -> list[Finding]:
 
 def _conflict_findings(an: Analysis) -> list[Finding]:
     nodes = an.tree.nodes
+    # Pairs in conflict only through influences, by their first node: a node with many gets one
+    # finding. (Each influence pair comes once; other kinds are few, so they are set apart first.)
+    other_kinds = {frozenset((c.a, c.b)) for c in an.conflicts if c.kind != "influence"}
+    by_source: dict[str, list[str]] = {}
+    for conflict in an.conflicts:
+        if conflict.kind == "influence" and (not other_kinds or frozenset((conflict.a, conflict.b)) not in other_kinds):
+            by_source.setdefault(conflict.a, []).append(conflict.b)
+    order = an.graph.order.__getitem__
+    many = {a: sorted(partners, key=order) for a, partners in by_source.items() if len(partners) > INFLUENCE_LIMIT}
+    found: list[Finding] = [_many_influence_conflicts(nodes, a, partners) for a, partners in many.items()]
+    grouped = {a: set(partners) for a, partners in many.items()}
     pairs: dict[frozenset[str], list[Conflict]] = {}
     for conflict in an.conflicts:
+        if conflict.kind == "influence" and conflict.b in grouped.get(conflict.a, ()):
+            continue  # said by its node's one finding
         pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
-    found: list[Finding] = []
     for group in pairs.values():
         a, b = group[0].a, group[0].b
         reasons = "; ".join(c.explanation for c in group)
@@ -221,6 +237,20 @@ def _conflict_findings(an: Analysis) -> list[Finding]:
         message = f"'{nodes[a].name}' conflicts with '{nodes[b].name}' ({reasons}): {advice}"
         found.append(_finding("conflict", a, message, (b,), group[0].kind))
     return found
+
+
+def _many_influence_conflicts(nodes: Mapping[str, Node], a: str, partners: list[str]) -> Finding:
+    """One finding for a node in influence conflict with many others: a few named, all related."""
+    named = [f"'{nodes[p].name}'" for p in partners[:INFLUENCE_NAMED]]
+    rest = len(partners) - len(named)
+    direction = "up" if nodes[a].sign > 0 else "down"
+    message = (
+        f"'{nodes[a].name}' conflicts through influences with {', '.join(named)} and {rest:,} others: "
+        f"pushing it {direction} pushes each of them against its direction (all of them: `related` in "
+        "`check --format json`, and the detail panel with each one's path): set floors for the ones that "
+        "suffer, or weigh them when steering, or thin out the influences"
+    )
+    return _finding("conflict", a, message, tuple(partners), "influence")
 
 
 def _status(an: Analysis) -> list[Finding]:

@@ -15,7 +15,7 @@ Tarjan's, below, iterative so that no file's depth reaches Python's recursion li
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from kpitui.core.model import Node
@@ -218,95 +218,136 @@ class KpiGraph:
         targets a source can reach with which sign is known beforehand (reachability over
         the strongly connected components of the signed graph), so each source's one
         breadth-first search stops as soon as its last target is found: a dense influence
-        graph costs about one scan of the edges, not one search per pair.
+        graph costs about one scan of the edges, not one search per pair. The search takes
+        each node's successors of one sign as a set, so that the states it has seen are
+        skipped by set operations rather than edge by edge.
         """
         graph = self.influence
         if not graph:
             return
-        linked = self._influence_nodes()
+        nodes, order = self.nodes, self.order
+        linked = sorted(self._influence_nodes(), key=order.__getitem__)
         index, reach = self._signed_reach(linked)
-        reported: set[frozenset[str]] = set()
-        for source in sorted(linked, key=self.order.__getitem__):
-            d_source = self.nodes[source].sign
+        by_sign: dict[int, dict[str, set[str]]] = {1: {}, -1: {}}
+        for node, targets in graph.items():
+            for other, sign in targets.items():
+                by_sign[sign].setdefault(node, set()).add(other)
+        # The state bit a source must reach for each node to conflict with it, by the source's sign.
+        needed = {
+            d: [(other, -d * nodes[other].sign, 1 << index[(other, -d * nodes[other].sign)]) for other in linked]
+            for d in (1, -1)
+        }
+        earlier: dict[str, set[str]] = {}  # node -> earlier sources that already reported a pair with it
+        for source in linked:
+            d_source = nodes[source].sign
             reachable = reach[(source, 1)]
-            wanted = {
-                other
-                for other in linked
-                if other != source
-                and reachable >> index[(other, -d_source * self.nodes[other].sign)] & 1
-                and frozenset((source, other)) not in reported
-            }
-            if not wanted:
+            done = earlier.get(source, ())
+            wanted: dict[int, set[str]] = {1: set(), -1: set()}
+            for other, product, bit in needed[d_source]:
+                if reachable & bit and other != source and other not in done:
+                    wanted[product].add(other)
+            if not wanted[1] and not wanted[-1]:
                 continue
             # Breadth-first over (node, sign product) states, until every wanted target is found.
-            seen: dict[tuple[str, int], tuple[tuple[str, int] | None, int]] = {(source, 1): (None, 0)}
-            queue = deque([(source, 1)])
-            while queue and wanted:
-                state = queue.popleft()
-                node, product = state
-                for other, sign in graph.get(node, {}).items():
-                    nxt = (other, product * sign)
-                    if nxt in seen:
-                        continue
-                    seen[nxt] = (state, sign)
-                    queue.append(nxt)
-                    if other in wanted and d_source * nxt[1] == -self.nodes[other].sign:
-                        wanted.discard(other)
-                        reported.add(frozenset((source, other)))
-                        yield source, other, *self._walk_back(seen, nxt)
-                        if not wanted:
-                            break
+            # seen[product][node] = (previous node, previous product, sign of the edge taken).
+            # States found by one expansion are queued together and put in file order only
+            # when their turn comes: in a dense graph most are never expanded.
+            seen: dict[int, dict[str, tuple[str, int, int] | None]] = {1: {source: None}, -1: {}}
+            batches: deque[tuple[Iterable[str], int]] = deque([((source,), 1)])
+            while batches and (wanted[1] or wanted[-1]):
+                members, product = batches.popleft()
+                for node in sorted(members, key=order.__getitem__):
+                    if not wanted[1] and not wanted[-1]:
+                        break
+                    for sign in (1, -1):
+                        successors = by_sign[sign].get(node)
+                        if not successors:
+                            continue
+                        reached = product * sign
+                        states = seen[reached]
+                        fresh = successors.difference(states)
+                        if not fresh:
+                            continue
+                        states.update(dict.fromkeys(fresh, (node, product, sign)))
+                        batches.append((fresh, reached))
+                        found = fresh & wanted[reached]
+                        if not found:
+                            continue
+                        wanted[reached] -= found
+                        for other in sorted(found, key=order.__getitem__):
+                            earlier.setdefault(other, set()).add(source)
+                            yield source, other, *self._walk_back(seen, other, reached)
 
     def _signed_reach(self, linked: list[str]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
         """Each (node, sign) state's bit, and for each state the bits of the states it reaches.
 
-        Computed once over the strongly connected components, children before parents, as
-        integer bit sets shared by each component's members.
+        Found from the strongly connected components of the influence graph itself (not of
+        the twice as large graph of states): inside a component that is a loop, either every
+        node has a sign of its own such that each link's sign is the product of its ends'
+        (then the states split into two classes that reach within themselves), or a loop of
+        odd sign exists and every state of the component reaches every other. Reach flows
+        from components to those that link into them, children first, as integer bit sets.
         """
-        State = tuple[str, int]
-        successors: dict[State, list[State]] = {}
-        for node in linked:
-            for product in (1, -1):
-                successors[(node, product)] = [(b, product * sign) for b, sign in self.influence.get(node, {}).items()]
-        index = {state: i for i, state in enumerate(successors)}
-        component_of: dict[State, int] = {}
-        reach_of: list[int] = []
-        # Tarjan's components come out children first: every successor's reach is known.
-        for number, inner in enumerate(strong_components(list(successors), successors)):
-            for state in inner:
-                component_of[state] = number
-            below = 0
-            for state in inner:
-                for successor in successors[state]:
-                    other = component_of[successor]
-                    if other != number:
-                        below |= reach_of[other] | (1 << index[successor])
-            # States of one component reach each other only where it is a real loop.
-            if len(inner) > 1 or any(s in successors[s] for s in inner):
-                below |= self._bits(set(inner), index)
-            reach_of.append(below)
-        return index, {state: reach_of[component_of[state]] for state in successors}
-
-    @staticmethod
-    def _bits(states: set[tuple[str, int]], index: dict[tuple[str, int], int]) -> int:
-        bits = 0
-        for state in states:
-            bits |= 1 << index[state]
-        return bits
+        graph = self.influence
+        index: dict[tuple[str, int], int] = {}
+        for k, node in enumerate(linked):
+            index[(node, 1)] = 2 * k
+            index[(node, -1)] = 2 * k + 1
+        successors = {node: list(graph.get(node, ())) for node in linked}
+        reach: dict[tuple[str, int], int] = {}
+        component_of: dict[str, int] = {}
+        for number, members in enumerate(strong_components(linked, successors)):
+            inside = set(members)
+            for member in members:
+                component_of[member] = number
+            loop = len(members) > 1 or members[0] in graph.get(members[0], ())
+            # A sign per node that every link inside agrees with, if there is one.
+            potential: dict[str, int] | None = {members[0]: 1}
+            stack = [members[0]] if loop else []
+            while stack and potential is not None:
+                node = stack.pop()
+                for other, sign in graph.get(node, {}).items():
+                    if other not in inside:
+                        continue
+                    want = potential[node] * sign
+                    known = potential.get(other)
+                    if known is None:
+                        potential[other] = want
+                        stack.append(other)
+                    elif known != want:
+                        potential = None  # a loop of odd sign: both signs everywhere
+                        break
+            classes = (1,) if potential is None else (1, -1)
+            for side in classes:
+                # The states of this class: (member, side times its sign), or every state of the component.
+                if potential is None:
+                    states = [(m, p) for m in members for p in (1, -1)]
+                else:
+                    states = [(m, side * potential[m]) for m in members]
+                bits = 0
+                if loop:
+                    for state in states:
+                        bits |= 1 << index[state]
+                for node, product in states:
+                    for other, sign in graph.get(node, {}).items():
+                        if other not in inside:
+                            target = (other, product * sign)
+                            bits |= reach[target] | (1 << index[target])
+                for state in states:
+                    reach[state] = bits
+        return index, reach
 
     @staticmethod
     def _walk_back(
-        seen: dict[tuple[str, int], tuple[tuple[str, int] | None, int]], state: tuple[str, int]
+        seen: dict[int, dict[str, tuple[str, int, int] | None]], node: str, product: int
     ) -> tuple[list[str], list[int]]:
-        path, signs = [state[0]], []
-        current: tuple[str, int] | None = state
-        while current is not None:
-            previous, sign = seen[current]
-            if previous is None:
-                break
+        path, signs = [node], []
+        step = seen[product][node]
+        while step is not None:
+            node, product, sign = step
             signs.append(sign)
-            path.append(previous[0])
-            current = previous
+            path.append(node)
+            step = seen[product][node]
         return path[::-1], signs[::-1]
 
 

@@ -226,3 +226,11 @@ class Finding:
     def counts(self) -> bool:
         """Whether it counts for --fail-on, the header and problem navigation: not when accepted."""
         return not self.accepted
+
+    @property
+    def conflicting_pairs(self) -> int:
+        """How many conflicting pairs it reports: one per partner of a `conflict` (one finding
+        can name a node's many influence conflicts), one for a `goodhart`, else none."""
+        if self.code == "conflict":
+            return max(1, len(self.related))
+        return 1 if self.code == "goodhart" else 0

@@ -104,7 +104,7 @@ class Outline:
         open_findings = [f for f in self.analysis.findings if not f.accepted]
         return {
             "orphans": sum(1 for f in open_findings if f.code == "orphan"),
-            "conflicts": sum(1 for f in open_findings if f.code in ("conflict", "goodhart") and f.severity != "info"),
+            "conflicts": sum(f.conflicting_pairs for f in open_findings if f.severity != "info"),
             "off_track": sum(1 for f in open_findings if f.code == "off_track"),
             "errors": sum(1 for f in open_findings if f.severity == "error"),
         }

@@ -66,7 +66,7 @@ def _summary_line(analysis: Analysis) -> str:
     counts = Counter(f.severity for f in open_findings)
     codes = Counter(f.code for f in open_findings)
     # As in the TUI header: declared pairs the data does not question are managed tensions.
-    conflicts = sum(1 for f in open_findings if f.code in ("conflict", "goodhart") and f.severity != "info")
+    conflicts = sum(f.conflicting_pairs for f in open_findings if f.severity != "info")
     nodes = len(analysis.tree.nodes)
     accepted = len(analysis.findings) - len(open_findings)
     also = f" ({accepted} accepted finding(s) not counted)" if accepted else ""

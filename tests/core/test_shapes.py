@@ -9,12 +9,16 @@ import random
 from collections import deque
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from benchmarks import shapes
 from kpitui.core.analysis import analyze
 from kpitui.core.export import write_csv
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import load_tree
 from kpitui.core.model import Node
+from kpitui.core.outline import Outline
 from kpitui.core.report import as_text
 
 
@@ -126,11 +130,89 @@ def test_influence_conflicts_match_a_full_search_on_random_graphs() -> None:
             assert graph.nodes[a].sign * product == -graph.nodes[b].sign
 
 
+@st.composite
+def _signed_graphs(draw: st.DrawFn) -> KpiGraph:
+    n = draw(st.integers(2, 9))
+    density = draw(st.sampled_from((0.1, 0.3, 0.6, 0.95)))
+    pairs = [p for p in itertools.permutations(range(n), 2) if draw(st.floats(0, 1)) < density]
+    loops = draw(st.lists(st.integers(0, n - 1), max_size=2, unique=True))  # a node influencing itself
+    edges = {p: draw(st.sampled_from((1, -1))) for p in [*pairs, *((i, i) for i in loops)]}
+    return _graph(n, edges, [draw(st.sampled_from(("increase", "decrease"))) for _ in range(n)])
+
+
+def _check_against_brute_force(graph: KpiGraph) -> None:
+    found = list(graph.influence_conflicts())
+    pairs = [frozenset((a, b)) for a, b, _, _ in found]
+    assert len(pairs) == len(set(pairs)), "each pair once"
+    assert set(pairs) == _brute_pairs(graph)
+    for a, b, path, signs in found:
+        assert path[0] == a and path[-1] == b and len(signs) == len(path) - 1
+        product = 1
+        for x, y, sign in zip(path[:-1], path[1:], signs, strict=True):
+            assert graph.influence[x][y] == sign
+            product *= sign
+        assert graph.nodes[a].sign * product == -graph.nodes[b].sign
+
+
+@settings(max_examples=300, deadline=None)
+@given(graph=_signed_graphs())
+def test_influence_conflicts_are_exactly_the_pairs_a_search_per_pair_finds(graph: KpiGraph) -> None:
+    # One search per source, each pair once, against the definition of SPEC 4.4 searched in full.
+    _check_against_brute_force(graph)
+
+
+def test_influence_conflicts_in_graphs_of_many_components_match_a_full_search() -> None:
+    # Chains of loops (consistent, odd and single nodes) linked one way: reach flows between components.
+    rng = random.Random(14)
+    for _ in range(40):
+        n = rng.randrange(10, 40)
+        edges: dict[tuple[int, int], int] = {}
+        for a in range(n):
+            for b in range(n):
+                close = abs(a - b) <= 2 and rng.random() < 0.5
+                if a != b and (close or (a < b and rng.random() < 0.03)):
+                    edges[(a, b)] = rng.choice((1, -1)) if rng.random() < 0.5 else 1
+        _check_against_brute_force(_graph(n, edges, [rng.choice(("increase", "decrease")) for _ in range(n)]))
+
+
 def test_a_dense_influence_clique_reports_each_pair_once(tmp_path: Path) -> None:
     analysis = analyze(load_tree(_tree(tmp_path, shapes.clique(120))))
     conflicts = [c for c in analysis.conflicts if c.kind == "influence"]
     pairs = {frozenset((c.a, c.b)) for c in conflicts}
     assert len(pairs) == len(conflicts) == 120 * 119 // 2
+
+
+def test_a_node_in_many_influence_conflicts_gets_one_finding_naming_a_few(tmp_path: Path) -> None:
+    # Each pair is reported once, under its first node; a node first in more than 5 pairs gets
+    # one finding naming 3 partners and how many others, all of them in `related`.
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.clique(120))))
+    findings = [f for f in analysis.findings if f.code == "conflict"]
+    by_node = {f.node: f for f in findings if len(f.related) > 1}
+    assert len(by_node) == 114  # n0 … n113 are first in 119 … 6 pairs
+    assert len(findings) == 114 + (5 + 4 + 3 + 2 + 1)  # n114 … n118 keep one finding per pair
+    n0 = by_node["n0"]
+    assert n0.related == tuple(f"n{i}" for i in range(1, 120))
+    named = "'Node 0' conflicts through influences with 'Node 1', 'Node 2', 'Node 3' and 116 others"
+    assert n0.message.startswith(named)
+    assert n0.kind == "influence" and n0.severity == "warning"
+    pairs = [frozenset((f.node, r)) for f in findings for r in f.related]
+    assert len(pairs) == len(set(pairs)) == 120 * 119 // 2
+    single = next(f for f in findings if f.node == "n118")
+    assert single.related == ("n119",) and "influence: pushing 'Node 118'" in single.message
+    report = as_text(analysis, colour=False)
+    assert sum(line.startswith("  ! conflict ") for line in report.splitlines()) == 129
+    assert "7140 conflict(s)" in report.splitlines()[-1]  # pairs, as the header counts them
+    assert Outline(analysis).counts()["conflicts"] == 7140
+
+
+def test_a_few_influence_conflicts_keep_one_finding_each(tmp_path: Path) -> None:
+    text = '[nodes.g]\nname = "G"\nkind = "goal"\n[nodes.a]\nname = "A"\nparent = "g"\n'
+    text += "influences = { " + ", ".join(f'b{i} = "-"' for i in range(5)) + " }\n"
+    text += "".join(f'[nodes.b{i}]\nname = "B{i}"\nparent = "g"\n' for i in range(5))
+    analysis = analyze(load_tree(_tree(tmp_path, text)))
+    findings = [f for f in analysis.findings if f.code == "conflict"]
+    assert [f.related for f in findings] == [(f"b{i}",) for i in range(5)]
+    assert all("influence: pushing 'A' up pushes" in f.message for f in findings)
 
 
 def test_integers_beyond_a_float_are_a_schema_error_with_their_line(tmp_path: Path) -> None:
