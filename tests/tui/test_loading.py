@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from benchmarks.generate import tree_text
 from kpitui.tui.app import make_app
 from kpitui.tui.screens import main as main_module
 from kpitui.tui.screens.main import MainScreen
@@ -130,3 +137,106 @@ async def test_ctrl_c_after_loading_only_says_how_to_quit(samples: Path) -> None
         await pilot.pause()
         assert app.is_running
         assert any("to quit" in str(n.message) for n in app._notifications)
+
+
+# ── in a real terminal (tmux on a private socket) ─────────────────────────
+
+TMUX = shutil.which("tmux")
+KPITUI = str(Path(sys.executable).parent / "kpitui")
+BIG = int(os.environ.get("LOADING_NODES", "50000"))  # issue 8: a 50k-node tree
+AT_ONCE = 2.0  # seconds; "at once" is measured in benchmarks/tui.py, this only tells it from waiting for the load
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+class Terminal:
+    """kpitui on a big tree in a tmux window; the window's size can be changed."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.socket = f"kpitui-load-{os.getpid()}-{time.monotonic_ns()}"
+        self.tree = tmp_path / "big.toml"
+        if not self.tree.exists():
+            self.tree.write_text(tree_text(BIG), encoding="utf-8")
+        self.env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            [TMUX or "tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False, env=self.env
+        ).stdout
+
+    def start(self) -> int:
+        self.tmux("new", "-d", "-s", "t", "-x", "100", "-y", "30", f"exec {KPITUI} {self.tree}")
+        deadline = time.monotonic() + 60
+        while "Loading" not in self.tmux("capture-pane", "-p", "-t", "t"):
+            assert time.monotonic() < deadline, "no Loading… frame"
+            time.sleep(0.05)
+        return int(self.tmux("list-panes", "-t", "t", "-F", "#{pane_pid}").strip())
+
+    def resize(self, seconds: float) -> None:
+        """Change the window's size every 0.1 s for `seconds`, as a user dragging its corner."""
+        sizes = [(80, 24), (120, 40), (60, 20), (100, 30)]
+        end = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < end:
+            width, height = sizes[i % len(sizes)]
+            self.tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
+            i += 1
+            time.sleep(0.1)
+
+    def still_loading(self) -> None:
+        """Wait for the screen drawn again at its size after the resizes, still loading."""
+        deadline = time.monotonic() + 10
+        while "Loading" not in (screen := self.tmux("capture-pane", "-p", "-t", "t")):
+            assert time.monotonic() < deadline, f"not loading (loaded too fast to test this?):\n{screen}"
+            time.sleep(0.05)
+
+    def gone_after(self, pid: int, limit: float = 30.0) -> float:
+        """Seconds until the process `pid` ended (`limit` if it did not)."""
+        started = time.monotonic()
+        while _alive(pid) and time.monotonic() - started < limit:
+            time.sleep(0.02)
+        return time.monotonic() - started
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    if TMUX is None:
+        pytest.skip("needs tmux")
+    term = Terminal(tmp_path)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+@pytest.mark.parametrize("key", ["q", "C-c"])
+def test_resizing_while_a_big_tree_loads_then_quitting_ends_it_at_once(terminal: Terminal, key: str) -> None:
+    pid = terminal.start()
+    terminal.resize(1.5)
+    terminal.still_loading()
+    terminal.tmux("send-keys", "-t", "t", key)
+    took = terminal.gone_after(pid)
+    assert took < AT_ONCE, f"{key} while loading took {took:.1f} s"
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "closing the terminal"])
+def test_resizing_while_a_big_tree_loads_then_ending_it_ends_it(terminal: Terminal, how: str) -> None:
+    pid = terminal.start()
+    terminal.resize(1.5)
+    terminal.still_loading()
+    if how == "SIGTERM":
+        os.kill(pid, signal.SIGTERM)
+    else:
+        terminal.tmux("kill-session", "-t", "t")
+    took = terminal.gone_after(pid)
+    assert took < AT_ONCE, f"{how} while loading took {took:.1f} s"
