@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -81,13 +81,17 @@ class Document:
     # ── opening ────────────────────────────────────────────────────────
 
     @classmethod
-    def open(cls, path: Path) -> Document:
-        """Open a tree file, or start an empty tree when the file does not exist."""
+    def open(cls, path: Path, reader: Callable[[str, str], dict[str, Any]] | None = None) -> Document:
+        """Open a tree file, or start an empty tree when the file does not exist.
+
+        Args:
+            reader: reads the TOML (see `parse_tree`).
+        """
         if not path.exists():
             text = NEW_TREE.format(title=path.stem.replace('"', ""))
             return cls(path, parse_tree(text, path), None)
         data = read_bytes(path)  # read once: what is parsed is what the digest guards
-        return cls(path, parse_tree(decode(data, str(path)), path), data)
+        return cls(path, parse_tree(decode(data, str(path)), path, reader), data)
 
     # ── reading ─────────────────────────────────────────────────────────
 

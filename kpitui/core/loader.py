@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,13 +215,17 @@ def load_tree(path: str | os.PathLike[str]) -> KpiTree:
     return parse_tree(decode(read_bytes(path), str(path)), path)
 
 
-def parse_tree(text: str, path: Path) -> KpiTree:
-    """Validate the text of a tree file; `path` names it in messages and anchors relative paths."""
+def parse_tree(text: str, path: Path, reader: Callable[[str, str], dict[str, Any]] | None = None) -> KpiTree:
+    """Validate the text of a tree file; `path` names it in messages and anchors relative paths.
+
+    Args:
+        reader: reads the TOML (text, name) as `read_toml` does; the TUI reads in steps.
+    """
     name = str(path)
     bom = text.startswith(BOM)
     if bom:
         text = text[1:]
-    doc = read_toml(text, name)
+    doc = (reader or read_toml)(text, name)
     if nesting(doc) > DEPTH_LIMIT:
         message = f"values nest deeper than {DEPTH_LIMIT} levels of arrays and tables; flatten them"
         raise TreeLoadError([LoadError(Location(name, too_deep_line(text, DEPTH_LIMIT)), message)])

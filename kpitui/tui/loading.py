@@ -35,7 +35,7 @@ class LoadProgress:
         count = ""
         if self.total:
             share = min(100, 100 * self.done // self.total)
-            count = f" {self.done:,} of {self.total:,} {self.unit} ({share}%)".replace(" ()", "")
+            count = f": {self.done:,} of {self.total:,} {self.unit} ({share}%)"
         elif self.done:
             count = f" {self.done:,} {self.unit}"
         elapsed = time.monotonic() - self.started

@@ -104,6 +104,39 @@ async def test_the_header_shows_the_step_and_a_count_that_moves(samples: Path, m
         assert "Loading" not in header(app)
 
 
+async def test_reading_a_big_file_counts_the_nodes_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtoml
+
+    from kpitui.core import stepwise
+
+    path = tmp_path / "big.toml"
+    path.write_text(tree_text(3000), encoding="utf-8")
+    real = rtoml.loads
+
+    def slow(text: str) -> object:
+        time.sleep(0.15)  # a piece of a much bigger file
+        return real(text)
+
+    monkeypatch.setattr(stepwise, "NODES_PER_STEP", 250)
+    monkeypatch.setattr(rtoml, "loads", slow)
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        counts: list[int] = []
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            await pilot.pause()
+            text = header(app)
+            if text.startswith("Loading big.toml… reading: ") and " of 3,000 nodes (" in text:
+                done = int(text.split(": ")[1].split(" of ")[0].replace(",", ""))
+                assert f"({100 * done // 3000}%)" in text
+                if done not in counts:
+                    counts.append(done)
+            if app.main.analysis is not None:
+                break
+        assert len(counts) >= 3 and counts == sorted(counts)
+        await ready(pilot)
+
+
 @pytest.mark.parametrize("key", ["q", "ctrl+c", "ctrl+q"])
 async def test_quitting_while_loading_ends_at_once(
     samples: Path, slow_read: list[str], monkeypatch: pytest.MonkeyPatch, key: str

@@ -6,7 +6,7 @@ import gc
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -193,13 +193,23 @@ class MainScreen(EditingActions, Screen[None]):
         self, keep: str | None, progress: LoadProgress | None = None
     ) -> Loaded | tuple[Stamp | None, TreeLoadError]:
         from kpitui.core.document import Document
+        from kpitui.core.stepwise import read_toml_in_steps
 
         progress = progress or LoadProgress(self.path.name)
         stamp = Stamp.of(self.path)
         size = f"{stamp.size / 1_000_000:.1f} MB" if stamp is not None and stamp.size >= 1_000_000 else ""
-        progress.at(f"reading {size}".strip())
+        reading = f"reading {size}".strip()
+        progress.at(reading)
+
+        def read(text: str, name: str) -> dict[str, Any]:
+            # In steps, so that a key (q) is answered while a big file is read; each says how far.
+            doc = read_toml_in_steps(text, name, lambda done, total: progress.at(reading, done, total, "nodes"))
+            nodes = doc.get("nodes")
+            progress.at("checking", len(nodes) if isinstance(nodes, dict) else 0, unit="nodes")
+            return doc
+
         try:
-            document = Document.open(self.path)
+            document = Document.open(self.path, read)
         except TreeLoadError as exc:
             return stamp, exc
         progress.at("analysing", len(document.tables), unit="nodes")

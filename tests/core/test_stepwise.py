@@ -1,0 +1,78 @@
+"""Reading TOML in steps gives exactly the document read in one call, or reads it in one call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.generate import tree_text
+from kpitui.core.loader import read_toml
+from kpitui.core.model import TreeLoadError
+from kpitui.core.stepwise import read_toml_in_steps
+from tests.conftest import SAMPLES
+
+HEAD = 'version = 1\n\n[tree]\ntitle = "T"\n\n'
+
+
+def nodes(*ids: str) -> str:
+    return "".join(f'[nodes.{i}]\nname = "{i.strip(chr(34))}"\n\n' for i in ids)
+
+
+def both(text: str, per_step: int = 1) -> tuple[Any, Any]:
+    """The one-call reading and the stepwise one: each the document, or the error's message and place."""
+    results = []
+    for read in (lambda: read_toml(text, "t.toml"), lambda: read_toml_in_steps(text, "t.toml", per_step=per_step)):
+        try:
+            results.append(read())
+        except TreeLoadError as exc:
+            results.append([(str(e.location), e.message) for e in exc.errors])
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.toml")))
+def test_every_sample_reads_the_same(sample: str) -> None:
+    one, steps = both((SAMPLES / sample).read_text(encoding="utf-8"))
+    assert steps == one and list(steps) == list(one) and list(steps.get("nodes", {})) == list(one.get("nodes", {}))
+
+
+def test_a_generated_tree_reads_the_same_and_says_how_far_it_got() -> None:
+    text = tree_text(2000)
+    seen: list[tuple[int, int]] = []
+    steps = read_toml_in_steps(text, "t.toml", lambda done, total: seen.append((done, total)), per_step=300)
+    assert steps == read_toml(text, "t.toml") and list(steps["nodes"]) == [f"n{i}" for i in range(2000)]
+    assert [d for d, _ in seen] == [*range(300, 2000, 300), 2000] and {t for _, t in seen} == {2000}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a cut would fall inside a multi-line string holding a line like a node's header
+        HEAD + nodes("a") + '[nodes.b]\nname = "B"\ndescription = """\n[nodes.c]\nname = 1\n"""\n' + nodes("d", "e"),
+        HEAD + nodes("a") + "[nodes.b]\nname = 'B'\ndescription = '''\n[nodes.c]\n'''\n" + nodes("d"),
+        # a node defined twice, in different pieces: an error at its second definition
+        HEAD + nodes("a", "b", "a"),
+        HEAD + nodes("a", '"a"'),
+        # a node's sub-table written after another node: valid, and the same document
+        HEAD + nodes("a", "b") + "[nodes.a.thresholds]\non_track = 0.9\n",
+        # `nodes` defined before its first table, or a [nodes] table: only the whole document can tell
+        HEAD + "nodes = { }\n" + nodes("a", "b"),
+        HEAD + "[nodes]\n" + nodes("a", "b") + "[nodes]\n",
+        HEAD + nodes("a", "b") + "[nodes]\nx = 1\n",
+        HEAD + nodes("a") + "[[nodes]]\nname = 'x'\n" + nodes("b"),
+        # other tables after the nodes, one of them defined twice
+        HEAD + nodes("a", "b") + "[tree.thresholds]\non_track = 0.9\n",
+        HEAD + nodes("a", "b") + '[tree]\ntitle = "again"\n',
+        HEAD + nodes("a", "b") + "[other]\nx = 1\n" + nodes("c"),
+        # an unterminated array across a cut; a syntax error in a later piece
+        HEAD + nodes("a") + '[nodes.b]\nparent = [\n"a",\n' + nodes("c"),
+        HEAD + nodes("a", "b") + "[nodes.c]\nname = \n" + nodes("d"),
+        # comments and blanks after headers; quoted ids
+        HEAD + '[nodes.a] # first\nname = "A"\n[nodes."b c"]\nname = "B"\n[nodes.d]   \nname = "D"\n',
+    ],
+)
+def test_tricky_documents_read_the_same(text: str) -> None:
+    one, steps = both(text)
+    assert steps == one
+    if isinstance(one, dict):
+        assert list(steps) == list(one) and list(steps.get("nodes", {})) == list(one.get("nodes", {}))
