@@ -2,10 +2,10 @@
 against polars merely reading the same file (whole processes, best of a few runs).
 
 Goal (issue 14 / issue 10): check ÷ read ≤ 1.5 for 1M rows, CSV and Parquet, and the same at 10M.
-The 10M-row files take a while to write; they are measured only with --large (or when the
-1M runs suggest the 10M ones fit in the time budget), else the line says it was skipped.
+The 10M-row files (about 250 MB of CSV) take a while to write and read; they are measured
+with --large (`make bench-full`), in a temporary folder removed afterwards.
 
-Usage: python benchmarks/measurements.py [--large]
+Usage: python benchmarks/measurements.py [--large] [--runs N]
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import tree_text
-from benchmarks.harness import compile_bytecode
-from benchmarks.run import PY, measure
+from benchmarks.harness import PY, Ratio, compile_bytecode, interleaved, print_ratio, seconds
 
 GOAL = 1.5
 NODES = 10_000
-BUDGET_S = 120.0  # the whole benchmark should stay under two minutes on a shared machine
 
 
 def write_rows(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -47,37 +44,49 @@ def write_rows(folder: Path, rows: int) -> tuple[Path, Path]:
     return csv, parquet
 
 
-def ratio(folder: Path, data: Path, repeat: int) -> tuple[float, float, float]:
-    """(check s, read s, check ÷ read) for a tree whose measurements are `data`."""
+def ratio(folder: Path, data: Path, runs: int) -> Ratio:
+    """`check` of a 10k-node tree whose measurements are `data` ÷ polars merely reading `data`,
+    and the same tree's check without measurements for scale (interleaved runs, medians)."""
     tree = folder / f"tree-{data.name}.toml"
     tree.write_text(tree_text(NODES, measurements=data.name), encoding="utf-8")
+    plain = folder / "tree-plain.toml"
+    plain.write_text(tree_text(NODES), encoding="utf-8")
     reader = "read_parquet" if data.suffix == ".parquet" else "read_csv"
-    read_s, _ = measure([PY, "-c", f"import sys, polars; polars.{reader}(sys.argv[1])", str(data)], repeat)
-    check_s, _ = measure([PY, "-m", "kpitui", "check", str(tree), "--fail-on", "never"], repeat)
-    return check_s, read_s, check_s / read_s
+    check = [PY, "-m", "kpitui", "check", "--fail-on", "never"]
+    timed = interleaved(
+        {
+            "read": [PY, "-c", f"import sys, polars; polars.{reader}(sys.argv[1])", str(data)],
+            "check": [*check, str(tree)],
+            "plain": [*check, str(plain)],
+        },
+        runs,
+        warmup=0,
+    )
+    read_s, check_s, plain_s = timed["read"].seconds, timed["check"].seconds, timed["plain"].seconds
+    rows = int(data.stem.removeprefix("m"))
+    return Ratio(
+        f"check of 10k nodes with {rows / 1e6:g}M rows ({data.suffix[1:]}) ÷ polars reading them",
+        check_s / read_s,
+        GOAL,
+        f"{seconds(check_s)} vs {seconds(read_s)}; the same tree without measurements: {seconds(plain_s)}",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--large", action="store_true", help="also measure 10M rows, however long it takes")
+    parser.add_argument("--large", action="store_true", help="also measure 10M rows (minutes; files in a temp dir)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (median kept; default 3)")
     options = parser.parse_args()
     compile_bytecode()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name:  # removed afterwards, with the 10M-row files
         folder = Path(name)
         for rows in (1_000_000, 10_000_000):
-            spent = time.perf_counter() - started
-            if rows > 1_000_000 and not options.large and spent * 12 > BUDGET_S:
-                print(f"{rows:>10} rows: skipped (would exceed {BUDGET_S:.0f} s; run with --large)")
+            if rows > 1_000_000 and not options.large:
+                print(f"{'':>8}  10M rows: measured with --large (make bench-full)", flush=True)
                 continue
-            files = write_rows(folder, rows)
-            for data in files:
-                check_s, read_s, r = ratio(folder, data, 3 if rows <= 1_000_000 else 1)
-                verdict = "ok" if r <= GOAL else "OVER"
-                print(
-                    f"{rows:>10} rows {data.suffix[1:]:>7}: check {check_s:6.2f} s, polars read {read_s:6.2f} s, "
-                    f"check/read {r:5.2f} (goal <= {GOAL}) {verdict}"
-                )
+            for data in write_rows(folder, rows):
+                print_ratio(ratio(folder, data, options.runs if rows <= 1_000_000 else 1))
+                data.unlink()
 
 
 if __name__ == "__main__":

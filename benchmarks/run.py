@@ -7,13 +7,13 @@ in turn, medians compared). The one entry point: each benchmark module is called
 - benchmarks/check.py   start-up, `check` at 10k (and 100k), export, measurements rows, save
 - benchmarks/tui.py     the TUI in a real terminal (tmux): first frame, tree shown, memory,
                         key-to-frame latency
-- benchmarks/measurements.py  `check` with 1M measurement rows ÷ polars reading them
+- benchmarks/measurements.py  `check` with 1M (--full: and 10M) measurement rows ÷ polars reading them
 - benchmarks/keystrokes.py    keys to build a tree in the TUI
 - benchmarks/pathological.py  `check` on a deep chain, a long loop, an influence clique ÷ flat
 - benchmarks/toml_readers.py  the TOML readers compared (only with --readers)
 
 Usage: python benchmarks/run.py [--full] [--runs N] [--only NAME ...] [--readers]
-  --full   also the 100k-node cases (minutes on a 2-core machine)
+  --full   also the 100k-node cases and 10M measurement rows (many minutes on a 2-core machine)
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     if options.readers:
         subprocess.run([PY, str(HERE / "toml_readers.py")], check=True)
     if "measurements" in options.only:
-        subprocess.run([PY, str(HERE / "measurements.py")], check=True)
+        subprocess.run([PY, str(HERE / "measurements.py"), *(["--large"] if options.full else [])], check=True)
     if "keystrokes" in options.only:
         subprocess.run([PY, str(HERE / "keystrokes.py")], check=True)
     if "whatif" in options.only:

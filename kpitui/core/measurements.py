@@ -183,34 +183,44 @@ def load_measurements(path: Path) -> Measurements:
                 "it needs node, date, value (and optionally note)"
             )
             return result
-        parsed = (
-            scan.select(
-                pl.col("node").cast(pl.String),
-                _day(columns["date"]).alias("day"),
-                _number(columns["value"]).alias("value"),
-                pl.col("date").cast(pl.String).alias("date_text"),
-                pl.col("value").cast(pl.String).alias("value_text"),
+        lines = scan.with_row_index("line", offset=2)  # the header is line 1
+        parsed = lines.select(
+            pl.col("line").cast(pl.Int64),
+            pl.col("node").cast(pl.String),
+            _day(columns["date"]).alias("day"),
+            _number(columns["value"]).alias("value"),
+        ).collect()
+        no_node = pl.col("node").is_null() | (pl.col("node").str.strip_chars() == "")
+        bad = parsed.filter(no_node | pl.col("day").is_null() | pl.col("value").is_null())
+        if not bad.is_empty():
+            # The text of the few bad rows, for their messages (never kept for the good ones:
+            # a million strings of dates and numbers cost as much as reading them).
+            texts = (
+                lines.filter(pl.col("line").is_in(bad["line"].implode()))
+                .select(
+                    pl.col("line").cast(pl.Int64),
+                    pl.col("date").cast(pl.String).alias("date_text"),
+                    pl.col("value").cast(pl.String).alias("value_text"),
+                )
+                .collect()
             )
-            .with_row_index("line", offset=2)  # the header is line 1
-            .with_columns(pl.col("line").cast(pl.Int64))
-            .collect()
-        )
+            bad = bad.join(texts, on="line", how="left", maintain_order="left")
     except (OSError, pl.exceptions.PolarsError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         result.problems.append(f"measurements file {str(path)!r} cannot be read ({reason})")
         return result
-    no_node = pl.col("node").is_null() | (pl.col("node").str.strip_chars() == "")
-    bad = parsed.filter(no_node | pl.col("day").is_null() | pl.col("value").is_null())
-    for line, node, day, _value, date_text, value_text in bad.select(
-        "line", "node", "day", "value", "date_text", "value_text"
-    ).iter_rows():
-        if node is None or not node.strip():
-            result.bad_rows.append((line, "has no node id"))
-        elif day is None:
-            result.bad_rows.append((line, f"has date {date_text!r}, not an ISO date like 2026-06-30"))
-        else:
-            result.bad_rows.append((line, f"has value {value_text!r}, not a number"))
-    good = parsed if bad.is_empty() else parsed.filter(~(no_node | pl.col("day").is_null() | pl.col("value").is_null()))
+    if bad.is_empty():
+        good = parsed
+    else:
+        columns_read = ("line", "node", "day", "value", "date_text", "value_text")
+        for line, node, day, _value, date_text, value_text in bad.select(*columns_read).iter_rows():
+            if node is None or not node.strip():
+                result.bad_rows.append((line, "has no node id"))
+            elif day is None:
+                result.bad_rows.append((line, f"has date {date_text!r}, not an ISO date like 2026-06-30"))
+            else:
+                result.bad_rows.append((line, f"has value {value_text!r}, not a number"))
+        good = parsed.filter(~(no_node | pl.col("day").is_null() | pl.col("value").is_null()))
     result.frame = good.select("node", "day", "value", "line")
     return result
 

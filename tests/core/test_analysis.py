@@ -145,6 +145,28 @@ def test_bad_measurement_rows_and_missing_file_are_findings(write_tree: Callable
     assert codes(an)[0] == "measurements_error"
 
 
+def test_bad_rows_are_told_with_their_own_text_and_good_rows_kept(tmp_path: Path) -> None:
+    # Only the bad rows' date and value text is read back (the good rows keep no text).
+    import polars as pl
+
+    from kpitui.core.measurements import load_measurements
+
+    rows = "node,date,value,note\na,2026-01-05,1,\n ,2026-01-06,2,\nb,6 jan,3,\nb,2026-01-07, lots ,\nb,2026-01-08,4,\n"
+    (tmp_path / "m.csv").write_text(rows)
+    m = load_measurements(tmp_path / "m.csv")
+    assert m.bad_rows == [
+        (3, "has no node id"),
+        (4, "has date '6 jan', not an ISO date like 2026-06-30"),
+        (5, "has value ' lots ', not a number"),
+    ]
+    assert m.frame is not None and m.frame.select("node", "value", "line").rows() == [("a", 1.0, 2), ("b", 4.0, 6)]
+    frame = pl.read_csv(tmp_path / "m.csv", infer_schema=False)
+    frame.write_parquet(tmp_path / "m.parquet")
+    assert load_measurements(tmp_path / "m.parquet").bad_rows == m.bad_rows
+    (tmp_path / "ok.csv").write_text("node,date,value\na,2026-01-05,1\n")
+    assert load_measurements(tmp_path / "ok.csv").bad_rows == []
+
+
 def test_stale_needs_frequency_and_is_strictly_older(analyse: Analyse) -> None:
     an = analyse(
         HEAD
