@@ -148,3 +148,93 @@ async def test_drives_edges_in_the_path_line_and_the_detail_panel(samples: Path)
         assert lines[1] == "Online omzet €1,2M › Bestellingen  ⇢ Online omzet €1,2M"
         assert "Drives Online omzet €1,2M" in lines
         assert "Driven by Bezoeken (sessies), Conversieratio" in lines
+
+
+async def test_goal_seek_from_the_main_view_applied_as_an_edit_and_undone(samples: Path) -> None:
+    from kpitui.tui.screens.dialogs import ChoiceDialog
+
+    path = samples / "webshop.toml"
+    before = path.read_bytes()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert tree(app).current() == "omzet"
+        await pilot.press("s")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, NodePicker)
+        assert [c for c, _ in picker.choices] == ["bestellingen", "gemiddelde-orderwaarde", "sessies", "conversieratio"]
+        await pilot.press(*"conversie", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChoiceDialog)
+        # on pace for 1.2M by 2026-06-30: 1,200,000 x 180/364 = 593,406.59; / (710,000 x 36.2) = 2.3088%;
+        # orders then 710,000 x 2.3088% = 16,392.45
+        assert dialog.question.splitlines()[0] == (
+            "Goal seek: 'Online omzet €1,2M' reaches 593,406.59 EUR (expected by 2026-06-30, on pace for its "
+            "target of 1,200,000 EUR); now 539,742 EUR."
+        )
+        assert "'Conversieratio' must be 2.3088% (now 2.1%)." in dialog.question
+        assert "  Online omzet €1,2M: actual 539,742 EUR → 593,406.59 EUR; status at risk → on track" in dialog.question
+        assert "  Bestellingen: actual 14,910 orders → 16,392.45 orders" in dialog.question
+        assert [key for _, key, _ in dialog.answers] == ["a", "w", "escape"]
+        # The keys show on the buttons: "[a]" is not swallowed as a markup tag.
+        from textual.widgets import Button
+
+        labels = [str(b.label) for b in dialog.query(Button)]
+        assert labels == ["Make it a real edit [a]", "Open in what-if [w]", "Close [escape]"]
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen is app.main
+        analysis = app.main.analysis
+        assert analysis is not None
+        assert analysis.results["conversieratio"].actual == pytest.approx(2.30879539883)
+        assert analysis.results["omzet"].actual == pytest.approx(1_200_000 * 180 / 364, rel=1e-9)
+        assert "unsaved" in str(app.main.query_one(TreeHeader).render())
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.main.analysis is not None and app.main.analysis.results["conversieratio"].actual == 2.1
+    assert path.read_bytes() == before
+
+
+async def test_goal_seek_from_the_main_view_opens_in_what_if(samples: Path) -> None:
+    from kpitui.tui.screens.dialogs import ChoiceDialog
+
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"sessies", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        # 593,406.59 / (2.1% x 36.2) = 780,592.73 sessions
+        assert "'Bezoeken (sessies)' must be 780,592.73 sessies (now 710,000 sessies)." in app.screen.question
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        assert screen.overrides == {"sessies": pytest.approx(1_200_000 * 180 / 364 / (0.021 * 36.2), rel=1e-9)}
+        assert screen.scenario.results["omzet"].actual == pytest.approx(1_200_000 * 180 / 364, rel=1e-9)
+        assert "Goal seek: 'Bezoeken (sessies)' must be 780,592.73 sessies" in str(
+            screen.query_one("#whatif-header").render()
+        )
+        assert HYPOTHETICAL in line_of(screen, "omzet")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+        assert app.main.analysis is not None and app.main.analysis.results["sessies"].actual == 710_000
+
+
+async def test_goal_seek_needs_a_node_with_drivers_and_a_target(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("roas")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen is app.main
+        assert [n.message for n in app._notifications] == [
+            "'ROAS Google Ads' has no drivers (no formula or rollup feeds it)"
+        ]

@@ -31,7 +31,8 @@ class ChoiceDialog(ModalScreen[str | None]):
             yield Static(Text(safe_text(self.question, newlines=True)), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 for index, (_value, key, label) in enumerate(self.answers):
-                    yield Button(f"{label} [{key}]", id=f"answer-{index}")
+                    # A Text label: "[s]" as a markup string would be read as a style tag and vanish.
+                    yield Button(Text(f"{label} [{key}]"), id=f"answer-{index}")
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -99,8 +100,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.question), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} [y]", id="confirm-yes", variant="error")
-                yield Button(f"{self.no} [n/esc]", id="confirm-no")
+                yield Button(Text(f"{self.yes} [y]"), id="confirm-yes", variant="error")
+                yield Button(Text(f"{self.no} [n/esc]"), id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

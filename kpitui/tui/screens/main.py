@@ -86,6 +86,14 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("p", "toggle_problems", "Problems", tooltip="Problems only", id="app.problems_only"),
         Binding("f", "findings", "Findings", id="app.findings"),
         Binding("w", "whatif", "What-if", id="app.whatif"),
+        Binding(
+            "s",
+            "seek",
+            "Seek target",
+            show=False,
+            tooltip="Goal seek: the driver value that reaches the target",
+            id="app.seek",
+        ),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
         Binding("R", "review", "Review", show=False, tooltip="The weekly check-in", id="app.review"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
@@ -525,6 +533,16 @@ class MainScreen(EditingActions, Screen[None]):
                 apply_scenario(self, overrides, as_of)
 
         self.app.push_screen(WhatIfScreen(self.analysis, self.outline, self.current()), done)
+
+    def action_seek(self) -> None:
+        """Goal seek on the highlighted node: which driver, what value, what else changes."""
+        from kpitui.tui.screens.seeking import SeekFlow
+
+        node_id = self.current()
+        if node_id is None or self.analysis is None:
+            self.notify("Go to a node with a target first: s finds the driver value that reaches it.")
+            return
+        SeekFlow(self).start(node_id)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_list()))

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Static
 from textual.widgets.tree import TreeNode
 
 from kpitui.core.driver_report import exact, with_unit
-from kpitui.core.drivers import DriverError, Scenario, seek_goal, what_if
+from kpitui.core.drivers import DriverError, Scenario, Seek, seek_goal, what_if
 from kpitui.core.format import amount
 from kpitui.core.inputs import number_problem, parse_number
 from kpitui.tui.marks import HYPOTHETICAL, STATUS_WORD, LabelParts, node_label_parts
@@ -104,14 +104,22 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
         Binding("s", "keep", "Make it real", id="whatif.keep"),
     ]
 
-    def __init__(self, analysis: Analysis, outline: Outline, node_id: str | None) -> None:
+    def __init__(
+        self,
+        analysis: Analysis,
+        outline: Outline,
+        node_id: str | None,
+        overrides: dict[str, float] | None = None,
+        note: str = "",
+    ) -> None:
+        """Start with no changes, or with `overrides` (a goal seek's answer, `note` saying so)."""
         super().__init__()
         self.base = analysis
         self.outline = outline
         self.start = node_id
-        self.overrides: dict[str, float] = {}
-        self.scenario: Scenario = what_if(analysis, {})
-        self.note = ""
+        self.overrides: dict[str, float] = dict(overrides or {})
+        self.scenario: Scenario = what_if(analysis, self.overrides)
+        self.note = note
 
     def compose(self) -> ComposeResult:
         yield Static(id="whatif-header")
@@ -125,7 +133,10 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
         tree = self.query_one(WhatIfTree)
         tree.show(self.base, self.outline, False, self.start)
         tree.focus()
-        self._show_header()
+        if self.overrides:
+            self._recompute(keep_note=True)
+        else:
+            self._show_header()
 
     @property
     def current(self) -> str | None:
@@ -253,10 +264,7 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
                 self.notify(f"No value of '{other.name}' makes '{node.name}' reach {amount(seek.goal, node.unit)}")
                 return
             self.overrides = {driver: seek.value}
-            self.note = (
-                f"Goal seek: '{other.name}' must be {with_unit(seek.value, other.unit)} for '{node.name}' "
-                f"to reach {with_unit(seek.goal, node.unit)} ({seek.goal_label})"
-            )
+            self.note = seek_note(self.base, seek)
             self._recompute(keep_note=True)
 
         self.app.push_screen(NodePicker(f"Reach the target of '{node.name}' by changing…", choices), done)
@@ -269,6 +277,15 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
 
     def action_leave(self) -> None:
         self.dismiss(None)
+
+
+def seek_note(analysis: Analysis, seek: Seek) -> str:
+    """The header's line about a goal seek: which driver value makes the node reach what."""
+    node, other = analysis.tree.nodes[seek.node], analysis.tree.nodes[seek.driver]
+    return (
+        f"Goal seek: '{other.name}' must be {with_unit(seek.value, other.unit)} for '{node.name}' "
+        f"to reach {with_unit(seek.goal, node.unit)} ({seek.goal_label})"
+    )
 
 
 def _set(document: Document, node_id: str, fields: dict[str, object]) -> None:
