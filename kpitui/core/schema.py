@@ -31,6 +31,7 @@ from kpitui.core.model import (
     Period,
     Thresholds,
     TreeSettings,
+    make_node,
 )
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -514,7 +515,7 @@ def read_node(node_id: str, table: Mapping[str, Any]) -> tuple[Node | None, list
         check.fail("name", f"node {node_id!r} has an empty `name`")
     if check.errors:
         return None, check.errors
-    node = Node(id=node_id, name=name or "", raw=MappingProxyType(table), extra=tuple(extra), **fields)
+    node = make_node(node_id, name or "", MappingProxyType(table), tuple(extra), fields)
     return node, []
 
 

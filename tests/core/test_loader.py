@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpitui.core.loader import KpiTree, load_tree
 from kpitui.core.model import Period, TreeLoadError
@@ -220,3 +222,42 @@ def test_the_fast_reader_gives_the_standard_types(load: Load) -> None:
     node = tree.nodes["x"]
     assert (node.measured, node.actual, node.target) == (date(2026, 6, 1), 1000, 2.5)
     assert type(node.actual) is int
+
+
+def test_nodes_are_the_dataclass_the_fields_give() -> None:
+    # Nodes are built without the frozen dataclass's checked assignments: the result must be
+    # the very Node its constructor makes, on every node of every sample (all fields occur).
+    from dataclasses import fields
+
+    from kpitui.core.model import Node
+    from tests.conftest import SAMPLES
+
+    seen: set[str] = set()
+    for path in sorted(SAMPLES.glob("*.toml")):
+        for node in load_tree(path).nodes.values():
+            given = {f.name: getattr(node, f.name) for f in fields(Node)}
+            made = Node(**given)
+            assert node == made and repr(node) == repr(made) and hash(node) == hash(made)
+            assert vars(node) == vars(made) and node.raw is made.raw
+            seen |= {f.name for f in fields(Node) if getattr(node, f.name) != f.default}
+    assert seen >= {"formula", "thresholds", "period", "influences", "accept", "weight", "horizon", "measured"}
+
+
+@given(
+    doc=st.recursive(
+        st.integers(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("abc"), inner, max_size=3),
+        max_leaves=30,
+    )
+)
+def test_nesting_counts_levels_as_a_recursive_walk_does(doc: object) -> None:
+    from kpitui.core.loader import nesting
+
+    def depth(value: object) -> int:
+        if isinstance(value, dict):
+            return 1 + max((depth(v) for v in value.values()), default=0)
+        if isinstance(value, list):
+            return 1 + max((depth(v) for v in value), default=0)
+        return 0
+
+    assert nesting({"top": doc}) == depth({"top": doc})
