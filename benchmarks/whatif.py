@@ -2,7 +2,7 @@
 
 A what-if step is what one + in the TUI's what-if mode or one `kpitui whatif` value costs:
 replace one driver's actual and recompute what depends on it (values, statuses, rollup
-statuses). Goal: ≤ 0.2 of a full analysis of the same tree, in the same process. The
+statuses, forecasts). Goal: ≤ 0.2 of a full analysis of the same tree, in the same process. The
 same step with the scenario's findings recomputed is printed too.
 
 Usage: python benchmarks/whatif.py

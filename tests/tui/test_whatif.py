@@ -56,6 +56,17 @@ async def test_type_a_conversion_and_everything_downstream_follows(samples: Path
         assert "668k / 1.2M EUR" in line_of(screen, "omzet")
         assert HYPOTHETICAL not in line_of(screen, "sea")
         assert "actual: 2.1% → 2.6%" in screen.plain
+        # its trend line moves up with it: 1.686% → 2.186% by 31 December
+        assert "forecast: 1.69% → 2.19%" in screen.plain
+        assert "Forecast 2026-12-31: 2.19% (80%: 2.16%–2.21%)" in screen.plain
+        tree_view = screen.query_one(WhatIfTree)
+        tree_view.reveal("omzet")
+        await pilot.pause()
+        # revenue's forecast combines again: 1,255,375 sessions x 2.186% x 37.62 EUR = 1,032,570 EUR, at risk
+        assert "forecast: 796k EUR → 1.03M EUR" in screen.plain
+        assert "forecast status: off track → at risk" in screen.plain
+        tree_view.reveal("conversieratio")
+        await pilot.pause()
         assert "Conversieratio: 2.1% → 2.6%" in str(screen.query_one("#whatif-header").render())
         await pilot.press("plus")  # +1% of 2.6
         await pilot.pause()
@@ -148,6 +159,10 @@ async def test_drives_edges_in_the_path_line_and_the_detail_panel(samples: Path)
         assert lines[1] == "Online omzet €1,2M › Bestellingen  ⇢ Online omzet €1,2M"
         assert "Drives Online omzet €1,2M" in lines
         assert "Driven by Bezoeken (sessies), Conversieratio" in lines
+        assert "s finds the driver value that reaches its target; w tries values" in lines
+        tree(app).reveal("conversieratio")  # a target but no drivers: nothing to seek
+        await pilot.pause()
+        assert "s finds the driver value that reaches its target; w tries values" not in detail_text(app)
 
 
 async def test_goal_seek_from_the_main_view_applied_as_an_edit_and_undone(samples: Path) -> None:

@@ -236,6 +236,9 @@ def drive_lines(analysis: Analysis, node_id: str) -> list[Text]:
         if others:
             names = ", ".join(safe_text(analysis.name(n)) for n in others)
             lines.append(Text.assemble((f"{label} ", "bold cyan"), (names, "")))
+    values = analysis.values
+    if values is not None and values.inputs.get(node_id) and analysis.results[node_id].pace.expected is not None:
+        lines.append(Text("s finds the driver value that reaches its target; w tries values", style="dim"))
     return lines
 
 
