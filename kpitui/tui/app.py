@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
@@ -11,6 +11,7 @@ from typing import ClassVar
 from platformdirs import user_downloads_path
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
@@ -18,6 +19,8 @@ from textual.worker import WorkerFailed
 
 from kpitui.core.config import Config, config_path, remember_theme
 from kpitui.core.text import safe_text
+from kpitui.tui.contrast import with_full_contrast
+from kpitui.tui.marks import use_no_color
 from kpitui.tui.screens.main import MainScreen
 
 
@@ -32,11 +35,16 @@ class KpiApp(App[None]):
         self, path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None
     ) -> None:
         super().__init__()
+        use_no_color(self.no_color)  # NO_COLOR: marks in bold, reverse and underline, not in colour
         self.path = path
         self.as_of = as_of
         self.config = config or Config(config_path())
         self._start_theme = theme or self.config.theme
         self._last_theme = self.theme
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters; with NO_COLOR its greyscale one keeps every text at full contrast."""
+        return with_full_contrast(super().get_line_filters())
 
     def on_mount(self) -> None:
         self._apply_settings()

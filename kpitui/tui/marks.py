@@ -16,12 +16,94 @@ if TYPE_CHECKING:
 
 
 TREND_ARROW = {"improving": "↗", "worsening": "↘", "flat": "→"}  # in the node's direction: ↗ is better
-TREND_STYLE = {"improving": "green", "worsening": "red", "flat": "dim"}
 STATUS_GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 STATUS_WORD = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
-STATUS_STYLE = {"on_track": "green", "at_risk": "yellow", "off_track": "bold red", "unknown": "dim"}
 SEVERITY_GLYPH = {"error": "‼", "warning": "!", "info": "i"}
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+# The styles of the marks, in colour and for NO_COLOR. Without colour, Textual turns every colour into
+# the grey of its brightness: red on a dark background became grey 237 on 235, nearly invisible. So
+# with NO_COLOR the marks carry no colour at all (the terminal's own foreground, full contrast) and
+# what colour said is said by reverse (errors, off track, orphans), underline (warnings, at risk,
+# worsening) and bold; nothing a user must see is dim.
+COLOUR_STYLES: dict[str, str] = {
+    "on_track": "green",
+    "at_risk": "yellow",
+    "off_track": "bold red",
+    "unknown": "dim",
+    "error": "bold red",
+    "warning": "yellow",
+    "info": "cyan",
+    "improving": "green",
+    "worsening": "red",
+    "flat": "dim",
+    "orphan": "bold red",  # the ⌀ mark, the orphan group, the header count
+    "quiet": "dim",  # a mark whose finding is accepted, a count that is zero
+    "conflict": "magenta",
+    "declared": "dim magenta",  # a declared counter-metric: a managed tension (info)
+    "goodhart": "bold red",
+    "stale": "yellow",
+    "cycle": "bold red",
+    "hypothetical": "bold cyan",
+    "heading_conflicts": "bold magenta",
+    "note": "bold yellow",
+    "whatif_bar": "bold black on yellow",
+    "whatif_values": "yellow",
+    "bar_on_track": "green",
+    "bar_at_risk": "yellow",
+    "bar_off_track": "red",
+    "bar_empty": "dim",
+}
+NO_COLOR_STYLES: dict[str, str] = {
+    "on_track": "",
+    "at_risk": "bold underline",
+    "off_track": "bold reverse",
+    "unknown": "",
+    "error": "bold reverse",
+    "warning": "bold underline",
+    "info": "",
+    "improving": "bold",
+    "worsening": "bold underline",
+    "flat": "",
+    "orphan": "bold reverse",
+    "quiet": "italic",
+    "conflict": "bold",
+    "declared": "",
+    "goodhart": "bold reverse",
+    "stale": "underline",
+    "cycle": "bold reverse",
+    "hypothetical": "bold reverse",
+    "heading_conflicts": "bold",
+    "note": "bold",
+    "whatif_bar": "bold reverse",
+    "whatif_values": "bold",
+    "bar_on_track": "",  # the bar's length and its percentage say it
+    "bar_at_risk": "",
+    "bar_off_track": "",
+    "bar_empty": "",
+}
+MARK_STYLE: dict[str, str] = dict(COLOUR_STYLES)  # the styles in use: `use_no_color` switches them
+TREND_STYLE: dict[str, str] = {}
+STATUS_STYLE: dict[str, str] = {}
+SEVERITY_STYLE: dict[str, str] = {}
+
+
+def use_no_color(no_color: bool) -> None:
+    """Switch every mark's style to the NO_COLOR set (or back); the app calls it as it starts.
+
+    The dicts are changed in place, so modules that imported them see the change.
+    """
+    MARK_STYLE.clear()
+    MARK_STYLE.update(NO_COLOR_STYLES if no_color else COLOUR_STYLES)
+    for names, styles in (
+        (("improving", "worsening", "flat"), TREND_STYLE),
+        (("on_track", "at_risk", "off_track", "unknown"), STATUS_STYLE),
+        (("error", "warning", "info"), SEVERITY_STYLE),
+    ):
+        styles.clear()
+        styles.update({name: MARK_STYLE[name] for name in names})
+
+
+use_no_color(False)
 
 CONFLICT, ERROR, STALE, ORPHAN, WARNING = "⇄", "‼", "◷", "⌀", "!"
 HYPOTHETICAL = "≈"  # a value changed by a what-if
@@ -29,20 +111,20 @@ HYPOTHETICAL = "≈"  # a value changed by a what-if
 MARKED = frozenset({"conflict", "orphan", "stale", "off_track", "dangling_ref", "cycle", "measurements_error"})
 KIND_STYLE = {"goal": "bold", "objective": "", "kpi": ""}
 
-LEGEND: tuple[tuple[str, str, str], ...] = (
-    (STATUS_GLYPH["on_track"], STATUS_STYLE["on_track"], "on track"),
-    (STATUS_GLYPH["at_risk"], STATUS_STYLE["at_risk"], "at risk"),
-    (STATUS_GLYPH["off_track"], STATUS_STYLE["off_track"], "off track"),
-    (STATUS_GLYPH["unknown"], STATUS_STYLE["unknown"], "unknown (no target or actual)"),
-    (CONFLICT, "magenta", "in conflict with another node"),
-    (CONFLICT, "dim magenta", "declared counter-metric: a managed tension (info)"),
-    (f"{CONFLICT} {WARNING}", "bold red", "goodhart: the data shows one side bought at the other's cost"),
-    (ERROR, "bold red", "error: dangling reference or cycle"),
-    ("↻", "bold red", "cycle: this node is already above this line; the loop is not followed"),
-    (STALE, "yellow", "stale: not measured as often as it should be"),
-    (ORPHAN, "bold red", "orphan: serves no goal"),
-    (WARNING, "yellow", "another warning (unmeasured goal, no period, …): see the details"),
-    (HYPOTHETICAL, "bold cyan", "what-if (w): a hypothetical value, nothing saved"),
+LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in MARK_STYLE, meaning
+    (STATUS_GLYPH["on_track"], "on_track", "on track"),
+    (STATUS_GLYPH["at_risk"], "at_risk", "at risk"),
+    (STATUS_GLYPH["off_track"], "off_track", "off track"),
+    (STATUS_GLYPH["unknown"], "unknown", "unknown (no target or actual)"),
+    (CONFLICT, "conflict", "in conflict with another node"),
+    (CONFLICT, "declared", "declared counter-metric: a managed tension (info)"),
+    (f"{CONFLICT} {WARNING}", "goodhart", "goodhart: the data shows one side bought at the other's cost"),
+    (ERROR, "error", "error: dangling reference or cycle"),
+    ("↻", "cycle", "cycle: this node is already above this line; the loop is not followed"),
+    (STALE, "stale", "stale: not measured as often as it should be"),
+    (ORPHAN, "orphan", "orphan: serves no goal"),
+    (WARNING, "warning", "another warning (unmeasured goal, no period, …): see the details"),
+    (HYPOTHETICAL, "hypothetical", "what-if (w): a hypothetical value, nothing saved"),
 )
 
 
@@ -60,17 +142,17 @@ def status_text(status: str) -> Text:
 
 
 def conflict_mark(findings: list[Finding]) -> str | None:
-    """The style of a node's ⇄: bold red for goodhart, magenta for a conflict, dim for a declared
-    (info) or accepted pair; None without any."""
+    """The style of a node's ⇄: goodhart's, a conflict's, or a declared (info) or accepted pair's;
+    None without any."""
     pairs = [f for f in findings if f.code in PAIR_CODES]
     if not pairs:
         return None
     open_pairs = [f for f in pairs if not f.accepted]
     if any(f.code == "goodhart" for f in open_pairs):
-        return "bold red"
+        return MARK_STYLE["goodhart"]
     if any(f.severity == "warning" for f in open_pairs):
-        return "magenta"
-    return "dim magenta"
+        return MARK_STYLE["conflict"]
+    return MARK_STYLE["declared"]
 
 
 @dataclass(frozen=True)
@@ -121,21 +203,28 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
         numbers = f"  {amount(result.actual, None, digits)} / {amount(result.target, node.unit, digits)}"
         values.append(safe_text(numbers), style="dim")
     if result.trend is not None:
-        values.append(f" {TREND_ARROW[result.trend]}", style=TREND_STYLE[result.trend])
+        values.append(" ")
+        values.append(TREND_ARROW[result.trend], style=TREND_STYLE[result.trend])
     name, label = label, Text()
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}
     if codes & {"dangling_ref", "cycle", "measurements_error"}:
-        label.append(f" {ERROR}", style="bold red")
+        label.append(" ")
+        label.append(ERROR, style=MARK_STYLE["error"])
     if result.orphaned:
-        label.append(f" {ORPHAN} orphan", style="bold red" if "orphan" in codes else "dim")
+        label.append(" ")
+        label.append(f"{ORPHAN} orphan", style=MARK_STYLE["orphan" if "orphan" in codes else "quiet"])
     conflict_style = conflict_mark(findings)
     if conflict_style is not None:
-        label.append(f" {CONFLICT}", style=conflict_style)
+        label.append(" ")
+        label.append(CONFLICT, style=conflict_style)
     if result.stale:
-        label.append(f" {STALE}", style="yellow" if "stale" in codes else "dim")
+        label.append(" ")
+        label.append(STALE, style=MARK_STYLE["stale" if "stale" in codes else "quiet"])
     if any(f.severity == "warning" and f.code not in MARKED and not f.accepted for f in findings):
-        label.append(f" {WARNING}", style="yellow")
+        label.append(" ")
+        label.append(WARNING, style=MARK_STYLE["warning"])
     if cycle_back:
-        label.append(" ↻ cycle", style="bold red")
+        label.append(" ")
+        label.append("↻ cycle", style=MARK_STYLE["cycle"])
     return LabelParts(head, name, values, label)

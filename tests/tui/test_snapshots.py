@@ -103,3 +103,16 @@ def test_chart_in_the_wide_detail_panel_80x24(snap_compare, webshop: Path) -> No
         await pilot.pause()
 
     assert snap_compare(make_app(webshop / "webshop.toml"), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+def test_no_color(snap_compare, webshop: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    # NO_COLOR: every mark in the terminal's foreground, errors and off track reversed, warnings underlined.
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("sessies")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "webshop.toml"), terminal_size=size, run_before=run_before)

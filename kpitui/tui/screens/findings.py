@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from kpitui.core.model import SEVERITY_ORDER, Finding
 from kpitui.core.text import safe_text
-from kpitui.tui.marks import SEVERITY_GLYPH, SEVERITY_STYLE
+from kpitui.tui.marks import MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -69,9 +69,9 @@ class FindingsScreen(ModalScreen[str | None]):
             node = safe_text(an.name(finding.node)) if finding.node else "—"
             if finding.accepted:
                 table.add_row(
-                    Text(f"✓ {finding.severity}", style="dim"),
-                    Text(finding.code, style="dim"),
-                    Text(f"{node} — accepted: {safe_text(str(finding.reason))}", style="dim"),
+                    Text(f"✓ {finding.severity}", style=MARK_STYLE["quiet"]),
+                    Text(finding.code, style=MARK_STYLE["quiet"]),
+                    Text(f"{node} — accepted: {safe_text(str(finding.reason))}", style=MARK_STYLE["quiet"]),
                 )
                 continue
             severity = Text(
@@ -119,9 +119,10 @@ class FindingsScreen(ModalScreen[str | None]):
             text = Text(f"{SEVERITY_GLYPH[finding.severity]} {finding.code}", style=SEVERITY_STYLE[finding.severity])
             if finding.accepted:
                 text = Text(
-                    f"✓ {finding.code} ({finding.severity}), accepted: {safe_text(str(finding.reason))}", style="dim"
+                    f"✓ {finding.code} ({finding.severity}), accepted: {safe_text(str(finding.reason))}",
+                    style=MARK_STYLE["quiet"],
                 )
-            text.append(f"\n{safe_text(finding.message)}", style="dim" if finding.accepted else "")
+            text.append(f"\n{safe_text(finding.message)}", style=MARK_STYLE["quiet"] if finding.accepted else "")
             self.query_one("#findings-message", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kpitui.tui.marks import LEGEND
+from kpitui.tui.marks import LEGEND, MARK_STYLE
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
             keys.add_row(Text(key, style="bold"), description)
         legend = Table(title="Marks", show_header=False, box=None, padding=(0, 2))
         for glyph, style, meaning in LEGEND:
-            legend.add_row(Text(glyph, style=style), meaning)
+            legend.add_row(Text(glyph, style=MARK_STYLE[style]), meaning)
         with VerticalScroll(id="help-body"):
             yield Static(keys)
             yield Static(legend)

@@ -27,7 +27,7 @@ from kpitui.core.driver_report import exact, with_unit
 from kpitui.core.drivers import DriverError, Scenario, Seek, seek_goal, what_if
 from kpitui.core.format import amount
 from kpitui.core.inputs import number_problem, parse_number
-from kpitui.tui.marks import HYPOTHETICAL, STATUS_WORD, LabelParts, node_label_parts
+from kpitui.tui.marks import HYPOTHETICAL, MARK_STYLE, STATUS_WORD, LabelParts, node_label_parts
 from kpitui.tui.screens.dialogs import LineDialog
 from kpitui.tui.screens.picker import NodePicker
 from kpitui.tui.widgets.detail import describe
@@ -85,7 +85,7 @@ def shown(name: str, value: object, unit: str | None) -> str:
 def hypothetical(parts: LabelParts) -> LabelParts:
     """A tree line with the hypothetical mark after its status glyph."""
     head = parts.head.copy()
-    head.append(f"{HYPOTHETICAL} ", style="bold cyan")
+    head.append(f"{HYPOTHETICAL} ", style=MARK_STYLE["hypothetical"])
     return replace(parts, head=head)
 
 
@@ -146,7 +146,7 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
     # ── what is shown ────────────────────────────────────────────────
 
     def _show_header(self) -> None:
-        text = Text(" WHAT-IF ", style="bold black on yellow")
+        text = Text(" WHAT-IF ", style=MARK_STYLE["whatif_bar"])
         text.append(f"  {self.base.tree.display_name}  as of {self.base.as_of}", style="bold")
         text.append("   s keeps it, esc leaves\n", style="dim")
         nodes = self.base.tree.nodes
@@ -157,12 +157,12 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
                     f"{nodes[n].name}: {with_unit(layer.value(n), nodes[n].unit)} → {with_unit(v, nodes[n].unit)}"
                     for n, v in self.overrides.items()
                 ),
-                style="yellow",
+                style=MARK_STYLE["whatif_values"],
             )
         else:
             text.append("On a driver: + / − change it by 1%, > / < by 10%, = types a value; t reaches a target")
         if self.note:
-            text.append(f"\n{self.note}", style="bold cyan")
+            text.append(f"\n{self.note}", style=MARK_STYLE["hypothetical"])
         self.query_one("#whatif-header", Static).update(text)
 
     @on(KpiTreeView.NodeFocused)
@@ -180,7 +180,7 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
         change = next((c for c in self.scenario.changes() if c.node == node_id), None)
         if change is not None:
             unit = self.base.tree.nodes[node_id].unit
-            head = Text(f"{HYPOTHETICAL} hypothetical", style="bold cyan")
+            head = Text(f"{HYPOTHETICAL} hypothetical", style=MARK_STYLE["hypothetical"])
             for name, before, after in change.fields:
                 head.append(f"\n  {name.replace('_', ' ')}: {shown(name, before, unit)} → {shown(name, after, unit)}")
             lines.append(head)

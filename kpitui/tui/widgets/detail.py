@@ -14,7 +14,7 @@ from kpitui.core.chart import chart_data
 from kpitui.core.format import amount, digits_apart, percent
 from kpitui.core.model import PAIR_CODES
 from kpitui.core.text import safe_text
-from kpitui.tui.marks import CONFLICT, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
+from kpitui.tui.marks import CONFLICT, MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
 from kpitui.tui.widgets.chart import HistoryChart
 
 if TYPE_CHECKING:
@@ -29,9 +29,9 @@ def bar(attainment: float | None, status: str = "unknown") -> Text:
     if attainment is None:
         return Text("")
     filled = max(0, min(BAR_WIDTH, round(attainment * BAR_WIDTH)))
-    style = {"on_track": "green", "at_risk": "yellow"}.get(status, "red")
+    style = MARK_STYLE.get(f"bar_{status}", MARK_STYLE["bar_off_track"])
     text = Text("█" * filled, style=style)
-    text.append("░" * (BAR_WIDTH - filled), style="dim")
+    text.append("░" * (BAR_WIDTH - filled), style=MARK_STYLE["bar_empty"])
     text.append(f" {percent(attainment)} of expected")
     return text
 
@@ -107,20 +107,22 @@ def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
     if node.weight != 1:
         parts.append(Text(f"Weight {node.weight:g} in a parent's mean", style="dim"))
     if result.stale:
-        parts.append(Text("◷ stale: not measured as often as its frequency says", style="yellow"))
+        parts.append(Text("◷ stale: not measured as often as its frequency says", style=MARK_STYLE["stale"]))
     if result.orphaned:
-        parts.append(Text(f"⌀ orphan: serves no goal ({result.orphan_reason})", style="bold red"))
+        parts.append(Text(f"⌀ orphan: serves no goal ({result.orphan_reason})", style=MARK_STYLE["orphan"]))
     lines = conflict_lines(analysis, node_id)
     if lines:
-        parts.append(Text("Conflicts", style="bold magenta"))
+        parts.append(Text("Conflicts", style=MARK_STYLE["heading_conflicts"]))
         parts.extend(lines)
     findings = [f for f in analysis.findings_of(node_id) if f.code not in PAIR_CODES]
     if findings:
         parts.append(Text("Findings", style="bold"))
         for finding in findings:
             if finding.accepted:
-                line = Text(f" ✓ {finding.code} accepted: {safe_text(str(finding.reason))} — ", style="dim")
-                line.append(safe_text(finding.message), style="dim")
+                line = Text(
+                    f" ✓ {finding.code} accepted: {safe_text(str(finding.reason))} — ", style=MARK_STYLE["quiet"]
+                )
+                line.append(safe_text(finding.message), style=MARK_STYLE["quiet"])
             else:
                 glyph = SEVERITY_GLYPH[finding.severity]
                 line = Text(f" {glyph} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
@@ -184,16 +186,16 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
             from kpitui.core.rules import goodhart as bought
 
             why = safe_text(bought(analysis, *goodhart.concerns) or goodhart.message)
-            line = Text(f" {CONFLICT} {names}: ", style="bold red")
+            line = Text(f" {CONFLICT} {names}: ", style=MARK_STYLE["goodhart"])
             line.append(f"! goodhart, declared counter-metrics: {why}", style="")
         elif accepted:
             reason = safe_text(f"{findings[0].reason} — {explanation}")
-            line = Text(f" ✓ {names}: {findings[0].code} accepted: {reason}", style="dim")
+            line = Text(f" ✓ {names}: {findings[0].code} accepted: {reason}", style=MARK_STYLE["quiet"])
         elif kind == "declared" and all(f.severity == "info" for f in findings):
-            line = Text(f" {CONFLICT} {names}: ", style="dim magenta")
+            line = Text(f" {CONFLICT} {names}: ", style=MARK_STYLE["declared"])
             line.append("declared counter-metric, a managed tension: steer both together", style="")
         else:
-            line = Text(f" {CONFLICT} {names}: ", style="magenta")
+            line = Text(f" {CONFLICT} {names}: ", style=MARK_STYLE["conflict"])
             line.append(safe_text(explanation), style="")
         lines.append(line)
     return lines

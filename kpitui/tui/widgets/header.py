@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kpitui.core.text import safe_text
-from kpitui.tui.marks import CONFLICT, ERROR, ORPHAN, STATUS_GLYPH
+from kpitui.tui.marks import CONFLICT, ERROR, MARK_STYLE, ORPHAN, STATUS_GLYPH
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,14 +36,14 @@ class TreeHeader(Static):
         text = Text(safe_text(analysis.tree.display_name), style="bold")
         text.append(f"  as of {analysis.as_of}  {safe_text((path or analysis.tree.path).name)}\n", style="dim")
         for glyph, count, word, style in (
-            (ORPHAN, counts["orphans"], "orphan", "bold red"),
-            (CONFLICT, counts["conflicts"], "conflict", "magenta"),
-            (STATUS_GLYPH["off_track"], counts["off_track"], "off track", "bold red"),
-            (ERROR, counts["errors"], "error", "bold red"),
+            (ORPHAN, counts["orphans"], "orphan", MARK_STYLE["orphan"]),
+            (CONFLICT, counts["conflicts"], "conflict", MARK_STYLE["conflict"]),
+            (STATUS_GLYPH["off_track"], counts["off_track"], "off track", MARK_STYLE["off_track"]),
+            (ERROR, counts["errors"], "error", MARK_STYLE["error"]),
         ):
             plural = "s" if count != 1 and word != "off track" else ""
-            text.append(f"{glyph} {count} {word}{plural}", style=style if count else "dim")
+            text.append(f"{glyph} {count} {word}{plural}", style=style if count else MARK_STYLE["quiet"])
             text.append("   ")
         if note:
-            text.append(f"  {safe_text(note)}", style="bold yellow")
+            text.append(f"  {safe_text(note)}", style=MARK_STYLE["note"])
         self.update(text)

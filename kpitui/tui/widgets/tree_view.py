@@ -13,7 +13,7 @@ from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE
 from textual.widgets.tree import TreeNode
 
-from kpitui.tui.marks import ORPHAN, LabelParts, node_label_parts
+from kpitui.tui.marks import MARK_STYLE, ORPHAN, LabelParts, node_label_parts
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
@@ -93,7 +93,9 @@ class KpiTreeView(Tree[Entry]):
             self._add(self.root, root, None)
         if unplaced:
             orphans = sum(1 for r in analysis.results.values() if r.orphaned)
-            label = Text(f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style="bold red")
+            label = Text(
+                f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style=MARK_STYLE["orphan"]
+            )
             group = self.root.add(label, data=ORPHAN_GROUP, allow_expand=True)
             for top in unplaced:
                 self._add(group, top, None)
