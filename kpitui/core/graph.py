@@ -233,18 +233,24 @@ class KpiGraph:
             for other, sign in targets.items():
                 by_sign[sign].setdefault(node, set()).add(other)
         # The state bit a source must reach for each node to conflict with it, by the source's sign.
-        needed = {
-            d: [(other, -d * nodes[other].sign, 1 << index[(other, -d * nodes[other].sign)]) for other in linked]
-            for d in (1, -1)
-        }
+        # For a source of each sign, the bits of the states a node must be reached in to conflict.
+        needed = {d: 0 for d in (1, -1)}
+        for other in linked:
+            for d in (1, -1):
+                needed[d] |= 1 << index[(other, -d * nodes[other].sign)]
+        state_of = sorted(index, key=index.__getitem__)  # bit -> (node, product)
         earlier: dict[str, set[str]] = {}  # node -> earlier sources that already reported a pair with it
         for source in linked:
-            d_source = nodes[source].sign
-            reachable = reach[(source, 1)]
+            # The wanted states among those it reaches, bit by bit: as many steps as it has
+            # partners, not as there are nodes (a sparse graph of thousands stays linear).
+            hits = reach[(source, 1)] & needed[nodes[source].sign]
             done = earlier.get(source, ())
             wanted: dict[int, set[str]] = {1: set(), -1: set()}
-            for other, product, bit in needed[d_source]:
-                if reachable & bit and other != source and other not in done:
+            while hits:
+                low = hits & -hits
+                hits ^= low
+                other, product = state_of[low.bit_length() - 1]
+                if other != source and other not in done:
                     wanted[product].add(other)
             if not wanted[1] and not wanted[-1]:
                 continue
