@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from platformdirs import user_downloads_path
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.filter import LineFilter
@@ -22,6 +23,9 @@ from kpitui.core.text import safe_text
 from kpitui.tui.contrast import with_full_contrast
 from kpitui.tui.marks import use_no_color
 from kpitui.tui.screens.main import MainScreen
+from kpitui.tui.typeahead import TypeAhead, Typed
+
+QUIT_ACTIONS = frozenset({"quit", "app.quit", "quit_or_ask", "help_quit"})
 
 
 class KpiApp(App[None]):
@@ -41,6 +45,29 @@ class KpiApp(App[None]):
         self.config = config or Config(config_path())
         self._start_theme = theme or self.config.theme
         self._last_theme = self.theme
+        self.typeahead = TypeAhead(self, self._takes_keys, self._quits)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed ahead go in one at a time, each once the last one's work is done (see typeahead)."""
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if not self.typeahead.admit(event):
+                return
+            await super().on_event(event)
+            self.typeahead.dispatched()
+            return
+        await super().on_event(event)
+
+    def _takes_keys(self) -> bool:
+        """Keys wait while the tree is being read for the first time: they are meant for it."""
+        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        return screen is None or screen.shown
+
+    def _quits(self, event: Typed) -> bool:
+        """A key that quits acts at once, even while keys wait for the tree."""
+        if not isinstance(event, events.Key):
+            return False
+        active = self.screen.active_bindings.get(event.key)
+        return active is not None and active.binding.action in QUIT_ACTIONS
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters; with NO_COLOR its greyscale one keeps every text at full contrast."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from benchmarks.keystroke_task import EXPECTED, key_event, keys, replay
 from kpitui.tui.app import make_app
 from kpitui.tui.screens.form import NodeForm
@@ -18,11 +16,6 @@ async def test_the_task_builds_the_expected_tree_at_80x24_in_at_most_250_keys(tm
     assert len(keys()) == 248
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Textual runs tab (a binding) at once while typed characters wait in the field's queue; "
-    "the app-wide fix for keys typed ahead is issue 8 item 7 — remove this mark when it lands",
-)
 async def test_keys_typed_ahead_into_an_open_form_all_land(tmp_path: Path) -> None:
     """Every key of a KPI, sent at once (a slow link), lands in its field: tab, choices, ctrl+s."""
     path = tmp_path / "t.toml"

@@ -23,6 +23,7 @@ from kpitui.tui.loading import PROGRESS_SECONDS, LoadProgress, no_gc_pauses
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.editing import EDIT_BINDINGS, EditingActions
 from kpitui.tui.screens.help import HelpScreen
+from kpitui.tui.typeahead import TypeAhead
 from kpitui.tui.widgets.detail import DetailPanel
 from kpitui.tui.widgets.header import TreeHeader
 from kpitui.tui.widgets.tree_view import KpiTreeView
@@ -130,6 +131,7 @@ class MainScreen(EditingActions, Screen[None]):
         self.progress: LoadProgress | None = None  # of the load running now
         self.load_begun = False
         self._progress_timer: Timer | None = None
+        self.shown = False  # the tree, or why it cannot be shown, is on screen
 
     def compose(self) -> ComposeResult:
         yield TreeHeader(id="header")
@@ -327,6 +329,10 @@ class MainScreen(EditingActions, Screen[None]):
         else:
             answers = [(str(n), str(n), f"Recover {n}") for n in range(1, len(journals) + 1)]
         answers += [("discard", "d", "Discard all"), ("later", "l", "Decide later")]
+        typeahead = getattr(self.app, "typeahead", None)
+        if isinstance(typeahead, TypeAhead) and typeahead.drop():
+            # Keys typed while the tree was loading were meant for the tree, never for this question.
+            lines.append("(The keys typed while the tree was loading were not used.)")
 
         def done(answer: str | None) -> None:
             if answer == "discard":
@@ -343,6 +349,7 @@ class MainScreen(EditingActions, Screen[None]):
 
     def _show(self, analysis: Analysis, outline: Outline, keep: str | None, stamp: Stamp | None) -> None:
         self.analysis, self.outline, self.stamp = analysis, outline, stamp
+        self.shown = True
         self.query_one("#errors", Static).display = False
         self.query_one("#body").display = True
         self.show_header()
@@ -364,6 +371,7 @@ class MainScreen(EditingActions, Screen[None]):
 
     def _show_errors(self, exc: TreeLoadError, stamp: Stamp | None) -> None:
         self.stamp = stamp
+        self.shown = True
         self.analysis = self.outline = None
         errors = self.query_one("#errors", Static)
         text = Text(f"{self.path} cannot be shown:\n\n", style="bold red")
