@@ -209,8 +209,14 @@ async def replay(path: Path, size: tuple[int, int] = (80, 24), ahead: bool = Fal
                 event = key_event(key)
                 event.set_sender(app)
                 driver.send_message(event)
-            for _ in range(50):
-                await pilot.pause(0.05)
+            quiet = 0
+            for _ in range(3000):  # at most about 2 minutes on a loaded machine
+                await pilot.pause(0.02)
+                waiting = app.typeahead.held or app.typeahead.task is not None
+                quiet = 0 if waiting else quiet + 1
+                if quiet >= 3:
+                    break
+            await pilot.pause()
         else:
             await pilot.press(*keys())
             await pilot.pause()

@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.screen import Screen
@@ -79,7 +79,7 @@ class TypeAhead:
 
     def __init__(
         self,
-        app: App[object],
+        app: App[Any],
         ready: Callable[[], bool] = lambda: True,
         urgent: Callable[[Typed], bool] = lambda _event: False,
     ) -> None:
