@@ -23,7 +23,7 @@ from kpitui.core.text import safe_text
 from kpitui.tui.contrast import with_full_contrast
 from kpitui.tui.marks import use_no_color
 from kpitui.tui.screens.main import MainScreen
-from kpitui.tui.typeahead import TypeAhead, Typed
+from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
 
 QUIT_ACTIONS = frozenset({"quit", "app.quit", "quit_or_ask", "help_quit"})
 
@@ -50,6 +50,7 @@ class KpiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         """Keys typed ahead go in one at a time, each once the last one's work is done (see typeahead)."""
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            event = typed_enter(event)
             if not self.typeahead.admit(event):
                 return
             await super().on_event(event)
@@ -62,9 +63,14 @@ class KpiApp(App[None]):
         screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         return screen is None or screen.shown
 
-    def _quits(self, event: Typed) -> bool:
-        """A key that quits acts at once, even while keys wait for the tree."""
+    def _quits(self, event: Typed, behind: bool) -> bool:
+        """While the tree loads a key that quits acts at once — ctrl+c always, others unless
+        keys typed before them wait (then they quit in turn, after those keys did their work)."""
         if not isinstance(event, events.Key):
+            return False
+        if event.key == "ctrl+c":
+            return True
+        if behind:
             return False
         active = self.screen.active_bindings.get(event.key)
         return active is not None and active.binding.action in QUIT_ACTIONS

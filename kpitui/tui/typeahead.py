@@ -12,8 +12,8 @@ being left, or reached a dialog before it had a focused field and were lost.
 message queue of the app has been worked off (the key's whole journey and everything it
 caused), then goes on its way exactly as if it had just been typed. Keys wait at most
 `LIMIT` seconds for any one queue, so a widget that never goes quiet cannot swallow input.
-While the app is not ready (the tree is still loading) keys wait for it, except the keys
-that quit, which act at once.
+While the app is not ready (the tree is still loading) keys wait for it, except a key that
+quits with no key waiting before it (typed after others, it quits after them, in turn).
 """
 
 from __future__ import annotations
@@ -74,6 +74,21 @@ async def _worked_off(pump: MessagePump) -> bool:
     return True
 
 
+def typed_enter(event: Typed) -> Typed:
+    """Enter typed before kpitui took over the terminal arrives as ctrl+j: read it as enter.
+
+    Until the terminal is switched to raw mode its line discipline turns the carriage return
+    of the Enter key into a line feed (ICRNL), which Textual reads as ctrl+j. Keys typed
+    right after the command (the normal case over a slow link) were already in that buffer.
+    """
+    if isinstance(event, events.Key) and event.key == "ctrl+j":
+        enter = events.Key("enter", "\r")
+        if event._sender is not None:
+            enter.set_sender(event._sender)
+        return enter
+    return event
+
+
 class TypeAhead:
     """One typed key at a time: the next is held until the app has settled after the last."""
 
@@ -81,10 +96,11 @@ class TypeAhead:
         self,
         app: App[Any],
         ready: Callable[[], bool] = lambda: True,
-        urgent: Callable[[Typed], bool] = lambda _event: False,
+        urgent: Callable[[Typed, bool], bool] = lambda _event, _behind: False,
     ) -> None:
         """`ready`: False while the app cannot take keys yet (they wait for it);
-        `urgent`: keys that act at once while the app is not ready (quit)."""
+        `urgent(event, behind)`: whether a key acts at once while the app is not ready (a quit
+        key), `behind` saying whether other keys wait before it."""
         self.app = app
         self.ready = ready
         self.urgent = urgent
@@ -98,7 +114,7 @@ class TypeAhead:
             if released is event:
                 del self.released[index]
                 return True
-        if not self.ready() and self.urgent(event):
+        if not self.ready() and self.urgent(event, bool(self.held)):
             return True
         if self.task is not None or self.held or not self.ready():
             self.held.append(event)

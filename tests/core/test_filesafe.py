@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -445,3 +446,22 @@ def test_a_really_full_disk_exits_2_and_changes_nothing(tiny_disk: Path, capsys:
     # it is written), so the save needs room for the new contents only (it failed with a copy).
     assert main(["set", str(path), "n1", "description=" + "x" * 20000]) == 0
     assert path.with_name("t.toml~").read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_process_that_ended_but_was_not_reaped_is_not_running() -> None:
+    """A hung-up kpitui whose parent (tmux) is gone can stay a zombie for a while: its journal
+    must be offered back, not skipped as belonging to a TUI still open."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(200):
+            stat = Path(f"/proc/{child.pid}/stat").read_text()
+            if stat.rpartition(")")[2].split()[0] == "Z":
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the child never ended")
+        assert not filesafe.process_alive(child.pid)
+    finally:
+        child.wait()
+    assert filesafe.process_alive(os.getpid())

@@ -180,14 +180,39 @@ async def test_keys_typed_while_the_tree_loads_wait_for_it(tmp_path: Path, monke
     app = make_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        send_at_once(app, ["G", "e", *"Conversion", "ctrl+s", "ctrl+s"])
+        send_at_once(app, ["G", "e", *"Conversion", "ctrl+s", "ctrl+s", "q"])
         await asyncio.sleep(0.3)
         await pilot.pause()
         assert app.main.document is None
-        assert len(app.typeahead.held) == 14
+        assert len(app.typeahead.held) == 15  # q too: it quits in turn, after the keys before it
         app.main.call_after_refresh(app.main._first_load)
         await all_taken(pilot)
     assert tables(path)["o"]["name"] == "Conversion"  # G: the last line (o, its KPIs folded); e edits it
+    assert not app.is_running
+
+
+async def test_q_alone_while_the_tree_loads_quits_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(TREE, encoding="utf-8")
+    monkeypatch.setattr(MainScreen, "start_loading", lambda self: None)  # the tree never loads
+    app = make_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        send_at_once(app, ["q"])
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if not app.is_running:
+                break
+    assert not app.is_running
+
+
+async def test_enter_typed_before_the_terminal_was_raw_arrives_as_ctrl_j_and_counts_as_enter(
+    tmp_path: Path,
+) -> None:
+    """The terminal's line discipline turns Enter typed before kpitui started into a line feed."""
+    keys = [key.replace("enter", "ctrl+j") for key in ISSUE_KEYS]
+    path, _app = await typed(tmp_path, keys)
+    assert tables(path)["conversion-rate"]["unit"] == "Web team"
 
 
 async def test_the_whole_task_typed_ahead_writes_the_expected_tree(tmp_path: Path) -> None:
