@@ -25,7 +25,8 @@ from kpitui.tui.marks import use_no_color
 from kpitui.tui.screens.main import MainScreen
 from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
 
-QUIT_ACTIONS = frozenset({"quit", "app.quit", "quit_or_ask", "help_quit"})
+INTERRUPTS = frozenset({"interrupt", "quit", "app.quit"})  # ctrl+c, ctrl+q: at once while the tree loads
+QUITS = frozenset({"quit_or_ask", "help_quit"})  # q: at once, unless typed after other keys
 
 
 class KpiApp(App[None]):
@@ -64,16 +65,13 @@ class KpiApp(App[None]):
         return screen is None or screen.shown
 
     def _quits(self, event: Typed, behind: bool) -> bool:
-        """While the tree loads a key that quits acts at once — ctrl+c always, others unless
-        keys typed before them wait (then they quit in turn, after those keys did their work)."""
+        """While the tree loads a key that quits acts at once — ctrl+c and ctrl+q always, q unless
+        keys typed before it wait (then it quits in turn, after those keys did their work)."""
         if not isinstance(event, events.Key):
             return False
-        if event.key == "ctrl+c":
-            return True
-        if behind:
-            return False
         active = self.screen.active_bindings.get(event.key)
-        return active is not None and active.binding.action in QUIT_ACTIONS
+        action = active.binding.action if active is not None else ""
+        return action in INTERRUPTS or (action in QUITS and not behind)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters; with NO_COLOR its greyscale one keeps every text at full contrast."""

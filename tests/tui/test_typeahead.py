@@ -185,20 +185,24 @@ async def test_keys_typed_while_the_tree_loads_wait_for_it(tmp_path: Path, monke
         await pilot.pause()
         assert app.main.document is None
         assert len(app.typeahead.held) == 15  # q too: it quits in turn, after the keys before it
-        app.main.call_after_refresh(app.main._first_load)
+        app.main.load()
         await all_taken(pilot)
     assert tables(path)["o"]["name"] == "Conversion"  # G: the last line (o, its KPIs folded); e edits it
     assert not app.is_running
 
 
-async def test_q_alone_while_the_tree_loads_quits_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("keys", [["q"], ["j", "j", "ctrl+q"]])
+async def test_a_quit_key_while_the_tree_loads_quits_at_once(
+    keys: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """q with no key waiting before it, ctrl+q always: the keys waiting for the tree do not hold them up."""
     path = tmp_path / "t.toml"
     path.write_text(TREE, encoding="utf-8")
     monkeypatch.setattr(MainScreen, "start_loading", lambda self: None)  # the tree never loads
     app = make_app(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        send_at_once(app, ["q"])
+        send_at_once(app, keys)
         for _ in range(50):
             await pilot.pause(0.02)
             if not app.is_running:
