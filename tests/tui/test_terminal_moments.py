@@ -18,6 +18,7 @@ import pytest
 from benchmarks.generate import tree_text
 from kpitui.core.document import Document
 from kpitui.core.journal import read_journals
+from tests.conftest import SAMPLES
 from tests.tui.test_typeahead import TREE as PLAIN
 
 TREE = PLAIN.replace("[tree]\n", '[tree]\ntitle = "Typed ahead"\n')
@@ -178,3 +179,16 @@ def test_a_hang_up_while_a_big_tree_is_being_saved_loses_nothing(tmp_path: Path,
             lost.append(f"after {delay}s")
     assert left == []
     assert lost == []
+
+
+def test_the_cycle_mark_is_whole_at_100_columns(tmp_path: Path, terminal: Terminal) -> None:
+    """sales.toml has a parent cycle: its line ends in `↻ cycle`, never cut, at 100×30."""
+    tree = tmp_path / "sales.toml"
+    shutil.copy(SAMPLES / "sales.toml", tree)
+    terminal.start(tree)
+    terminal.wait_for("Omzet")
+    terminal.type(["p"])  # problems only: the cycle's loop is shown, expanded
+    terminal.wait_for("↻ cycle")
+    lines = [line for line in terminal.screen().splitlines() if "↻" in line]
+    assert lines
+    assert all("↻ cycle" in line for line in lines)

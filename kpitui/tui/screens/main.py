@@ -408,7 +408,11 @@ class MainScreen(EditingActions, Screen[None]):
 
     @on(KpiTreeView.NodeFocused)
     def _focused(self, event: KpiTreeView.NodeFocused) -> None:
-        self.query_one(DetailPanel).show(self.analysis, event.node_id)
+        detail = self.query_one(DetailPanel)
+        if self.analysis is None or (event.node_id is None and not event.group):
+            detail.blank()  # the cursor is on nothing yet (the tree is loading): no orphan-group text
+            return
+        detail.show(self.analysis, event.node_id)
 
     # ── actions ────────────────────────────────────────────────────────
 

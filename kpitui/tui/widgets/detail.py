@@ -313,3 +313,10 @@ class DetailPanel(VerticalScroll):
         chart.show(chart_data(analysis, node_id), analysis.tree.nodes[node_id].unit)
         rest.update(Group(*tail))
         rest.display = bool(tail)
+
+    def blank(self) -> None:
+        """Say nothing: no node is under the cursor (the tree is still loading)."""
+        self.plain = ""
+        self.query_one("#detail-text", Static).update("")
+        self.query_one("#detail-chart", HistoryChart).show(None, None)
+        self.query_one("#detail-rest", Static).display = False

@@ -61,11 +61,12 @@ class KpiTreeView(Tree[Entry]):
     ]
 
     class NodeFocused(Message):
-        """The cursor moved to a node (None: the orphan group or nothing)."""
+        """The cursor moved to a node (None: the orphan group, `group` True, or nothing)."""
 
-        def __init__(self, node_id: str | None) -> None:
+        def __init__(self, node_id: str | None, group: bool = False) -> None:
             super().__init__()
             self.node_id = node_id
+            self.group = group
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         self._parts: dict[int, LabelParts] = {}  # by tree node id: lines that fit a narrow terminal
@@ -186,7 +187,8 @@ class KpiTreeView(Tree[Entry]):
         self._announce()
 
     def _announce(self) -> None:
-        self.post_message(self.NodeFocused(self.current()))
+        node = self.cursor_node
+        self.post_message(self.NodeFocused(self.current(), node is not None and node.data is ORPHAN_GROUP))
 
     def current(self) -> str | None:
         """The id of the node under the cursor."""
