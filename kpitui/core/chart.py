@@ -3,6 +3,7 @@ forecast (SPEC 4.2, 4.6) — as data, so a test can check it against the analysi
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass
@@ -10,12 +11,14 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kpitui.core.forecast import DEFAULT_STEP, LEVEL_STEPS
-from kpitui.core.model import FREQUENCIES
+from kpitui.core.model import FREQUENCIES, Period
+from kpitui.core.values import ACTUAL
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
 
 Series = tuple[tuple[date, float], ...]
+MAX_INPUTS = 50  # a combined history is drawn for nodes that depend on at most this many nodes
 BAND_STEPS = 8  # the 80% interval is a curve: drawn through this many pieces from as_of to the horizon
 
 
@@ -34,6 +37,7 @@ class ChartData:
     low: Series  # the 80% prediction interval's edges on the same dates as `forecast` (empty for a
     high: Series  #   combined forecast, which has no interval)
     forecast_status: str | None
+    combined: bool = False  # the history is the node's formula or rollup over its inputs' histories
 
     def values(self) -> list[float]:
         """Every value the chart shows, to fit its y axis."""
@@ -48,10 +52,10 @@ def chart_data(analysis: Analysis, node_id: str) -> ChartData | None:
     node = analysis.tree.nodes[node_id]
     result = analysis.results[node_id]
     period = result.period
-    history = analysis.history(node_id)
-    if period is not None:
-        history = [(day, value) for day, value in history if period.start <= day <= period.end]
-    history = [(day, value) for day, value in history if math.isfinite(value)]
+    history = in_period(analysis.history(node_id), period)
+    combined = False
+    if len(history) < 2 and analysis.values is not None and analysis.values.inputs.get(node_id):
+        history, combined = in_period(combined_history(analysis, node_id), period), True
     if len(history) < 2 or history[0][0] == history[-1][0]:
         return None
     forecast = result.forecast
@@ -98,7 +102,47 @@ def chart_data(analysis: Analysis, node_id: str) -> ChartData | None:
         low=low,
         high=high,
         forecast_status=forecast.status if forecast else None,
+        combined=combined,
     )
+
+
+def in_period(history: list[tuple[date, float]], period: Period | None) -> list[tuple[date, float]]:
+    """The finite observations within the period (all of them without one)."""
+    inside = [(d, v) for d, v in history if period is None or period.start <= d <= period.end]
+    return [(d, v) for d, v in inside if math.isfinite(v)]
+
+
+def combined_history(analysis: Analysis, node_id: str) -> list[tuple[date, float]]:
+    """A formula or rollup node's value on each date one of its measured inputs changed, up to as_of.
+
+    Each point is the node's value as the analysis at that date gives it: every node it depends on
+    that has observations takes its newest one on or before the date, and the values graph
+    recomputes the node from them (a what-if, without a full analysis per date). A date before
+    every such input has an observation is left out: the node's value was unknown then.
+    """
+    values, layer = analysis.values, analysis.layers.get(ACTUAL)
+    if values is None or layer is None:
+        return []
+    upstream = values.upstream(node_id)
+    if len(upstream) > MAX_INPUTS:  # a goal over a whole tree: a history query per node is too slow
+        return []
+    histories = {n: h for n in upstream if (h := analysis.history(n))}
+    if not histories:
+        return []
+    days = sorted({day for history in histories.values() for day, _ in history})
+    points: list[tuple[date, float]] = []
+    for day in days:
+        overrides: dict[str, float] = {}
+        for source, history in histories.items():
+            at = bisect.bisect_right(history, day, key=lambda obs: obs[0])
+            if at == 0:
+                break
+            overrides[source] = history[at - 1][1]
+        else:
+            value = values.with_overrides(layer, overrides)[0].value(node_id)
+            if value is not None:
+                points.append((day, value))
+    return points
 
 
 def value_on(series: Series, day: date) -> float | None:

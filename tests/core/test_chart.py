@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kpitui.core.analysis import analyze
-from kpitui.core.chart import chart_data, value_on
+from kpitui.core.chart import MAX_INPUTS, chart_data, combined_history, value_on
 from kpitui.core.loader import load_tree
 
 Write = Callable[..., Path]
@@ -131,3 +131,63 @@ def test_value_on_reads_a_series_as_a_line() -> None:
     assert value_on(series, date(2026, 1, 16)) == 5
     assert value_on(series, date(2026, 1, 1) - timedelta(days=1)) is None
     assert value_on(series, date(2026, 1, 21)) == 0
+
+
+def test_a_formula_node_charts_its_value_from_its_inputs_histories(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    for f in SAMPLES.glob("webshop*"):
+        shutil.copy(f, tmp_path / f.name)
+    an = analyze(load_tree(tmp_path / "webshop.toml"))
+    # Revenue = orders × order value, orders = sessions × conversion / 100: no history of its own.
+    assert an.history("omzet") == []
+    points = combined_history(an, "omzet")
+    assert len(points) == 26
+    # Each point is the revenue the whole analysis gives at that date.
+    for day, value in points:
+        assert analyze(an.tree, day, measurements=an.measurements).results["omzet"].actual == pytest.approx(value)
+    assert points[-1][1] == pytest.approx(an.results["omzet"].actual)
+    data = chart_data(an, "omzet")
+    assert data is not None and data.combined and data.points == tuple(points)
+    # Its forecast is combined from its inputs' (no interval): a line from today's actual to the horizon.
+    forecast = an.results["omzet"].forecast
+    assert forecast is not None and forecast.line is None
+    assert data.forecast == ((an.as_of, an.results["omzet"].actual), (forecast.day, forecast.value))
+    assert (data.low, data.high) == ((), ())
+    assert data.pace == ((date(2026, 1, 1), 0), (date(2026, 12, 31), 1_200_000))
+
+
+FORMULA = """
+[nodes.k]
+name = "Product"
+parent = "g"
+formula = "a * b"
+[nodes.a]
+name = "A"
+parent = "k"
+[nodes.b]
+name = "B"
+parent = "k"
+"""
+
+
+def test_a_combined_history_starts_when_every_input_has_a_value(write_tree: Write, tmp_path: Path) -> None:
+    rows = "node,date,value\na,2026-01-01,2\na,2026-01-08,3\nb,2026-01-05,10\nb,2026-01-15,20\n"
+    an = analysis(write_tree, tmp_path, FORMULA, rows=rows)
+    # On 1 January b has no value yet; from 5 January on, a × b with each one's newest value.
+    assert combined_history(an, "k") == [
+        (date(2026, 1, 5), 20),
+        (date(2026, 1, 8), 30),
+        (date(2026, 1, 15), 60),
+    ]
+
+
+def test_no_combined_history_over_too_many_inputs(write_tree: Write, tmp_path: Path) -> None:
+    kids = "".join(f'[nodes.c{i}]\nname = "C{i}"\nparent = "k"\n' for i in range(MAX_INPUTS + 1))
+    rows = "node,date,value\n" + "".join(f"c{i},2026-01-0{d},{d}\n" for i in range(MAX_INPUTS + 1) for d in (1, 2))
+    an = analysis(write_tree, tmp_path, '[nodes.k]\nname = "Sum"\nparent = "g"\nrollup = "sum"\n' + kids, rows=rows)
+    assert an.results["k"].actual == 2 * (MAX_INPUTS + 1)
+    assert combined_history(an, "k") == []
+    assert chart_data(an, "k") is None

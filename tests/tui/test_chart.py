@@ -132,3 +132,17 @@ def test_the_chart_is_the_same_in_every_run(samples: Path) -> None:
         for seed in range(1, 5)
     }
     assert len(runs) == 1
+
+
+async def test_a_formula_goal_is_charted_from_its_inputs(samples: Path) -> None:
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("omzet")
+        await pilot.pause()
+        chart = app.main.query_one(HistoryChart)
+        assert chart.display and chart.data is not None and chart.data.combined
+        assert chart.data == chart_data(app.main.analysis, "omzet")  # type: ignore[arg-type]
+        items = [item.plain for item in app.main.query_one(Legend).items]
+        assert items[0] == "● actual 540k (from its inputs)"
+        assert items[2] == "× forecast 796k by 31 Dec ✖ off track"

@@ -170,7 +170,9 @@ def legend(data: ChartData, unit: str | None, mono: bool) -> tuple[Text, ...]:
         return amount(value, unit if unit in ("%", "‰") else None)
 
     years = data.start.year != data.end.year
-    items = [item(ACTUAL, "actual", f"actual {num(data.points[-1][1])}")]
+    items = [
+        item(ACTUAL, "actual", f"actual {num(data.points[-1][1])}" + (" (from its inputs)" if data.combined else ""))
+    ]
     if data.pace:
         if data.pacing == "linear":
             items.append(item(PACE, "pace", f"pace → {num(data.target)} by {day_label(data.pace[-1][0], years)}"))
