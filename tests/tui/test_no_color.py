@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual.color import Color
 from textual.filter import Monochrome
 from textual.geometry import Region
@@ -105,8 +107,6 @@ async def test_no_color_uses_the_contrast_filter_instead_of_textuals_greyscale(s
 
 
 def test_contrast_filter_lifts_grey_on_grey() -> None:
-    from rich.style import Style
-
     dark = Color.parse("#1e1e1e")
     # Red on a dark background: Textual's greyscale makes it grey 54 on 30; the filter makes it light.
     lifted = contrast_style(Style(color="#ff0000"), dark)
@@ -120,3 +120,39 @@ def test_contrast_filter_lifts_grey_on_grey() -> None:
     light = Color.parse("#f0f0f0")
     darkened = contrast_style(Style(color="#ffff00"), light)
     assert darkened.color is not None and brightness(Color.from_rich_color(darkened.color)) < 0.2
+
+
+def style_of(text: Text, part: str) -> Style:
+    """The style a Text gives to `part` (the spans over its first character)."""
+    start = text.plain.index(part)
+    style = Style()
+    for span in text.spans:
+        if span.start <= start < span.end:
+            style += Style.parse(str(span.style))
+    return style
+
+
+async def test_cycle_hypothetical_and_accepted_marks_under_no_color(samples: Path, no_color: None) -> None:
+    from kpitui.tui.marks import node_label, node_label_parts
+    from kpitui.tui.screens.whatif import hypothetical
+
+    app = make_app(samples / "saas.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        analysis = app.main.analysis
+        assert analysis is not None
+        node = next(iter(analysis.tree.nodes))
+        cycle = style_of(node_label(analysis, node, cycle_back=True), "↻ cycle")
+        assert cycle.bold and cycle.reverse and cycle.color is None
+        head = hypothetical(node_label_parts(analysis, node)).head
+        assert style_of(head, "≈").reverse and style_of(head, "≈").color is None
+        assert not style_of(head, " ").reverse  # the glyph only, not the space after it
+        # An accepted finding is quiet, but not dim: italic, at full contrast.
+        tree(app).reveal("trust")
+        await pilot.pause()
+        accepted = [s for s, _ in segments(app.main.query_one("#detail-rest")) if "accepted" in s.text]
+        assert accepted
+        for segment, background in segments(app.main.query_one("#detail-rest")):
+            assert contrast(segment, background) >= MIN_CONTRAST
+        for segment in accepted:
+            assert segment.style is not None and segment.style.italic and not segment.style.dim

@@ -85,7 +85,8 @@ def shown(name: str, value: object, unit: str | None) -> str:
 def hypothetical(parts: LabelParts) -> LabelParts:
     """A tree line with the hypothetical mark after its status glyph."""
     head = parts.head.copy()
-    head.append(f"{HYPOTHETICAL} ", style=MARK_STYLE["hypothetical"])
+    head.append(HYPOTHETICAL, style=MARK_STYLE["hypothetical"])
+    head.append(" ")
     return replace(parts, head=head)
 
 
