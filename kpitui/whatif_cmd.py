@@ -14,7 +14,7 @@ def parser(make: Callable[..., argparse.ArgumentParser], as_of: Callable[[str], 
     p = make(
         prog="kpitui whatif",
         description="Recompute the tree with some actuals (or targets) replaced, without touching the file, "
-        "and print every node whose actual, target, status or rollup status changes, before → after. "
+        "and print every node whose actual, target, status, rollup status or forecast changes, before → after. "
         "With --seek ID --via DRIVER: the DRIVER value that makes ID reach its target (for linear pacing: "
         "the part of it expected by now), or --to a value.",
     )
