@@ -35,6 +35,8 @@ class KpiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "kpitui"
     BINDINGS: ClassVar[list[BindingType]] = []
+    # Screens below 28 lines get the class -short: the detail panel's chart is lower there (80x24).
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]  # noqa: RUF012 (Textual declares it so)
 
     def __init__(
         self, path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None
