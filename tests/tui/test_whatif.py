@@ -65,6 +65,8 @@ async def test_type_a_conversion_and_everything_downstream_follows(samples: Path
         # revenue's forecast combines again: 1,255,375 sessions x 2.186% x 37.62 EUR = 1,032,570 EUR, at risk
         assert "forecast: 796k EUR → 1.03M EUR" in screen.plain
         assert "forecast status: off track → at risk" in screen.plain
+        assert "s finds the driver value" not in screen.plain  # here s keeps the scenario
+        assert "x accepts a finding" not in screen.plain  # and x drops a change
         tree_view.reveal("conversieratio")
         await pilot.pause()
         assert "Conversieratio: 2.1% → 2.6%" in str(screen.query_one("#whatif-header").render())

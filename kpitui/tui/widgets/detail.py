@@ -80,12 +80,18 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     return parts
 
 
-def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
-    """The panel's text under the chart: formula, period, forecast, marks, conflicts, findings."""
+def describe_rest(analysis: Analysis, node_id: str, hints: bool = True) -> list[Text]:
+    """The panel's text under the chart: formula, period, forecast, marks, conflicts, findings.
+
+    Args:
+        hints: name the main view's keys where they apply (not in what-if mode, where keys differ).
+    """
     tree = analysis.tree
     node, result = tree.nodes[node_id], analysis.results[node_id]
     parts = formula_lines(analysis, node_id)
     parts += drive_lines(analysis, node_id)
+    if hints:
+        parts += seek_hint(analysis, node_id)
     period = result.period
     when = f"{period.start} → {period.end}" if period else "no period"
     inherited = "" if node.period or not period else " (inherited)"
@@ -128,7 +134,7 @@ def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
                 line = Text(f" {glyph} {finding.code}: ", style=SEVERITY_STYLE[finding.severity])
                 line.append(safe_text(finding.message), style="")
             parts.append(line)
-    if any(f.severity != "error" and f.node in tree.nodes for f in analysis.findings_of(node_id)):
+    if hints and any(f.severity != "error" and f.node in tree.nodes for f in analysis.findings_of(node_id)):
         parts.append(Text("x accepts a finding (or takes an acceptance back)", style="dim"))
     if node.description:
         parts.append(Text(safe_text(node.description, newlines=True), style="italic"))
@@ -139,9 +145,9 @@ def describe_rest(analysis: Analysis, node_id: str) -> list[Text]:
     return parts
 
 
-def describe(analysis: Analysis, node_id: str) -> list[Text]:
+def describe(analysis: Analysis, node_id: str, hints: bool = True) -> list[Text]:
     """The panel's text for one node."""
-    return describe_head(analysis, node_id) + describe_rest(analysis, node_id)
+    return describe_head(analysis, node_id) + describe_rest(analysis, node_id, hints)
 
 
 def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
@@ -238,10 +244,18 @@ def drive_lines(analysis: Analysis, node_id: str) -> list[Text]:
         if others:
             names = ", ".join(safe_text(analysis.name(n)) for n in others)
             lines.append(Text.assemble((f"{label} ", "bold cyan"), (names, "")))
+    return lines
+
+
+SEEK_HINT = "s finds the driver value that reaches its target; w tries values"
+
+
+def seek_hint(analysis: Analysis, node_id: str) -> list[Text]:
+    """In the main view, on a computed node with a target: the keys that answer "what do we need?"."""
     values = analysis.values
     if values is not None and values.inputs.get(node_id) and analysis.results[node_id].pace.expected is not None:
-        lines.append(Text("s finds the driver value that reaches its target; w tries values", style="dim"))
-    return lines
+        return [Text(SEEK_HINT, style="dim")]
+    return []
 
 
 def moved_lines(analysis: Analysis, node_id: str) -> list[Text]:
