@@ -6,11 +6,10 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from platformdirs import user_downloads_path
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
@@ -22,8 +21,10 @@ from kpitui.core.config import Config, config_path, remember_theme
 from kpitui.core.text import safe_text
 from kpitui.tui.contrast import with_full_contrast
 from kpitui.tui.marks import use_no_color
-from kpitui.tui.screens.main import MainScreen
 from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
+
+if TYPE_CHECKING:
+    from kpitui.tui.screens.main import MainScreen
 
 INTERRUPTS = frozenset({"interrupt", "quit", "app.quit"})  # ctrl+c, ctrl+q: at once while the tree loads
 QUITS = frozenset({"quit_or_ask", "help_quit"})  # q: at once, unless typed after other keys
@@ -49,6 +50,17 @@ class KpiApp(App[None]):
         self._start_theme = theme or self.config.theme
         self._last_theme = self.theme
         self.typeahead = TypeAhead(self, self._takes_keys, self._quits)
+        self._main: MainScreen | None = None
+
+    def compose(self) -> ComposeResult:
+        """The first frame: the header saying what is being loaded, and nothing that takes time.
+
+        The main screen, its widgets and the modules they need (about a third of a second
+        of imports and layout) follow once this frame is on the terminal (`on_ready`).
+        """
+        from textual.widgets import Static
+
+        yield Static(f"Loading {safe_text(self.path.name)}…", id="starting", markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed ahead go in one at a time, each once the last one's work is done (see typeahead)."""
@@ -63,7 +75,7 @@ class KpiApp(App[None]):
 
     def _takes_keys(self) -> bool:
         """Keys wait while the tree is being read for the first time: they are meant for it."""
-        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        screen = next((s for s in self.screen_stack if s is self._main), None)
         return screen is None or screen.shown
 
     def _quits(self, event: Typed, behind: bool) -> bool:
@@ -81,7 +93,6 @@ class KpiApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_settings()
-        self.push_screen(MainScreen(self.path, self.as_of))
         # A dropped SSH connection (SIGHUP) or a kill (SIGTERM) is handled by the handler
         # `kpitui.tui.hangup` installed before the app started (it must work at every moment).
 
@@ -112,29 +123,30 @@ class KpiApp(App[None]):
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None
     ) -> str | None:
         """Screenshots go to ~/Downloads, or to the current folder where there is none (the notice says where)."""
+        from platformdirs import user_downloads_path
+
         if path is None and not user_downloads_path().is_dir():
             path = str(Path.cwd())
         return super().deliver_screenshot(filename, path, time_format)
 
     def on_ready(self) -> None:
-        """The first frame is on the terminal: now load the tree.
+        """The first frame is on the terminal: now the main screen, which loads the tree.
 
-        Loading from the screen's own mount would run inside Textual's start-up batch, in
+        Loading from the first screen's mount would run inside Textual's start-up batch, in
         which no frame is written: a real terminal stayed blank until the tree was loaded
         (a headless run did not show it). See benchmarks/tui.py.
         """
-        self.main.start_loading()
+        self.push_screen(self.main)
 
     async def action_quit(self) -> None:
         """ctrl+q: at once while a tree loads (the loading thread is not waited for)."""
-        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        if main is not None:
-            main.quit_if_loading()
+        if self._main is not None:
+            self._main.quit_if_loading()
         await super().action_quit()
 
     def journal_now(self) -> None:
         """Write the unsaved edits to the journal (a hang-up: the next start offers them back)."""
-        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        screen = self._main
         if screen is not None and screen.document is not None and screen.document.dirty:
             screen.document.write_journal()
 
@@ -173,8 +185,12 @@ class KpiApp(App[None]):
 
     @property
     def main(self) -> MainScreen:
-        """The main screen (the one under any dialog)."""
-        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        """The main screen (the one under any dialog; made on first use, shown after the first frame)."""
+        if self._main is None:
+            from kpitui.tui.screens.main import MainScreen
+
+            self._main = MainScreen(self.path, self.as_of)
+        return self._main
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -146,8 +146,10 @@ class MainScreen(EditingActions, Screen[None]):
         self.query_one(TreeHeader).show(None, None, f"Loading {self.path.name}…")
         self.query_one("#search", Input).display = False
         self.query_one("#errors", Static).display = False
-        # Loading starts when the app is ready (KpiApp.on_ready), after the first frame.
+        # This screen is shown after the app's first frame (KpiApp.on_ready); it loads once
+        # its own first frame ("Loading…") is out.
         self.set_interval(WATCH_SECONDS, self._watch_file)
+        self.start_loading()
 
     # ── loading ────────────────────────────────────────────────────────
 
