@@ -26,10 +26,11 @@ from kpitui.core.loader import read_toml
 
 NODES_PER_STEP = 500  # about 10 ms of reading on this machine
 
-# A node table's header on a line of its own, where a piece may begin.
-_HEADER = re.compile(r'^\[nodes\.(?:[A-Za-z0-9_-]+|"[^"\\\n]*")\][ \t]*(?:#[^\n]*)?$', re.MULTILINE)
-# A `[nodes]` table anywhere: two pieces could each define it, which only the whole document reveals.
-_NODES_TABLE = re.compile(r"""^[ \t]*\[[ \t]*(?:nodes|"nodes"|'nodes')[ \t]*\]""", re.MULTILINE)
+# A node table's header on a line of its own, where a piece may begin (found from the
+# newline before it: a literal prefix the regular expression engine searches for quickly).
+_HEADER = re.compile(r'\n\[nodes\.(?:[A-Za-z0-9_-]+|"[^"\\\n]*")\][ \t]*(?:#[^\n]*)?\r?(?=\n|\Z)')
+# A `[nodes]` table: two pieces could each define it, which only the whole document reveals.
+_NODES_TABLE = re.compile(r"""\n[ \t]*\[[ \t]*(?:nodes|"nodes"|'nodes')[ \t]*\]""")
 
 Step = Callable[[int, int], None]
 
@@ -42,21 +43,26 @@ def read_toml_in_steps(
     Args:
         step: called after each piece with the node tables read so far and their number in all.
     """
-    cuts = [m.start() for m in _HEADER.finditer(text)]
-    if len(cuts) <= per_step or _NODES_TABLE.search(text):
+    # Each search below is one short call: the lock is free between them, and between pieces.
+    cuts = [m.start() + 1 for m in _HEADER.finditer(text)]
+    if len(cuts) <= per_step:
         return read_toml(text, name)
     total = len(cuts)
     starts = [0, *cuts[::per_step]]
-    pieces = zip(starts, [*starts[1:], len(text)], strict=True)
     try:
-        doc = rtoml.loads(text[: starts[1]])
-        if "nodes" in doc:
-            return read_toml(text, name)
+        doc: dict[str, Any] = {}
         nodes: dict[str, Any] = {}
-        doc["nodes"] = nodes
-        next(pieces)
-        for begin, end in pieces:
-            part = rtoml.loads(text[begin:end])
+        for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(text)], strict=True)):
+            piece = text[begin:end]
+            if _NODES_TABLE.search(piece) or piece.startswith("[nodes]"):
+                return read_toml(text, name)
+            part = rtoml.loads(piece)
+            if number == 0:  # what precedes the first node table
+                if "nodes" in part:
+                    return read_toml(text, name)
+                doc = part
+                doc["nodes"] = nodes
+                continue
             more = part.pop("nodes", None)
             if part or not isinstance(more, dict) or not nodes.keys().isdisjoint(more):
                 return read_toml(text, name)

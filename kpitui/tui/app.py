@@ -8,9 +8,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -26,7 +26,7 @@ from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
 if TYPE_CHECKING:
     from kpitui.tui.screens.main import MainScreen
 
-INTERRUPTS = frozenset({"interrupt", "quit", "app.quit"})  # ctrl+c, ctrl+q: at once while the tree loads
+INTERRUPTS = frozenset({"interrupt", "quit", "app.quit", "quit_starting"})  # ctrl+c, ctrl+q: at once while the tree loads
 QUITS = frozenset({"quit_or_ask", "help_quit"})  # q: at once, unless typed after other keys
 
 
@@ -35,7 +35,10 @@ class KpiApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kpitui"
-    BINDINGS: ClassVar[list[BindingType]] = []
+    # Only until the main screen is shown (it has its own q and ctrl+c): see `check_action`.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q,ctrl+c", "quit_starting", "Quit", show=False, id="app.quit_starting"),
+    ]
     # Screens below 28 lines get the class -short: the detail panel's chart is lower there (80x24).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]  # noqa: RUF012 (Textual declares it so)
 
@@ -51,6 +54,7 @@ class KpiApp(App[None]):
         self._last_theme = self.theme
         self.typeahead = TypeAhead(self, self._takes_keys, self._quits)
         self._main: MainScreen | None = None
+        self._main_shown = False
 
     def compose(self) -> ComposeResult:
         """The first frame: the header saying what is being loaded, and nothing that takes time.
@@ -136,7 +140,32 @@ class KpiApp(App[None]):
         which no frame is written: a real terminal stayed blank until the tree was loaded
         (a headless run did not show it). See benchmarks/tui.py.
         """
+        self._prepare_main()
+
+    @work(thread=True, group="start")
+    def _prepare_main(self) -> None:
+        """Import the main screen's modules off the event loop, so that q is answered meanwhile."""
+        import kpitui.core.document
+        import kpitui.core.outline
+        import kpitui.core.stepwise
+        import kpitui.tui.screens.main  # noqa: F401 - importing them is the slow part
+
+        self.call_from_thread(self._show_main)
+
+    def _show_main(self) -> None:
+        self._main_shown = True
         self.push_screen(self.main)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit_starting":  # the main screen's own q and ctrl+c take over
+            return not self._main_shown
+        return super().check_action(action, parameters)
+
+    def action_quit_starting(self) -> None:
+        """q or ctrl+c before the main screen is there: nothing is loaded, nothing to keep."""
+        from kpitui.tui import hangup
+
+        hangup.end_now(0)
 
     async def action_quit(self) -> None:
         """ctrl+q: at once while a tree loads (the loading thread is not waited for)."""

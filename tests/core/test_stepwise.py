@@ -67,6 +67,9 @@ def test_a_generated_tree_reads_the_same_and_says_how_far_it_got() -> None:
         # an unterminated array across a cut; a syntax error in a later piece
         HEAD + nodes("a") + '[nodes.b]\nparent = [\n"a",\n' + nodes("c"),
         HEAD + nodes("a", "b") + "[nodes.c]\nname = \n" + nodes("d"),
+        # a file that starts with a node table, or with [nodes]
+        nodes("a", "b", "c"),
+        "[nodes]\n" + nodes("a", "b"),
         # comments and blanks after headers; quoted ids
         HEAD + '[nodes.a] # first\nname = "A"\n[nodes."b c"]\nname = "B"\n[nodes.d]   \nname = "D"\n',
     ],
@@ -76,3 +79,10 @@ def test_tricky_documents_read_the_same(text: str) -> None:
     assert steps == one
     if isinstance(one, dict):
         assert list(steps) == list(one) and list(steps.get("nodes", {})) == list(one.get("nodes", {}))
+
+
+def test_windows_line_ends_are_read_in_steps_too() -> None:
+    text = tree_text(1000).replace("\n", "\r\n")
+    seen: list[int] = []
+    steps = read_toml_in_steps(text, "t.toml", lambda done, _total: seen.append(done), per_step=300)
+    assert steps == read_toml(text, "t.toml") and seen == [300, 600, 900, 1000]

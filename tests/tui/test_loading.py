@@ -162,6 +162,25 @@ async def test_quitting_while_loading_ends_at_once(
     assert ended[0][1] - pressed < SLOW / 2
 
 
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quitting_before_the_main_screen_is_made_ends_at_once(
+    samples: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    from kpitui.tui import hangup
+    from kpitui.tui.app import KpiApp
+
+    ended: list[int] = []
+    monkeypatch.setattr(hangup, "end_now", ended.append)
+    monkeypatch.setattr(KpiApp, "_prepare_main", lambda self: None)  # as if its modules took long to import
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Loading webshop.toml…" in str(app.screen.query_one("#starting").render())
+        await pilot.press(key)
+        await pilot.pause()
+    assert ended == [0]
+
+
 async def test_ctrl_c_after_loading_only_says_how_to_quit(samples: Path) -> None:
     app = make_app(samples / "webshop.toml")
     async with app.run_test(size=SIZE) as pilot:
