@@ -26,7 +26,8 @@ from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
 if TYPE_CHECKING:
     from kpitui.tui.screens.main import MainScreen
 
-INTERRUPTS = frozenset({"interrupt", "quit", "app.quit", "quit_starting"})  # ctrl+c, ctrl+q: at once while the tree loads
+# ctrl+c, ctrl+q (and q before the main screen is there): at once while the tree loads
+INTERRUPTS = frozenset({"interrupt", "quit", "app.quit", "quit_starting"})
 QUITS = frozenset({"quit_or_ask", "help_quit"})  # q: at once, unless typed after other keys
 
 
