@@ -7,7 +7,8 @@ in turn, medians compared). The one entry point: each benchmark module is called
 - benchmarks/check.py   start-up, `check` at 10k (and 100k), export, measurements rows, save
 - benchmarks/tui.py     the TUI in a real terminal (tmux): first frame, tree shown, memory,
                         key-to-frame latency
-- benchmarks/measurements.py  `check` with 1M (--full: and 10M) measurement rows ÷ polars reading them
+- benchmarks/edits.py    one edit (incremental analysis, journal) ÷ a full analysis, 10k (and 100k)
+- benchmarks/measurements.py  `check` with 1M measurement rows ÷ polars reading them
 - benchmarks/keystrokes.py    keys to build a tree in the TUI
 - benchmarks/pathological.py  `check` on a deep chain, a long loop, an influence clique ÷ flat
 - benchmarks/toml_readers.py  the TOML readers compared (only with --readers)
@@ -28,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import check, pathological, tui
+from benchmarks import check, edits, pathological, tui
 from benchmarks.harness import PY, Ratio, compile_bytecode
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("check", "tui", "measurements", "keystrokes", "whatif", "shapes")
+SECTIONS = ("check", "edits", "tui", "measurements", "keystrokes", "whatif", "shapes")
 
 
 def measure(args: list[str], repeat: int) -> tuple[float, int]:
@@ -66,6 +67,8 @@ def main() -> None:
         base = Path(folder)
         if "check" in options.only:
             found += check.run(base, options.full, options.runs)
+        if "edits" in options.only:
+            found += edits.run([10_000, 100_000] if options.full else [10_000])
         if "shapes" in options.only:
             found += pathological.run(base, 3)
         if "tui" in options.only:

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
 
-from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation
+from kpitui.core.analysis_state import AnalysisState, split_findings
+from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation, kpi_below_map
 from kpitui.core.forecast import Forecast, combined, from_line, own_line
 from kpitui.core.formula import ZeroDivision
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, WindowSums, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
+from kpitui.core.rules import below_maps
 from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
 from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph, rollup
 from kpitui.core.walk import TreeWalk, join_path
@@ -92,12 +94,31 @@ class Analysis:
     as_of: date
     results: dict[str, NodeResult]
     conflicts: list[Conflict]
-    findings: list[Finding] = field(default_factory=list)
     measurements: Measurements | None = None
     by_node: dict[str, list[Finding]] = field(default_factory=dict)
     _conflicts_by_node: dict[str, list[Conflict]] | None = field(default=None, repr=False)
     values: ValueGraph | None = None  # how node values depend on each other (rollups, formulas)
     layers: dict[str, Layer] = field(default_factory=dict)  # "actual" and "target", as evaluated
+    _findings: list[Finding] | None = field(default=None, repr=False)
+    # What an incremental update (core/incremental.py) starts from; None for a what-if's analysis.
+    state: AnalysisState | None = field(default=None, repr=False)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, most severe first, then in file order of their nodes."""
+        if self._findings is None:
+            self._findings = self.state.sorted_findings(self) if self.state is not None else []
+        return self._findings
+
+    @findings.setter
+    def findings(self, value: list[Finding]) -> None:
+        self._findings = value
+
+    def open_counts(self) -> dict[str, int]:
+        """Headline counts of open findings (see Outline.counts), kept up to date by incremental updates."""
+        if self.state is not None and self.state.counts is not None:
+            return dict(self.state.counts)
+        return count_open(self.findings)
 
     def findings_of(self, node_id: str) -> list[Finding]:
         """The findings shown on a node, most severe first."""
@@ -136,11 +157,44 @@ class Analysis:
         """The tree walk of SPEC 5: each node's place below its top."""
         return TreeWalk(self.graph)
 
+    @property
+    def walk_ready(self) -> bool:
+        """Whether the tree walk is computed already (asking for it may take a while on a big tree)."""
+        return "walk" in self.__dict__
+
     def path_text(self, node_id: str, separator: str = " > ") -> str:
         """Names from the top of the node's walk down to it; a long path by its ends and length."""
         names = self.tree.nodes
         head, skipped, tail = self.walk.short_path(node_id)
         return join_path([names[n].name for n in head], skipped, [names[n].name for n in tail], separator)
+
+
+def count_open(findings: list[Finding]) -> dict[str, int]:
+    """Open findings counted as the header shows them: orphans, conflicting pairs, off track, errors.
+
+    Accepted findings are not counted, nor declared pairs the data does not question.
+    """
+    counts = dict.fromkeys(("orphans", "conflicts", "off_track", "errors"), 0)
+    for f in findings:
+        for key, weight in count_keys(f):
+            counts[key] += weight
+    return counts
+
+
+def count_keys(f: Finding) -> tuple[tuple[str, int], ...]:
+    """Which header counts one finding adds to, and how much (a finding may name many conflicting pairs)."""
+    if f.accepted:
+        return ()
+    keys: tuple[tuple[str, int], ...] = ()
+    if f.code == "orphan":
+        keys += (("orphans", 1),)
+    if f.severity != "info" and f.conflicting_pairs:
+        keys += (("conflicts", f.conflicting_pairs),)
+    if f.code == "off_track":
+        keys += (("off_track", 1),)
+    if f.severity == "error":
+        keys += (("errors", 1),)
+    return keys
 
 
 def thresholds_of(node: Node, tree: Thresholds) -> Thresholds:
@@ -177,147 +231,218 @@ def analyze(
     if tree.settings.measurements:
         if measurements is None:
             measurements = load_measurements(tree.path.parent / tree.settings.measurements)
+        base_measurements: Measurements | None = measurements
         measurements = measurements.with_rows(extra_rows or ())
     else:
-        measurements = None
+        measurements = base_measurements = None
     builder = _Builder(tree, graph, day, measurements)
     results = builder.run()
-    conflicts = _conflicts(tree, graph, results)
+    declared = declared_conflicts(tree, graph)
+    influence = influence_conflicts(tree, graph)
+    gaps = {n: found for n in tree.nodes if (found := gap_conflicts(tree, graph, results, n))}
+    conflicts = declared + influence + [c for found in gaps.values() for c in found]
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
     analysis.values = builder.values
     analysis.layers = {ACTUAL: builder.actual_layer, TARGET: builder.target_layer}
-    analysis.findings = collect_findings(analysis)
-    analysis.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code))
-    for finding in analysis.findings:
+    state = AnalysisState(
+        base_measurements=base_measurements,
+        rows=tuple(extra_rows or ()),
+        newest=builder.newest,
+        sums=builder.sums,
+        kpi_below=kpi_below_map(analysis),
+        maps=below_maps(analysis),
+        declared=declared,
+        influence=influence,
+        gaps=gaps,
+    )
+    analysis.state = state
+    findings = collect_findings(analysis)
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code))
+    analysis.findings = findings
+    for finding in findings:
         for node_id in finding.concerns:
             analysis.by_node.setdefault(node_id, []).append(finding)
+    state.groups, state.pairs = split_findings(findings)
+    state.many = {k for k in state.pairs if len(k) > 2}
+    state.counts = count_open(findings)
+    state.orphaned = sum(r.orphaned for r in results.values())
     return analysis
 
 
 class _Builder:
-    """Computes the NodeResults, children before parents where rollup needs it."""
+    """Computes the NodeResults, children before parents where rollup needs it.
 
-    def __init__(self, tree: KpiTree, graph: KpiGraph, as_of: date, measurements: Measurements | None) -> None:
+    Each step is also a function of one node (`period_of`, `own_actual`, `pace_of`, ...), which
+    is what an incremental update (core/incremental.py) calls for the nodes an edit touches.
+    """
+
+    def __init__(
+        self,
+        tree: KpiTree,
+        graph: KpiGraph,
+        as_of: date,
+        measurements: Measurements | None,
+        values: ValueGraph | None = None,
+    ) -> None:
         self.tree, self.graph, self.as_of = tree, graph, as_of
         self.measurements = measurements
         self.newest: dict[str, tuple[date, float]] = {}
         self.sums: dict[str, WindowSums] = {}
-        self.topo = graph.topological()
-        cyclic = graph.cyclic()
-        self.order = self.topo + [n for n in tree.nodes if n in cyclic]
-        self.values = ValueGraph(tree.nodes, graph)
+        self.values = values if values is not None else ValueGraph(tree.nodes, graph)
+        self.tree_thresholds = tree.settings.thresholds
+
+    @cached_property
+    def order(self) -> list[str]:
+        """Every parent before its children; nodes in parent cycles last."""
+        cyclic = self.graph.cyclic()
+        return self.graph.topological() + [n for n in self.tree.nodes if n in cyclic]
 
     def run(self) -> dict[str, NodeResult]:
         nodes = self.tree.nodes
         periods = self._periods()
+        self.periods = periods
         if self.measurements is not None:
             windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
             self.newest, self.sums = self.measurements.summary(self.as_of, windows)
-        actuals = {n: self._own_actual(nodes[n]) for n in nodes}
+        own = {n: self.own_actual(nodes[n]) for n in nodes}
         values = self.values
-        self.actual_layer = values.evaluate(ACTUAL, {n: Value(v, src, day) for n, (v, day, src) in actuals.items()})
-        self.target_layer = values.evaluate(
-            TARGET, {n: Value(nodes[n].target, "own" if nodes[n].target is not None else None) for n in nodes}
-        )
-        for node_id, computed in self.actual_layer.values.items():
-            if computed.source in ("rollup", "formula"):
-                actuals[node_id] = (computed.value, None, computed.source)
-            elif computed.value is None:
-                actuals[node_id] = (None, None, None)
+        self.actual_layer = values.evaluate(ACTUAL, {n: Value(v, src, day) for n, (v, day, src) in own.items()})
+        self.target_layer = values.evaluate(TARGET, {n: own_target(nodes[n]) for n in nodes})
+        actuals = {n: self.computed_actual(n, own[n]) for n in nodes}
         targets = {n: v.value for n, v in self.target_layer.values.items()}
-        tree_thresholds = self.tree.settings.thresholds
-        paces = {
-            n: pace(
-                pacing=nodes[n].pacing,
-                sign=nodes[n].sign,
-                baseline=nodes[n].effective_baseline,
-                target=targets[n],
-                actual=actuals[n][0],
-                period=periods[n],
-                as_of=self.as_of,
-                thresholds=thresholds_of(nodes[n], tree_thresholds),
-            )
-            for n in nodes
-        }
-        beyond = {n for n, p in paces.items() if not _finite(p.expected, p.attainment, targets[n], actuals[n][0])}
-        paces.update(dict.fromkeys(beyond, UNKNOWN))
+        paces = {n: self.pace_of(n, targets[n], actuals[n][0], periods[n]) for n in nodes}
         rolled = self._rollup_status(paces)
         forecasts = self._forecasts(periods, targets)
         reasons = self._orphans()
-        results: dict[str, NodeResult] = {}
-        for node_id, node in nodes.items():
-            actual, last, source = actuals[node_id]
-            stale = (
-                last is not None
-                and node.frequency is not None
-                and (self.as_of - last).days > FREQUENCIES[node.frequency]
+        return {
+            node_id: self.result(
+                node_id, actuals[node_id], targets[node_id], paces[node_id], rolled[node_id],
+                reasons.get(node_id), periods[node_id], forecasts.get(node_id),
             )
-            # A value beyond a float's range is unknown, with the finding `overflow`.
-            target = targets[node_id] if _finite(targets[node_id]) else None
-            actual = actual if _finite(actual) else None
-            results[node_id] = NodeResult(
-                id=node_id,
-                baseline=node.effective_baseline,
-                target=target,
-                actual=actual,
-                actual_source=source,
-                pace=paces[node_id],
-                overflow=node_id in beyond,
-                rollup_status=rolled[node_id],
-                orphan_reason=reasons.get(node_id),
-                period=periods[node_id],
-                last_measured=last,
-                stale=stale,
-                forecast=forecasts.get(node_id),
-            )
-        return results
+            for node_id in nodes
+        }  # fmt: skip
+
+    def result(
+        self,
+        node_id: str,
+        actual_last_source: tuple[float | None, date | None, str | None],
+        target: float | None,
+        paced: tuple[Pace, bool],
+        rollup_status: str,
+        orphan_reason: str | None,
+        period: Period | None,
+        forecast: Forecast | None,
+    ) -> NodeResult:
+        """One node's result from its computed parts."""
+        node = self.tree.nodes[node_id]
+        actual, last, source = actual_last_source
+        stale = (
+            last is not None and node.frequency is not None and (self.as_of - last).days > FREQUENCIES[node.frequency]
+        )
+        # A value beyond a float's range is unknown, with the finding `overflow`.
+        return NodeResult(
+            id=node_id,
+            baseline=node.effective_baseline,
+            target=target if _finite(target) else None,
+            actual=actual if _finite(actual) else None,
+            actual_source=source,
+            pace=paced[0],
+            overflow=paced[1],
+            rollup_status=rollup_status,
+            orphan_reason=orphan_reason,
+            period=period,
+            last_measured=last,
+            stale=stale,
+            forecast=forecast,
+        )
+
+    def computed_actual(
+        self, node_id: str, own: tuple[float | None, date | None, str | None]
+    ) -> tuple[float | None, date | None, str | None]:
+        """(actual, last measured, source) once rollups and formulas are evaluated."""
+        computed = self.actual_layer.values[node_id]
+        if computed.source in ("rollup", "formula"):
+            return computed.value, None, computed.source
+        if computed.value is None:
+            return None, None, None
+        return own
+
+    def pace_of(
+        self, node_id: str, target: float | None, actual: float | None, period: Period | None
+    ) -> tuple[Pace, bool]:
+        """A node's pace, and whether a value was beyond a float's range (then the pace is unknown)."""
+        node = self.tree.nodes[node_id]
+        found = pace(
+            pacing=node.pacing,
+            sign=node.sign,
+            baseline=node.effective_baseline,
+            target=target,
+            actual=actual,
+            period=period,
+            as_of=self.as_of,
+            thresholds=thresholds_of(node, self.tree_thresholds),
+        )
+        if not _finite(found.expected, found.attainment, target, actual):
+            return UNKNOWN, True
+        return found, False
 
     def _forecasts(self, periods: dict[str, Period | None], targets: dict[str, float | None]) -> dict[str, Forecast]:
         """SPEC 4.6: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
-        nodes, as_of = self.tree.nodes, self.as_of
-        tree_thresholds = self.tree.settings.thresholds
-        sums = self.sums
         forecasts: dict[str, Forecast] = {}
-        for node_id, node in nodes.items():
-            period = periods[node_id]
-            if period is None:
-                continue
-            own = sums.get(node_id)
-            inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
-            line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, as_of)
-            if line is not None:
-                forecasts[node_id] = from_line(
-                    line,
-                    pacing=node.pacing,
-                    frequency=node.frequency,
-                    sign=node.sign,
-                    baseline=node.effective_baseline,
-                    target=targets[node_id],
-                    period=period,
-                    as_of=as_of,
-                    thresholds=thresholds_of(node, tree_thresholds),
-                )
-        graph = self.values
-        for node_id in graph.order:  # inputs before what they feed
-            feeds = graph.inputs[node_id]
-            if node_id in forecasts or not feeds or node_id in graph.cyclic:
-                continue
-            node = nodes[node_id]
-            found = combined(
-                {f: forecasts.get(f) for f in feeds},
-                partial(_combine, node, nodes, feeds),
-                pacing=node.pacing,
-                sign=node.sign,
-                baseline=node.effective_baseline,
-                target=targets[node_id],
-                period=periods[node_id],
-                thresholds=thresholds_of(node, tree_thresholds),
-            )
+        for node_id in self.tree.nodes:
+            found = self.own_forecast(node_id, periods[node_id], targets[node_id])
             if found is not None:
                 forecasts[node_id] = found
+        for node_id in self.values.order:  # inputs before what they feed
+            if node_id not in forecasts:
+                found = self.combined_forecast(node_id, forecasts, periods[node_id], targets[node_id])
+                if found is not None:
+                    forecasts[node_id] = found
         return forecasts
 
-    def _own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
+    def own_forecast(self, node_id: str, period: Period | None, target: float | None) -> Forecast | None:
+        """The forecast of a node's own trend line, where it has one."""
+        if period is None:
+            return None
+        node = self.tree.nodes[node_id]
+        own = self.sums.get(node_id)
+        inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
+        line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, self.as_of)
+        if line is None:
+            return None
+        return from_line(
+            line,
+            pacing=node.pacing,
+            frequency=node.frequency,
+            sign=node.sign,
+            baseline=node.effective_baseline,
+            target=target,
+            period=period,
+            as_of=self.as_of,
+            thresholds=thresholds_of(node, self.tree_thresholds),
+        )
+
+    def combined_forecast(
+        self, node_id: str, forecasts: Mapping[str, Forecast | None], period: Period | None, target: float | None
+    ) -> Forecast | None:
+        """A rollup or formula node's forecast from its inputs' (when it has no line of its own)."""
+        graph, nodes = self.values, self.tree.nodes
+        feeds = graph.inputs[node_id]
+        if period is None or not feeds or node_id in graph.cyclic:
+            return None
+        node = nodes[node_id]
+        return combined(
+            {f: forecasts.get(f) for f in feeds},
+            partial(_combine, node, nodes, feeds),
+            pacing=node.pacing,
+            sign=node.sign,
+            baseline=node.effective_baseline,
+            target=target,
+            period=period,
+            thresholds=thresholds_of(node, self.tree_thresholds),
+        )
+
+    def own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
         """(actual, last measured, where it comes from) per SPEC 2."""
         newest = self.newest.get(node.id)
         if newest is not None:
@@ -330,31 +455,35 @@ class _Builder:
         return node.actual, node.measured, "inline"
 
     def _periods(self) -> dict[str, Period | None]:
-        nodes, graph = self.tree.nodes, self.graph
-        default = self.tree.settings.period
         periods: dict[str, Period | None] = {}
         for node_id in self.order:
-            node = nodes[node_id]
-            if node.period is not None:
-                periods[node_id] = node.period
-                continue
-            parents = graph.parents_of(node_id)
-            if len(parents) == 1 and parents[0] in periods:
-                periods[node_id] = periods[parents[0]]
-                continue
-            periods[node_id] = next(
-                (nodes[a].period for a, _ in graph.ancestors_bfs(node_id) if nodes[a].period is not None),
-                default,
-            )
+            periods[node_id] = self.period_of(node_id, periods)
         return periods
 
-    def _rollup_status(self, paces: dict[str, Pace]) -> dict[str, str]:
+    def period_of(self, node_id: str, periods: Mapping[str, Period | None]) -> Period | None:
+        """A node's own period, else its nearest ancestor's (breadth first), else the tree's.
+
+        `periods` holds the periods of nodes computed already (a single parent's is used when there).
+        """
+        nodes, graph = self.tree.nodes, self.graph
+        node = nodes[node_id]
+        if node.period is not None:
+            return node.period
+        parents = graph.parents_of(node_id)
+        if len(parents) == 1 and parents[0] in periods:
+            return periods[parents[0]]
+        return next(
+            (nodes[a].period for a, _ in graph.ancestors_bfs(node_id) if nodes[a].period is not None),
+            self.tree.settings.period,
+        )
+
+    def _rollup_status(self, paces: dict[str, tuple[Pace, bool]]) -> dict[str, str]:
         rolled: dict[str, str] = {}
         for node_id in reversed(self.order):
-            own = paces[node_id].status
+            own = paces[node_id][0].status
             children = self.graph.children(node_id)
             if children:
-                rolled[node_id] = worst([own, *(rolled.get(c, paces[c].status) for c in children)])
+                rolled[node_id] = worst([own, *(rolled.get(c, paces[c][0].status) for c in children)])
             else:
                 rolled[node_id] = own
         return rolled
@@ -371,12 +500,12 @@ class _Builder:
                     served.add(child)
                     queue.append(child)
         return {
-            node_id: self._orphan_reason(node)
+            node_id: self.orphan_reason(node)
             for node_id, node in nodes.items()
             if node.kind != "goal" and node_id not in served
         }
 
-    def _orphan_reason(self, node: Node) -> str:
+    def orphan_reason(self, node: Node) -> str:
         """Why a node reaches no goal: the nearest root cause above it."""
         nodes, graph = self.tree.nodes, self.graph
         if node.id in graph.cyclic():
@@ -393,28 +522,51 @@ class _Builder:
         return "in a cycle"
 
 
+def own_target(node: Node) -> Value:
+    """A node's own target as a value of the target layer."""
+    return Value(node.target, "own" if node.target is not None else None)
+
+
 def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -> list[Conflict]:
+    found = declared_conflicts(tree, graph) + influence_conflicts(tree, graph)
+    for node_id in tree.nodes:
+        found.extend(gap_conflicts(tree, graph, results, node_id))
+    return found
+
+
+def declared_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
+    """The declared pairs, in file order of their members."""
     nodes = tree.nodes
     found: list[Conflict] = []
     for pair in sorted(graph.declared, key=lambda p: sorted(graph.order[n] for n in p)):
         a, b = sorted(pair, key=graph.order.__getitem__)
         found.append(Conflict(a, b, "declared", f"declared: '{nodes[a].name}' and '{nodes[b].name}' pull apart"))
-    for a, b, path, signs in graph.influence_conflicts():  # each pair once
-        found.append(Conflict.influence(a, b, path, signs, nodes))
-    for node_id, node in nodes.items():
-        target = node.target
-        children = graph.children(node_id)
-        if node.rollup is None or target is None or not children:
-            continue
-        child_targets = [results[c].target for c in children]
-        if any(t is None for t in child_targets):
-            continue
-        weights = [nodes[c].weight for c in children]
-        total = aggregate(node.rollup, [t for t in child_targets if t is not None], weights)
-        if node.sign * (total - target) < 0:
-            text = gap_explanation(node, total)
-            found.extend(Conflict(node_id, c, "target_gap", text) for c in children)
     return found
+
+
+def influence_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
+    """Pairs where pushing one in its direction pushes the other the wrong way, by source in file order."""
+    nodes = tree.nodes
+    return [Conflict.influence(a, b, path, signs, nodes) for a, b, path, signs in graph.influence_conflicts()]
+
+
+def gap_conflicts(tree: KpiTree, graph: KpiGraph, results: Mapping[str, NodeResult], node_id: str) -> list[Conflict]:
+    """A rollup node's target gap with each of its children, where their targets fall short of its own."""
+    nodes = tree.nodes
+    node = nodes[node_id]
+    target = node.target
+    children = graph.children(node_id)
+    if node.rollup is None or target is None or not children:
+        return []
+    child_targets = [results[c].target for c in children]
+    if any(t is None for t in child_targets):
+        return []
+    weights = [nodes[c].weight for c in children]
+    total = aggregate(node.rollup, [t for t in child_targets if t is not None], weights)
+    if node.sign * (total - target) < 0:
+        text = gap_explanation(node, total)
+        return [Conflict(node_id, c, "target_gap", text) for c in children]
+    return []
 
 
 def _combine(

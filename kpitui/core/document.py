@@ -16,7 +16,15 @@ from typing import Any
 
 from kpitui.core.appending import rows_write
 from kpitui.core.filesafe import why
-from kpitui.core.journal import Recovered, drop_journal, new_session, write_journal
+from kpitui.core.journal import (
+    JournalRecord,
+    Recovered,
+    append_record,
+    drop_journal,
+    new_session,
+    replay,
+    start_journal,
+)
 from kpitui.core.loader import BOM, KpiTree, decode, parse_tree, read_bytes
 from kpitui.core.model import Node
 from kpitui.core.saving import (
@@ -46,14 +54,25 @@ class EditError(Exception):
 
 @dataclass
 class State:
-    """What undo restores: the node tables in order, and pending measurement rows."""
+    """The document now: the node tables in order, and pending measurement rows."""
 
     tables: Tables
     rows: list[tuple[str, date, float]] = field(default_factory=list)
     settings: dict[str, Any] | None = None  # the [tree] table, where it was edited
-    # Ids whose tables may differ from the file as first opened (added, changed, deleted):
-    # every edit adds the ones it changed, so saving compares these, not all the tables.
-    touched: frozenset[str] = frozenset()
+
+
+Row = tuple[str, date, float]
+
+
+@dataclass
+class Step:
+    """One edit, as undo and redo need it: each changed table before and after (None: absent),
+    the order of the ids where it changed otherwise than by removal, rows and settings."""
+
+    tables: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]
+    order: tuple[list[str], list[str]] | None = None
+    rows: tuple[list[Row], list[Row]] | None = None
+    settings: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None
 
 
 class Document:
@@ -63,18 +82,22 @@ class Document:
         self.path = path
         self.tree = tree  # as loaded; its text and source map are what saving patches
         self.loaded_digest = digest(data) if data is not None else None
-        # Tables are shared, never changed in place: an edit copies the ones it changes.
         self.base: Tables = _tables(tree)
         self.state = State(dict(self.base))
-        self.base_touched: frozenset[str] = frozenset()  # `touched` of the state `base` was saved from
-        self.undo_stack: list[State] = []
-        self.redo_stack: list[State] = []
+        self.undo_stack: list[Step] = []
+        self.redo_stack: list[Step] = []
+        self.touched: set[str] = set()  # ids edited since the file was loaded or saved
+        self.pending: set[str] = set()  # ids changed since `take_changes` was last called
+        self.unjournaled: set[str] = set()  # ids changed since the journal was last written
+        self._journal_extra = False  # rows or settings changed since the journal was last written
+        self._journal_open = False  # this session's journal file exists and has its header
+        self._journal_deleted: set[str] = set()  # ids a record of the journal deleted
+        self._current: dict[str, Node] | None = None  # nodes of the tables now, kept up to date
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
         self.removed_references: list[str] = []  # what the last delete removed from other nodes
         self.session = new_session()  # names this session's journal
         self.journal_problem: str | None = None  # why the last journal write failed
         self._nodes: dict[str, Node] = dict(tree.nodes)
-        self._built_from: dict[str, Any] = dict(self.base)  # the table each of `_nodes` was read from
         raw = tree.doc.get("tree")
         self.base_settings: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
 
@@ -102,25 +125,34 @@ class Document:
 
     @property
     def dirty(self) -> bool:
-        """Whether there are changes not yet saved."""
-        return self.state.tables != self.base or bool(self.state.rows) or self.settings_changed
+        """Whether there are changes not yet saved (only the ids ever edited are compared)."""
+        tables, base = self.state.tables, self.base
+        changed = any(tables.get(k) != base.get(k) for k in self.touched)
+        return changed or bool(self.state.rows) or self.settings_changed
+
+    def take_changes(self) -> set[str]:
+        """The ids whose tables changed (edited, added, deleted) since this was last asked."""
+        taken, self.pending = self.pending, set()
+        return taken
 
     def current_tree(self) -> KpiTree:
-        """A KpiTree of the tables as they are now (for analysis)."""
+        """A KpiTree of the tables as they are now (for analysis); its nodes are a new dict each time."""
         tree = copy.copy(self.tree)
         if self.settings_changed:
             tree.settings = read_settings({**self.tree.doc, "tree": self.settings})[0]
-        tree.nodes = {}
-        for node_id, table in self.tables.items():
-            node = self._nodes.get(node_id)
-            if node is None or (self._built_from.get(node_id) is not table and node.raw != table):
-                node, errors = read_node(node_id, table)
-                if node is None:  # cannot happen: edits are validated
-                    raise EditError(f"node {node_id!r} is invalid", errors)
-                self._nodes[node_id] = node
-            self._built_from[node_id] = table
-            tree.nodes[node_id] = node
+        if self._current is None:
+            self._current = {node_id: self._node(node_id, table) for node_id, table in self.tables.items()}
+        tree.nodes = dict(self._current)
         return tree
+
+    def _node(self, node_id: str, table: dict[str, Any]) -> Node:
+        node = self._nodes.get(node_id)
+        if node is None or node.raw != table:
+            node, errors = read_node(node_id, table)
+            if node is None:  # cannot happen: edits are validated
+                raise EditError(f"node {node_id!r} is invalid", errors)
+            self._nodes[node_id] = node
+        return node
 
     def pending_rows(self) -> list[tuple[str, date, float]]:
         """Measurement rows recorded but not yet written."""
@@ -143,34 +175,74 @@ class Document:
         _settings, errors = read_settings({**self.tree.doc, "tree": dict(table)})
         if errors:
             raise EditError("; ".join(e.message for e in errors), errors)
-        self._commit(self._copy(), settings=dict(table))
+        self._commit({}, settings=dict(table))
 
     def _commit(
         self,
-        tables: Tables,
-        rows: list[tuple[str, date, float]] | None = None,
+        changes: Mapping[str, dict[str, Any] | None],
+        rows: list[Row] | None = None,
         settings: dict[str, Any] | None = None,
+        order: list[str] | None = None,
     ) -> None:
+        """Apply one edit: tables set (or removed: None), rows, settings, and the ids' new order
+        where new ids do not simply go at the end. Validated first: a refused edit changes nothing."""
         before = self.state.tables
-        edited = [n for n in before if n not in tables]
-        for node_id, table in tables.items():
-            previous = before.get(node_id)
-            if previous is table or previous == table:
-                continue  # unchanged, and valid already
-            edited.append(node_id)
-            node, errors = read_node(node_id, table)
-            if node is None:
-                raise EditError("; ".join(e.message for e in errors), errors)
-        self.undo_stack.append(self.state)
+        tables: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+        for node_id, table in changes.items():
+            old = before.get(node_id)
+            if old == table:
+                continue
+            if table is not None:
+                node, errors = read_node(node_id, table)
+                if node is None:
+                    raise EditError("; ".join(e.message for e in errors), errors)
+            tables[node_id] = (old, table)
+        step = Step(tables)
+        if order is not None or any(old is None or new is None for old, new in tables.values()):
+            old_order = list(before)
+            new_ids = [k for k in changes if k not in before]
+            step.order = (old_order, order if order is not None else [*old_order, *new_ids])
+        if rows is not None:
+            step.rows = (self.state.rows, rows)
+        if settings is not None:
+            step.settings = (self.state.settings, settings)
+        self._do(step, forward=True)
+        self.undo_stack.append(step)
         self.redo_stack.clear()
-        kept = self.state.settings if settings is None else settings
-        touched = self.state.touched.union(edited)
-        self.state = State(tables, self.state.rows if rows is None else rows, kept, touched)
 
-    def _copy(self) -> Tables:
-        """The tables in order, for an edit: the tables themselves are shared, so an edit
-        copies (`_own`) each table before changing it; committed tables never change."""
-        return dict(self.state.tables)
+    def _do(self, step: Step, forward: bool) -> None:
+        """Apply a step forward (redo) or backward (undo)."""
+        tables = self.state.tables
+        side = 1 if forward else 0
+        for node_id, pair in step.tables.items():
+            table = pair[side]
+            if table is None:
+                tables.pop(node_id, None)
+            else:
+                tables[node_id] = table
+            if self._current is not None:
+                if table is None:
+                    self._current.pop(node_id, None)
+                else:
+                    self._current[node_id] = self._node(node_id, table)
+        if step.order is not None:
+            order = [k for k in step.order[side] if k in tables]
+            if order != list(tables):
+                self.state.tables = dict(zip(order, map(tables.__getitem__, order), strict=True))
+                if self._current is not None:
+                    current = self._current
+                    self._current = dict(zip(order, map(current.__getitem__, order), strict=True))
+        if step.rows is not None:
+            self.state.rows = step.rows[side]
+            self._journal_extra = True
+        if step.settings is not None:
+            self.state.settings = step.settings[side]
+            self._journal_extra = True
+        self.touched.update(step.tables)
+        self.pending.update(step.tables)
+        self.unjournaled.update(step.tables)
+        if step.rows is not None:
+            self.pending.update(r[0] for r in step.rows[0] + step.rows[1])
 
     def parents_of(self, node_id: str) -> list[str]:
         """The ids a node names as its parents (existing or not)."""
@@ -199,13 +271,11 @@ class Document:
 
     def set_fields(self, node_id: str, values: Mapping[str, Any], unset: tuple[str, ...] = ()) -> None:
         """Set and remove fields of one node (unknown keys included)."""
-        self.require(node_id)
-        tables = self._copy()
-        table = _own(tables, node_id)
+        table = dict(self.require(node_id))
         for name in unset:
             table.pop(name, None)
         table.update(values)
-        self._commit(tables)
+        self._commit({node_id: table})
 
     def replace(self, node_id: str, table: Mapping[str, Any], new_id: str | None = None) -> None:
         """Put a whole table in place of a node's (the edit form), optionally renaming its id."""
@@ -213,26 +283,27 @@ class Document:
         new_id = new_id or node_id
         if new_id != node_id and new_id in self.tables:
             raise EditError(f"id {new_id!r} is taken by another node", [FieldError("id", "id is taken")])
-        tables: Tables = {}
-        for key, value in self.tables.items():
-            if key == node_id:
-                tables[new_id] = dict(table)
-            else:
-                tables[key] = _renamed(value, node_id, new_id) if new_id != node_id else dict(value)
-        self._commit(tables)
+        if new_id == node_id:
+            self._commit({node_id: dict(table)})
+            return
+        changes: dict[str, dict[str, Any] | None] = {node_id: None, new_id: dict(table)}
+        for key in self._referring(node_id):
+            if key != node_id:
+                changes[key] = _renamed(self.tables[key], node_id, new_id)
+        order = list(self.tables)
+        order[order.index(node_id)] = new_id
+        self._commit(changes, order=order)
 
     def add_node(self, table: Mapping[str, Any], node_id: str | None = None, after: str | None = None) -> str:
         """Add a node (after another, else at the end); returns its id."""
         node_id = node_id or self.new_id(str(table.get("name", "node")))
         if node_id in self.tables:
             raise EditError(f"id {node_id!r} is taken by another node", [FieldError("id", "id is taken")])
-        tables: Tables = {}
-        for key, value in self.tables.items():
-            tables[key] = dict(value)
-            if key == after:
-                tables[node_id] = dict(table)
-        tables.setdefault(node_id, dict(table))
-        self._commit(tables)
+        order = None
+        if after is not None and after in self.tables and after != next(reversed(self.tables)):
+            order = list(self.tables)
+            order.insert(order.index(after) + 1, node_id)
+        self._commit({node_id: dict(table)}, order=order)
         return node_id
 
     def delete_node(self, node_id: str, children: str = "delete") -> list[str]:
@@ -243,31 +314,35 @@ class Document:
         """
         self.require(node_id)
         self.removed_references = []
-        tables = self._copy()
+        tables = self.tables
         gone = {node_id}
         if children == "delete":
             queue = [node_id]
             while queue:
-                current = queue.pop()
-                for key, value in tables.items():
-                    if key not in gone and current in _parents(value):
+                for key in self._referring(queue.pop(), "parent"):
+                    if key not in gone:
                         gone.add(key)
                         queue.append(key)
         parents = _parents(tables[node_id])
-        for key in list(tables):
+        changes: dict[str, dict[str, Any] | None] = dict.fromkeys(gone)
+        for key in self._referring(node_id, "parent"):
             if key in gone:
-                del tables[key]
                 continue
-            mine = _parents(tables[key])
-            if node_id in mine:
-                # The deleted node's place among the parents goes to its own parents.
-                replaced: list[str] = []
-                for parent in mine:
-                    replaced.extend(parents if parent == node_id else [parent])
-                _set_parents(_own(tables, key), list(dict.fromkeys(replaced)))
-        self.removed_references = _drop_references(tables, gone)
-        self._commit(tables)
-        return [k for k in self.tables if k in gone] or sorted(gone)
+            table = dict(tables[key])
+            # The deleted node's place among the parents goes to its own parents.
+            replaced: list[str] = []
+            for parent in _parents(table):
+                replaced.extend(parents if parent == node_id else [parent])
+            _set_parents(table, list(dict.fromkeys(replaced)))
+            changes[key] = table
+        referring = {k for g in gone for k in self._referring(g) if k not in gone}
+        edited = {k: dict(changes.get(k) or tables[k]) for k in tables if k in referring}
+        self.removed_references = _drop_references(edited, gone)
+        for key, table in edited.items():
+            if table != tables[key]:
+                changes[key] = table
+        self._commit(changes)
+        return [k for k in tables if k in gone] or sorted(gone)
 
     def move_node(self, node_id: str, new_parent: str | None) -> None:
         """Give a node one new parent (None: no parent)."""
@@ -276,15 +351,15 @@ class Document:
             self.require(new_parent)
             if new_parent == node_id:
                 raise EditError("a node cannot be its own parent")
-        tables = self._copy()
-        _set_parents(_own(tables, node_id), [new_parent] if new_parent else [])
-        self._commit(tables)
+        table = dict(self.tables[node_id])
+        _set_parents(table, [new_parent] if new_parent else [])
+        self._commit({node_id: table})
 
     def record_actual(self, node_id: str, value: float, day: date, measurements: bool) -> None:
         """Record an actual: a new measurement row (written on save), or inline with its date."""
         self.require(node_id)
         if measurements:
-            self._commit(self._copy(), [*self.state.rows, (node_id, day, value)])
+            self._commit({}, [*self.state.rows, (node_id, day, value)])
         else:
             self.set_fields(node_id, {"actual": value, "measured": day})
 
@@ -292,16 +367,16 @@ class Document:
         """Declare a conflict between two nodes, or remove it; True when it now exists."""
         self.require(a)
         self.require(b)
-        tables = self._copy()
+        tables = {a: dict(self.tables[a]), b: dict(self.tables[b])}
         declared = b in _ids(tables[a].get("conflicts")) or a in _ids(tables[b].get("conflicts"))
         for one, other in ((a, b), (b, a)):
             ids = [i for i in _ids(tables[one].get("conflicts")) if i != other]
             if not declared and one == a:
                 ids.append(other)
             if ids:
-                _own(tables, one)["conflicts"] = ids
-            elif "conflicts" in tables[one]:
-                del _own(tables, one)["conflicts"]
+                tables[one]["conflicts"] = ids
+            else:
+                tables[one].pop("conflicts", None)
         self._commit(tables)
         return not declared
 
@@ -313,17 +388,17 @@ class Document:
         self.require(source)
         if sign is not None:
             self.require(target)
-        tables = self._copy()
-        influences = dict(tables[source].get("influences") or {})
+        table = dict(self.tables[source])
+        influences = dict(table.get("influences") or {})
         if sign is None:
             influences.pop(target, None)
         else:
             influences[target] = sign
         if influences:
-            _own(tables, source)["influences"] = influences
-        elif "influences" in tables[source]:
-            del _own(tables, source)["influences"]
-        self._commit(tables)
+            table["influences"] = influences
+        else:
+            table.pop("influences", None)
+        self._commit({source: table})
 
     def undo(self) -> bool:
         """Undo the last edit; False when there is none."""
@@ -333,12 +408,27 @@ class Document:
         """Redo the last undone edit; False when there is none."""
         return self._step(self.redo_stack, self.undo_stack)
 
-    def _step(self, source: list[State], target: list[State]) -> bool:
+    def _step(self, source: list[Step], target: list[Step]) -> bool:
         if not source:
             return False
-        target.append(self.state)
-        self.state = source.pop()
+        step = source.pop()
+        self._do(step, forward=source is self.redo_stack)
+        target.append(step)
         return True
+
+    def _referring(self, node_id: str, field: str | None = None) -> list[str]:
+        """The ids whose tables name `node_id` (as a parent, conflict or influence; or only in `field`)."""
+        found: list[str] = []
+        for key, table in self.tables.items():
+            if node_id in _parents(table) or (
+                field is None
+                and (
+                    node_id in _ids(table.get("conflicts"))
+                    or (isinstance(table.get("influences"), dict) and node_id in table["influences"])
+                )
+            ):
+                found.append(key)
+        return found
 
     def new_id(self, name: str) -> str:
         """A fresh id made from a name: `Omzet Q2 €` -> `omzet-q2`."""
@@ -353,6 +443,10 @@ class Document:
     def write_journal(self) -> str | None:
         """Record the unsaved edits outside the tree file (or forget them when clean).
 
+        The journal records each change, not the tree: the first write after a clean state
+        writes every node edited since the file was loaded; later ones append the nodes
+        changed since the last write (and the pending rows or settings where they changed).
+
         Returns:
             None, or why the journal could not be written ("disk full"): the edits are
             still here and in undo, only not safe from a crash. Also kept in
@@ -361,30 +455,52 @@ class Document:
         try:
             if not self.dirty:
                 self.drop_journal()
-            else:
-                changed = {k: v for k, v in self.tables.items() if self.base.get(k) != v}
-                deleted = [k for k in self.base if k not in self.tables]
-                stamp = datetime.now().isoformat(timespec="seconds")
-                write_journal(
-                    self.path,
-                    self.session,
-                    list(self.tables),
-                    changed,
-                    self.state.rows,
-                    self.loaded_digest,
-                    stamp,
-                    deleted,
-                    len(self.undo_stack),
-                    self.settings if self.settings_changed else None,
-                )
+            elif self.unjournaled or self._journal_extra or not self._journal_open:
+                ids = self.unjournaled if self._journal_open else self.touched
+                record = self._journal_record(ids)
+                if self._journal_open:
+                    append_record(self.path, self.session, record)
+                else:
+                    start_journal(self.path, self.session, self.loaded_digest, record)
+                    self._journal_open = True
+                self.unjournaled = set()
+                self._journal_extra = False
         except OSError as exc:
             self.journal_problem = f"edits not journaled: {why(exc)}"
         else:
             self.journal_problem = None
         return self.journal_problem
 
+    def _journal_record(self, ids: set[str]) -> JournalRecord:
+        """The current tables of `ids` (with where new ones go), rows and settings, as one record."""
+        tables, base = self.tables, self.base
+        present = [k for k in ids if k in tables]
+        # Where a node goes is recorded only where replaying could not know it: a node that the
+        # file does not have, or that an earlier record deleted.
+        placed = [k for k in present if k not in base or k in self._journal_deleted]
+        after: dict[str, str] = {}
+        if placed:
+            keys = list(tables)
+            at = {k: keys.index(k) for k in placed}
+            present = sorted(present, key=lambda k: at.get(k, -1))
+            after = {k: keys[at[k] - 1] if at[k] else "" for k in sorted(placed, key=at.__getitem__)}
+        deleted = sorted(k for k in ids if k not in tables)
+        self._journal_deleted.update(deleted)
+        return JournalRecord(
+            written=datetime.now().isoformat(timespec="seconds"),
+            edits=len(self.undo_stack),
+            tables={k: tables[k] for k in present},
+            deleted=deleted,
+            after=after,
+            rows=list(self.state.rows),
+            settings=self.settings if self.settings_changed else None,
+        )
+
     def drop_journal(self) -> None:
         """Forget this session's journal (after a save, a reload or a discard)."""
+        self._journal_open = False
+        self._journal_deleted = set()
+        self.unjournaled = set()
         with contextlib.suppress(OSError):
             drop_journal(self.path, self.session)
 
@@ -395,31 +511,33 @@ class Document:
         the file since, say) are kept, after the others: recovery never removes a node
         the journal does not say was deleted.
         """
-        tables: Tables = {}
-        for node_id in recovered.order:
-            if node_id in recovered.changed:
-                tables[node_id] = dict(recovered.changed[node_id])
-            elif node_id in self.base:
-                tables[node_id] = dict(self.base[node_id])
-        deleted = set(recovered.deleted)
-        for node_id, table in self.base.items():
-            if node_id not in tables and node_id not in deleted:
-                tables[node_id] = dict(table)
+        if recovered.records is not None:
+            tables = replay(dict(self.base), recovered.records)
+        else:
+            tables = {}
+            for node_id in recovered.order:
+                if node_id in recovered.changed:
+                    tables[node_id] = dict(recovered.changed[node_id])
+                elif node_id in self.base:
+                    tables[node_id] = dict(self.base[node_id])
+            deleted = set(recovered.deleted)
+            for node_id, table in self.base.items():
+                if node_id not in tables and node_id not in deleted:
+                    tables[node_id] = dict(table)
         settings = dict(recovered.settings) if recovered.settings is not None else None
-        self._commit(tables, list(recovered.rows), settings)
+        changes = {k: tables.get(k) for k in {*self.tables, *tables} if self.tables.get(k) != tables.get(k)}
+        self._commit(changes, list(recovered.rows), settings, order=list(tables))
 
     # ── saving ─────────────────────────────────────────────────────────
 
     def _changed(self) -> set[str]:
         """The ids of the nodes changed or deleted since the file was loaded or saved.
 
-        Only ids some edit touched can differ: a table no edit since the first load touched
-        is, in the current state and in `base` alike, the one first loaded (undo and redo
-        move between states that each carry their own `touched`).
+        Only ids some edit touched (or undo and redo moved) since then can differ: only
+        those are compared.
         """
         tables, base = self.tables, self.base
-        candidates = self.state.touched | self.base_touched
-        return {n for n in candidates if n in base and (n not in tables or tables[n] != base[n])}
+        return {n for n in self.touched if n in base and (n not in tables or tables[n] != base[n])}
 
     def _source_of_changed(self) -> SourceMap:
         from kpitui.core.source import locate
@@ -509,10 +627,10 @@ class Document:
         self.path, self.tree = target, tree
         self.loaded_digest = digest(data)
         # The tables now are the file's. Committed tables are never changed in place (each
-        # edit changes copies), so the new base and state can share them without copying.
+        # edit changes copies), so the new base and state share them without copying.
         self.base = dict(self.tables)
-        self.base_touched = self.state.touched
-        self.state = State(dict(self.base), touched=self.state.touched)
+        self.state = State(dict(self.base))
+        self.touched = set()
         return target
 
     def _check_rendered(self) -> None:
@@ -520,7 +638,7 @@ class Document:
         import tomli
 
         tables, base = self.tables, self.base
-        for node_id in self.state.touched | self.base_touched:
+        for node_id in self.touched:
             table = tables.get(node_id)
             if table is None or base.get(node_id) == table:
                 continue
@@ -529,14 +647,8 @@ class Document:
                 raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
 
 
-def _own(tables: Tables, node_id: str) -> dict[str, Any]:
-    """A node's table, copied into `tables` so that changing it leaves every other state's alone."""
-    table = tables[node_id] = dict(tables[node_id])
-    return table
-
-
 def _tables(tree: KpiTree) -> Tables:
-    """The node tables as read (shared with the tree's document, which never changes them)."""
+    """The node tables as read (shared with the tree's document: edits change copies, never these)."""
     nodes = tree.doc.get("nodes", {})
     return dict(nodes) if isinstance(nodes, dict) else {}
 
@@ -586,7 +698,6 @@ def _drop_references(tables: Tables, gone: set[str]) -> list[str]:
         if isinstance(influences, dict) and gone & set(influences):
             dropped = [k for k in influences if k in gone]
             kept = {k: v for k, v in influences.items() if k not in gone}
-            table = _own(tables, key)
             if kept:
                 table["influences"] = kept
             else:
@@ -597,7 +708,6 @@ def _drop_references(tables: Tables, gone: set[str]) -> list[str]:
         dropped = [c for c in named if isinstance(c, str) and c in gone]
         if dropped:
             kept_ids = [c for c in named if c not in gone]
-            table = _own(tables, key)
             if kept_ids:
                 table["conflicts"] = kept_ids
             else:

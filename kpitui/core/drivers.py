@@ -315,7 +315,7 @@ def _narrow(g: Callable[[float], float | None], a: float, ga: float, b: float, g
 # ── What moved it ──────────────────────────────────────────────────────
 
 SINCE_DAYS = 7  # "since the last period": a week, as `review` compares by default
-_EARLIER: dict[tuple[int, date], tuple[Analysis, Analysis]] = {}
+_EARLIER: dict[tuple[int, date], tuple[object, Analysis]] = {}
 
 
 def earlier_analysis(analysis: Analysis, days: int = SINCE_DAYS) -> Analysis | None:
@@ -327,13 +327,14 @@ def earlier_analysis(analysis: Analysis, days: int = SINCE_DAYS) -> Analysis | N
         return None
     key = (id(analysis.tree), analysis.as_of)
     cached = _EARLIER.get(key)
-    if cached is not None and cached[0].tree is analysis.tree:
+    # Keyed by the tree itself: an analysis updated in place after an edit has a new tree.
+    if cached is not None and cached[0] is analysis.tree:
         return cached[1]
     from kpitui.core.analysis import analyze
 
     earlier = analyze(analysis.tree, analysis.as_of - timedelta(days=days), analysis.graph)
     _EARLIER.clear()
-    _EARLIER[key] = (analysis, earlier)
+    _EARLIER[key] = (analysis.tree, earlier)
     return earlier
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding
 from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis, Conflict
+    from kpitui.core.analysis import Analysis, Conflict, NodeResult
 
 # Loops of more nodes than this are named by their first and last LOOP_ENDS nodes.
 LOOP_LIMIT = 12
@@ -83,6 +83,35 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     return _accepted(found, analysis.tree.nodes)
 
 
+def node_findings(analysis: Analysis, only: list[str]) -> list[Finding]:
+    """The findings about the nodes `only` (in file order), as `collect_findings` words them,
+    except cycles and pairs (conflict, goodhart): what an incremental update recomputes.
+
+    The nodes must not sit in a loop of parent links or of formulas.
+    """
+    found: list[Finding] = []
+    found += _structure(analysis, only)
+    found += _status(analysis, only)
+    found += _forecast_findings(analysis, only)
+    found += _quality(analysis, only)
+    found += _units(analysis, only)
+    found += _goals(analysis, only)
+    found += _file_findings(analysis, only)
+    found += _formula_findings(analysis, only)
+    return _accepted(found, analysis.tree.nodes)
+
+
+def pair_findings(analysis: Analysis, pairs: Collection[frozenset[str]] | None = None) -> list[Finding]:
+    """The findings about pairs of nodes (conflict, goodhart), in the order of the conflicts;
+    of the pairs `pairs` only, where given."""
+    return _accepted(_conflict_findings(analysis, pairs), analysis.tree.nodes)
+
+
+def file_findings(analysis: Analysis) -> list[Finding]:
+    """The findings about no node: the measurements file's."""
+    return _accepted([f for f in _file_findings(analysis) if f.node is None], analysis.tree.nodes)
+
+
 def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
     """Mark the findings a node accepts (SPEC 4.5): its own, and pairs it is one side of."""
     result: list[Finding] = []
@@ -111,13 +140,13 @@ def _loop_walk(nodes: Mapping[str, Node], loop: list[str], members: list[str]) -
     return f"a {len(members):,}-node loop: {head} → … → {tail}", list(dict.fromkeys(ends))
 
 
-def _formula_findings(an: Analysis) -> list[Finding]:
+def _formula_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     """Loops of formulas (`cycle`) and formulas without a value (`formula_error`)."""
     found: list[Finding] = []
     if an.values is None:
         return found
     nodes = an.tree.nodes
-    for members in an.values.formula_loops():
+    for members in an.values.formula_loops() if only is None else ():
         walk, named = _loop_walk(nodes, [*members, members[0]], members)
         for member in members:
             others = tuple(m for m in named if m != member)
@@ -131,7 +160,8 @@ def _formula_findings(an: Analysis) -> list[Finding]:
                 )
             )
     for kind, layer in an.layers.items():
-        for node_id, reason in layer.errors.items():
+        errors = layer.errors if only is None else {n: layer.errors[n] for n in only if n in layer.errors}
+        for node_id, reason in errors.items():
             found.append(
                 _finding(
                     "formula_error",
@@ -143,11 +173,15 @@ def _formula_findings(an: Analysis) -> list[Finding]:
     return found
 
 
-def _structure(an: Analysis) -> list[Finding]:
+def _structure(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes, graph = an.tree.nodes, an.graph
     suggest = Suggester(nodes)
     found: list[Finding] = []
-    for node_id, field, missing in graph.dangling:
+    dangling = graph.dangling
+    if only is not None:
+        wanted = set(only)
+        dangling = [d for d in dangling if d[0] in wanted]
+    for node_id, field, missing in dangling:
         what = {
             "parent": "parent",
             "influences": "an influence on",
@@ -164,7 +198,7 @@ def _structure(an: Analysis) -> list[Finding]:
                 (missing,),
             )
         )
-    for members in graph.cycles():
+    for members in graph.cycles() if only is None else ():
         walk, named = _loop_walk(nodes, graph.cycle_path(members), members)
         for member in members:
             others = tuple(m for m in named if m != member)
@@ -176,7 +210,7 @@ def _structure(an: Analysis) -> list[Finding]:
                     others,
                 )
             )
-    for node_id, result in an.results.items():
+    for node_id, result in _results(an, only):
         if result.orphan_reason is not None:
             # Feeding a formula is not serving a goal (SPEC 4.1: parent links only), but it says where it belongs.
             feeds = an.graph.drives(node_id)
@@ -191,13 +225,20 @@ def _structure(an: Analysis) -> list[Finding]:
     return found
 
 
-def _conflict_findings(an: Analysis) -> list[Finding]:
+def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = None) -> list[Finding]:
+    """The pair findings; with `only`, of those pairs (which must hold every influence pair of
+    each source they name: a source with many is said in one finding)."""
     nodes = an.tree.nodes
+    conflicts = an.conflicts
+    if only is not None:
+        conflicts = []
+        for pair in only:
+            conflicts += [c for c in an.conflicts_of(next(iter(pair))) if frozenset((c.a, c.b)) == pair]
     # Pairs in conflict only through influences, by their first node: a node with many gets one
     # finding. (Each influence pair comes once; other kinds are few, so they are set apart first.)
-    other_kinds = {frozenset((c.a, c.b)) for c in an.conflicts if c.kind != "influence"}
+    other_kinds = {frozenset((c.a, c.b)) for c in conflicts if c.kind != "influence"}
     by_source: dict[str, list[str]] = {}
-    for conflict in an.conflicts:
+    for conflict in conflicts:
         if conflict.kind == "influence" and (not other_kinds or frozenset((conflict.a, conflict.b)) not in other_kinds):
             by_source.setdefault(conflict.a, []).append(conflict.b)
     order = an.graph.order.__getitem__
@@ -205,7 +246,7 @@ def _conflict_findings(an: Analysis) -> list[Finding]:
     found: list[Finding] = [_many_influence_conflicts(nodes, a, partners) for a, partners in many.items()]
     grouped = {a: set(partners) for a, partners in many.items()}
     pairs: dict[frozenset[str], list[Conflict]] = {}
-    for conflict in an.conflicts:
+    for conflict in conflicts:
         if conflict.kind == "influence" and conflict.b in grouped.get(conflict.a, ()):
             continue  # said by its node's one finding
         pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
@@ -253,10 +294,17 @@ def _many_influence_conflicts(nodes: Mapping[str, Node], a: str, partners: list[
     return _finding("conflict", a, message, tuple(partners), "influence")
 
 
-def _status(an: Analysis) -> list[Finding]:
+def _results(an: Analysis, only: list[str] | None) -> Iterable[tuple[str, NodeResult]]:
+    """(id, result) of every node, or of the nodes `only`."""
+    if only is None:
+        return an.results.items()
+    return ((n, an.results[n]) for n in only)
+
+
+def _status(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
     found: list[Finding] = []
-    for node_id, result in an.results.items():
+    for node_id, result in _results(an, only):
         node = nodes[node_id]
         if result.status in ("off_track", "at_risk"):
             label = result.status.replace("_", " ")
@@ -302,13 +350,14 @@ def _status(an: Analysis) -> list[Finding]:
     return found
 
 
-def _quality(an: Analysis) -> list[Finding]:
+def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes, graph = an.tree.nodes, an.graph
     limit = an.tree.settings.thresholds.max_children
     declared = {n for pair in graph.declared for n in pair}
-    kpi_below = _kpi_below(an)
+    kpi_below = kpi_below_map(an) if an.state is None else an.state.kpi_below
     found: list[Finding] = []
-    for node_id, node in nodes.items():
+    for node_id in nodes if only is None else only:
+        node = nodes[node_id]
         children = graph.children(node_id)
         result = an.results[node_id]
         if node.kind == "goal" and not kpi_below[node_id]:
@@ -352,13 +401,13 @@ def _quality(an: Analysis) -> list[Finding]:
         single = len(children) == 1 and nodes[children[0]].kind == "kpi"
         drivers = single and any(nodes[c].kind == "kpi" for c in graph.children(children[0]))
         if node.kind in ("goal", "objective") and single and not drivers and children[0] not in declared:
-            only = nodes[children[0]].name
+            one = nodes[children[0]].name
             found.append(
                 _finding(
                     "single_kpi_goal",
                     node_id,
-                    f"'{node.name}' is measured by one KPI, '{only}', with no counter-metric: people will "
-                    f"optimise '{only}' at any cost (Goodhart's law); add a KPI that would suffer if it "
+                    f"'{node.name}' is measured by one KPI, '{one}', with no counter-metric: people will "
+                    f"optimise '{one}' at any cost (Goodhart's law); add a KPI that would suffer if it "
                     "were gamed and declare the conflict",
                     (children[0],),
                 )
@@ -375,10 +424,11 @@ def _quality(an: Analysis) -> list[Finding]:
     return found
 
 
-def _units(an: Analysis) -> list[Finding]:
+def _units(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
     found: list[Finding] = []
-    for node_id, node in nodes.items():
+    for node_id in nodes if only is None else only:
+        node = nodes[node_id]
         units = mixed_units(an, node_id)
         if units is not None:
             found.append(
@@ -404,11 +454,16 @@ def _units(an: Analysis) -> list[Finding]:
     return found
 
 
-def _goals(an: Analysis) -> list[Finding]:
+def _goals(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
     limit = an.tree.settings.thresholds.max_kpis
     found: list[Finding] = []
-    for goal_id, below in below_goals(an).items():
+    if an.state is None:
+        goals = below_goals(an)
+    else:
+        ids = an.state.maps[0] if only is None else [n for n in only if n in an.state.maps[0]]
+        goals = {n: an.state.below(n) for n in ids if nodes[n].kind == "goal"}
+    for goal_id, below in goals.items():
         name = nodes[goal_id].name
         if len(below.with_horizon) >= 2 and not below.long:
             found.append(
@@ -436,7 +491,7 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _kpi_below(an: Analysis) -> dict[str, bool]:
+def kpi_below_map(an: Analysis) -> dict[str, bool]:
     """For each node, whether a kpi sits anywhere below it."""
     nodes, graph = an.tree.nodes, an.graph
     below: dict[str, bool] = {}
@@ -449,10 +504,16 @@ def _kpi_below(an: Analysis) -> dict[str, bool]:
     return below
 
 
-def _file_findings(an: Analysis) -> list[Finding]:
+def _file_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     tree = an.tree
     found: list[Finding] = []
-    for node_id, unknown in tree.unknown:
+    unknown_keys = tree.unknown
+    if only is not None:
+        wanted = set(only)
+        unknown_keys = [u for u in tree.unknown if u[0] in wanted]
+    for node_id, unknown in unknown_keys:
+        if node_id is not None and node_id not in tree.nodes:
+            continue  # a node deleted since the file was read
         where = f"node '{tree.nodes[node_id].name}'" if node_id is not None else "the file"
         line = tree.location(node_id, unknown.key).line
         hint = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""
@@ -464,7 +525,7 @@ def _file_findings(an: Analysis) -> list[Finding]:
             )
         )
     m = an.measurements
-    if m is None:
+    if m is None or only is not None:
         return found
     for problem in m.problems:
         found.append(_finding("measurements_error", None, problem))
@@ -485,10 +546,10 @@ def _file_findings(an: Analysis) -> list[Finding]:
     return found
 
 
-def _forecast_findings(an: Analysis) -> list[Finding]:
+def _forecast_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     """`forecast_miss` (SPEC 4.6): fine today, off track at the horizon."""
     found: list[Finding] = []
-    for node_id, result in an.results.items():
+    for node_id, result in _results(an, only):
         forecast = result.forecast
         if forecast is None or forecast.status != "off_track" or result.status not in ("on_track", "at_risk"):
             continue

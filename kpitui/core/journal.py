@@ -1,4 +1,4 @@
-"""The journal: unsaved edits written outside the tree file after every edit.
+"""The journal: unsaved edits written outside the tree file after every edit, as changes.
 
 If the connection drops or the app is killed, the next start on that file offers to
 recover them. One journal per editing session (two TUIs on one file never share one),
@@ -11,6 +11,8 @@ corrupt journal is moved aside as `….corrupt` and the user is told, and the tr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import hashlib
 import os
 import secrets
@@ -47,12 +49,26 @@ def journal_path(tree_file: Path, session: str) -> Path:
 
 
 @dataclass(frozen=True)
+class JournalRecord:
+    """One change as the journal records it: the tables of the nodes it changed (and after which
+    node each goes), the nodes it deleted, and the pending rows and settings as they now are."""
+
+    written: str
+    edits: int
+    tables: dict[str, dict[str, Any]]
+    deleted: list[str]
+    after: dict[str, str]  # id -> the id it follows ("" first): where a node absent from the file goes
+    rows: list[tuple[str, date, float]]
+    settings: dict[str, Any] | None  # the [tree] table where it differs from the file's
+
+
+@dataclass(frozen=True)
 class Recovered:
     """Unsaved edits found in a journal."""
 
     file: str
     written: str  # when the journal was last written, ISO
-    order: list[str]  # every node id then, in order
+    order: list[str]  # every node id then, in order (a version 1 journal; [] in version 2)
     changed: dict[str, dict[str, Any]]  # tables that differ from the file (or are new)
     rows: list[tuple[str, date, float]]
     base_digest: str | None
@@ -60,44 +76,89 @@ class Recovered:
     edits: int = 0  # how many edits the session had made
     path: Path | None = None  # the journal file itself
     settings: dict[str, Any] | None = None  # the [tree] table, where the session changed it
+    records: list[JournalRecord] | None = None  # version 2: the changes, in order
+    pid: int | None = None
+    host: str | None = None
 
 
-def write_journal(
-    tree_file: Path,
-    session: str,
-    order: list[str],
-    changed: dict[str, dict[str, Any]],
-    rows: list[tuple[str, date, float]],
-    base_digest: str | None,
-    written: str,
-    deleted: list[str] | None = None,
-    edits: int = 0,
-    settings: dict[str, Any] | None = None,
-) -> None:
-    """Record the node order, the changed and deleted nodes and pending rows, atomically.
+# Version 1 (no `version` key) held the whole order of ids and every changed table, written
+# again after each edit; version 2 appends one record per change. Both are read.
+VERSION = 2
+END = b"# end of edit\n"  # closes each record: a record cut short by a crash is left out
+
+
+def start_journal(tree_file: Path, session: str, base_digest: str | None, record: JournalRecord) -> None:
+    """Start this session's journal (atomically): its header and a first record.
 
     Raises:
         OSError: the journal could not be written (disk full, say); the old one stays.
     """
-    doc: dict[str, Any] = {
+    head: dict[str, Any] = {
+        "version": VERSION,
         "file": str(tree_file.resolve()),
-        "written": written,
         "session": session,
         "pid": os.getpid(),
         "host": socket.gethostname(),
-        "edits": edits,
-        "order": order,
-        "changed": changed,
-        "deleted": deleted or [],
-        "rows": [{"node": n, "date": d, "value": v} for n, d, v in rows],
     }
     if base_digest:
-        doc["base_digest"] = base_digest
-    if settings is not None:
-        doc["settings"] = settings
+        head["base_digest"] = base_digest
     path = journal_path(tree_file, session)
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, tomli_w.dumps(doc).encode("utf-8"))
+    replace_file(path, tomli_w.dumps(head).encode("utf-8") + _record_bytes(record))
+
+
+def append_record(tree_file: Path, session: str, record: JournalRecord) -> None:
+    """Append one change to this session's journal and flush it to disk.
+
+    Raises:
+        OSError: it could not be written.
+    """
+    data = _record_bytes(record)
+    fd = os.open(journal_path(tree_file, session), os.O_WRONLY | os.O_APPEND)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(errno.ENOSPC, "the journal record was cut short")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _record_bytes(record: JournalRecord) -> bytes:
+    table: dict[str, Any] = {"written": record.written, "edits": record.edits}
+    if record.deleted:
+        table["deleted"] = record.deleted
+    table["rows"] = [{"node": n, "date": d, "value": v} for n, d, v in record.rows]
+    table["settings_changed"] = record.settings is not None
+    if record.settings is not None:
+        table["settings"] = record.settings
+    if record.after:
+        table["after"] = record.after
+    if record.tables:
+        table["set"] = record.tables
+    return b"\n" + tomli_w.dumps({"edit": [table]}).encode("utf-8") + END
+
+
+def replay(tables: dict[str, dict[str, Any]], records: list[JournalRecord]) -> dict[str, dict[str, Any]]:
+    """The node tables after a journal's changes are applied to `tables`, in order."""
+    for record in records:
+        for node_id in record.deleted:
+            tables.pop(node_id, None)
+        for node_id, table in record.tables.items():
+            if node_id in tables:
+                tables[node_id] = dict(table)
+                continue
+            keys = list(tables)
+            previous = record.after.get(node_id)
+            if previous == "":
+                at = 0
+            elif previous in tables:
+                at = keys.index(previous) + 1
+            else:
+                at = len(keys)
+            keys.insert(at, node_id)
+            tables[node_id] = dict(table)
+            tables = {k: tables[k] for k in keys}
+    return tables
 
 
 class CorruptJournal(ValueError):
@@ -105,21 +166,14 @@ class CorruptJournal(ValueError):
 
 
 def parse_journal(data: bytes) -> Recovered:
-    """Read and validate one journal's contents.
+    """Read and validate one journal's contents (either version).
 
     Raises:
         CorruptJournal: saying what is wrong.
     """
-    from kpitui.core.schema import read_node
-
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CorruptJournal("not UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CorruptJournal(f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise CorruptJournal("nested too deeply") from None
+    doc = _load(data)
+    if doc.get("version") == VERSION:
+        return _parse_records(doc)
     order = _strings(doc, "order")
     deleted = _strings(doc, "deleted", required=False)
     changed = doc.get("changed")
@@ -128,17 +182,66 @@ def parse_journal(data: bytes) -> Recovered:
     for node_id, table in changed.items():
         if node_id not in order:
             raise CorruptJournal(f"changed node {node_id!r} is not in `order`")
-        try:
-            node, errors = read_node(node_id, table)
-        except (RecursionError, ValueError, TypeError):
-            node, errors = None, []
-        if node is None:
-            detail = "; ".join(e.message for e in errors) or "unreadable"
-            raise CorruptJournal(f"node {node_id!r} is not valid: {detail}")
+        _check_node(node_id, table)
+    written, digest, file = doc.get("written", ""), doc.get("base_digest"), doc.get("file", "")
+    edits = doc.get("edits", 0)
+    if not isinstance(written, str) or not isinstance(file, str) or not isinstance(digest, str | None):
+        raise CorruptJournal("`file`, `written` or `base_digest` is not text")
+    if not isinstance(edits, int) or isinstance(edits, bool):
+        raise CorruptJournal("`edits` is not a number")
+    pid, host = doc.get("pid"), doc.get("host")
+    return Recovered(
+        file,
+        written,
+        order,
+        dict(changed),
+        _rows(doc),
+        digest,
+        deleted,
+        edits,
+        settings=_settings(doc),
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        host=host if isinstance(host, str) else None,
+    )
+
+
+def _load(data: bytes) -> dict[str, Any]:
+    """The journal's TOML; a last record cut short (a crash while appending it) is left out."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CorruptJournal("not UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        end = data.rfind(END)
+        if end >= 0 and data[end + len(END) :].strip():
+            with contextlib.suppress(tomllib.TOMLDecodeError, RecursionError):
+                return tomllib.loads(data[: end + len(END)].decode("utf-8"))
+        raise CorruptJournal(f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CorruptJournal("nested too deeply") from None
+
+
+def _check_node(node_id: str, table: Any) -> None:
+    from kpitui.core.schema import read_node
+
+    if not isinstance(table, dict):
+        raise CorruptJournal(f"node {node_id!r} is not a table")
+    try:
+        node, errors = read_node(node_id, table)
+    except (RecursionError, ValueError, TypeError):
+        node, errors = None, []
+    if node is None:
+        detail = "; ".join(e.message for e in errors) or "unreadable"
+        raise CorruptJournal(f"node {node_id!r} is not valid: {detail}")
+
+
+def _rows(doc: dict[str, Any]) -> list[tuple[str, date, float]]:
     rows = doc.get("rows", [])
     if not isinstance(rows, list):
         raise CorruptJournal("`rows` is not a list")
-    parsed_rows: list[tuple[str, date, float]] = []
+    parsed: list[tuple[str, date, float]] = []
     for row in rows:
         if not isinstance(row, dict):
             raise CorruptJournal("a row is not a table")
@@ -147,20 +250,74 @@ def parse_journal(data: bytes) -> Recovered:
             raise CorruptJournal("a row lacks a node id, a date or a value")
         if not isinstance(value, int | float):
             raise CorruptJournal(f"row of {node!r} has a value that is not a number")
-        parsed_rows.append((node, day, float(value)))
-    written, digest, file = doc.get("written", ""), doc.get("base_digest"), doc.get("file", "")
-    edits = doc.get("edits", 0)
-    if not isinstance(written, str) or not isinstance(file, str) or not isinstance(digest, str | None):
-        raise CorruptJournal("`file`, `written` or `base_digest` is not text")
-    if not isinstance(edits, int) or isinstance(edits, bool):
-        raise CorruptJournal("`edits` is not a number")
+        parsed.append((node, day, float(value)))
+    return parsed
+
+
+def _settings(doc: dict[str, Any]) -> dict[str, Any] | None:
     settings = doc.get("settings")
     if settings is not None:
         from kpitui.core.schema import read_settings
 
         if not isinstance(settings, dict) or read_settings({"tree": settings})[1]:
             raise CorruptJournal("`settings` is not a valid [tree] table")
-    return Recovered(file, written, order, dict(changed), parsed_rows, digest, deleted, edits, None, settings)
+    return settings
+
+
+def _parse_records(doc: dict[str, Any]) -> Recovered:
+    """A version 2 journal: a header and one record per change."""
+    file, digest = doc.get("file", ""), doc.get("base_digest")
+    if not isinstance(file, str) or not isinstance(digest, str | None):
+        raise CorruptJournal("`file` or `base_digest` is not text")
+    raw = doc.get("edit", [])
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise CorruptJournal("`edit` is not a list of records")
+    records: list[JournalRecord] = []
+    for table in raw:
+        written, edits = table.get("written", ""), table.get("edits", 0)
+        if not isinstance(written, str) or not isinstance(edits, int) or isinstance(edits, bool):
+            raise CorruptJournal("a record's `written` or `edits` is not what kpitui writes")
+        tables = table.get("set", {})
+        if not isinstance(tables, dict):
+            raise CorruptJournal("a record's `set` is not a table of node tables")
+        for node_id, node_table in tables.items():
+            _check_node(node_id, node_table)
+        after = table.get("after", {})
+        if not isinstance(after, dict) or not all(isinstance(v, str) for v in after.values()):
+            raise CorruptJournal("a record's `after` is not a table of ids")
+        settings_changed = table.get("settings_changed", False)
+        if not isinstance(settings_changed, bool):
+            raise CorruptJournal("a record's `settings_changed` is not true or false")
+        settings = _settings(table) if settings_changed else None
+        if settings_changed and settings is None:
+            raise CorruptJournal("a record says the settings changed but holds none")
+        deleted = _strings(table, "deleted", required=False)
+        records.append(JournalRecord(written, edits, dict(tables), deleted, after, _rows(table), settings))
+    changed: dict[str, dict[str, Any]] = {}
+    gone: dict[str, None] = {}
+    for record in records:
+        for node_id in record.deleted:
+            changed.pop(node_id, None)
+            gone[node_id] = None
+        for node_id, node_table in record.tables.items():
+            gone.pop(node_id, None)
+            changed[node_id] = node_table
+    last = records[-1] if records else None
+    pid, host = doc.get("pid"), doc.get("host")
+    return Recovered(
+        file,
+        last.written if last else "",
+        [],
+        changed,
+        last.rows if last else [],
+        digest,
+        list(gone),
+        last.edits if last else 0,
+        settings=last.settings if last else None,
+        records=records,
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        host=host if isinstance(host, str) else None,
+    )
 
 
 def _strings(doc: dict[str, Any], name: str, required: bool = True) -> list[str]:
@@ -212,7 +369,7 @@ def read_journals(tree_file: Path, own_session: str | None = None) -> Found:
                 where = f"it could not be moved aside ({why(move)}): {path}"
             found.problems.append(f"A journal of unsaved edits to {tree_file.name} is unreadable ({exc}); {where}.")
             continue
-        if _running(data, host):
+        if _running(recovered, host):
             continue
         if not recovered.changed and not recovered.rows and not recovered.deleted and recovered.settings is None:
             with contextlib.suppress(OSError):
@@ -224,25 +381,13 @@ def read_journals(tree_file: Path, own_session: str | None = None) -> Found:
 
 
 def _with_path(recovered: Recovered, path: Path) -> Recovered:
-    return Recovered(
-        recovered.file,
-        recovered.written,
-        recovered.order,
-        recovered.changed,
-        recovered.rows,
-        recovered.base_digest,
-        recovered.deleted,
-        recovered.edits,
-        path,
-        recovered.settings,
-    )
+    return dataclasses.replace(recovered, path=path)
 
 
-def _running(data: bytes, host: str) -> bool:
+def _running(recovered: Recovered, host: str) -> bool:
     """Whether the session that wrote a journal is still running here (another open TUI)."""
-    doc = tomllib.loads(data.decode("utf-8"))
-    pid = doc.get("pid")
-    if doc.get("host") != host or not isinstance(pid, int) or pid == os.getpid():
+    pid = recovered.pid
+    if recovered.host != host or pid is None or pid == os.getpid():
         return False
     return process_alive(pid)
 

@@ -101,10 +101,4 @@ class Outline:
         Accepted findings are not counted, nor declared pairs the data does not question
         (a managed tension is info, not a problem).
         """
-        open_findings = [f for f in self.analysis.findings if not f.accepted]
-        return {
-            "orphans": sum(1 for f in open_findings if f.code == "orphan"),
-            "conflicts": sum(f.conflicting_pairs for f in open_findings if f.severity != "info"),
-            "off_track": sum(1 for f in open_findings if f.code == "off_track"),
-            "errors": sum(1 for f in open_findings if f.severity == "error"),
-        }
+        return self.analysis.open_counts()

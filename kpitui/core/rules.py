@@ -63,36 +63,50 @@ class Below:
     long: bool  # a KPI anywhere below is `long`
 
 
+BelowMaps = tuple[dict[str, dict[str, None]], dict[str, dict[str, None]], dict[str, bool]]
+
+
 def below_goals(an: Analysis) -> dict[str, Below]:
     """For every goal outside a parent cycle, what sits below it (children before parents, no recursion).
 
     The sets are capped (a goal needs to know only whether it has more than `max_kpis` KPIs,
     and whether at least two state a horizon), so the work stays linear in the tree's size.
     """
-    nodes, graph = an.tree.nodes, an.graph
-    limit = an.tree.settings.thresholds.max_kpis + 1
-    kpis: dict[str, dict[str, None]] = {}
-    horizon: dict[str, dict[str, None]] = {}
-    long: dict[str, bool] = {}
-    for node_id in reversed(graph.topological()):
-        own_kpis: dict[str, None] = {}
-        own_horizon: dict[str, None] = {}
-        own_long = False
-        for child in graph.children(node_id):
-            node = nodes[child]
-            if node.kind == "kpi":
-                _add(own_kpis, child, limit)
-                if node.horizon is not None:
-                    _add(own_horizon, child, 2)
-                    own_long = own_long or node.horizon == "long"
-            if child in kpis and node.kind != "goal":
-                for kpi in kpis[child]:
-                    _add(own_kpis, kpi, limit)
-            for kpi in horizon.get(child, ()):
-                _add(own_horizon, kpi, 2)
-            own_long = own_long or long.get(child, False)
-        kpis[node_id], horizon[node_id], long[node_id] = own_kpis, own_horizon, own_long
+    kpis, horizon, long = below_maps(an)
+    nodes = an.tree.nodes
     return {n: Below(tuple(kpis[n]), tuple(horizon[n]), long[n]) for n in kpis if nodes[n].kind == "goal"}
+
+
+def below_maps(an: Analysis) -> BelowMaps:
+    """For every node outside a parent cycle: its KPIs (capped), KPIs stating a horizon (2 kept), any long."""
+    maps: BelowMaps = ({}, {}, {})
+    for node_id in reversed(an.graph.topological()):
+        below_step(an, node_id, maps)
+    return maps
+
+
+def below_step(an: Analysis, node_id: str, maps: BelowMaps) -> None:
+    """One node's entries of the below maps, from its children's (which must be there already)."""
+    nodes, graph = an.tree.nodes, an.graph
+    kpis, horizon, long = maps
+    limit = an.tree.settings.thresholds.max_kpis + 1
+    own_kpis: dict[str, None] = {}
+    own_horizon: dict[str, None] = {}
+    own_long = False
+    for child in graph.children(node_id):
+        node = nodes[child]
+        if node.kind == "kpi":
+            _add(own_kpis, child, limit)
+            if node.horizon is not None:
+                _add(own_horizon, child, 2)
+                own_long = own_long or node.horizon == "long"
+        if child in kpis and node.kind != "goal":
+            for kpi in kpis[child]:
+                _add(own_kpis, kpi, limit)
+        for kpi in horizon.get(child, ()):
+            _add(own_horizon, kpi, 2)
+        own_long = own_long or long.get(child, False)
+    kpis[node_id], horizon[node_id], long[node_id] = own_kpis, own_horizon, own_long
 
 
 def _add(found: dict[str, None], item: str, limit: int) -> None:

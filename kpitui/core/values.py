@@ -76,9 +76,24 @@ class ValueGraph:
             self.inputs[node_id] = feeds
             for source in dict.fromkeys(feeds):
                 self.dependents[source].append(node_id)
-        self.order, self.cyclic = self._sort()
-        self.rank = {node_id: i for i, node_id in enumerate(self.order)}
+        self._order: list[str] | None
+        self._order, self.cyclic = self._sort()
+        self._rank: dict[str, int] | None = None
         self._parent_rank: dict[str, int] | None = None
+
+    @property
+    def order(self) -> list[str]:
+        """Every node, each input before what it feeds; nodes in a loop of values first."""
+        if self._order is None:
+            self._order = self._sort()[0]
+        return self._order
+
+    @property
+    def rank(self) -> dict[str, int]:
+        """Each node's position in `order`."""
+        if self._rank is None:
+            self._rank = {node_id: i for i, node_id in enumerate(self.order)}
+        return self._rank
 
     def parent_rank(self) -> dict[str, int]:
         """Each node's position with every parent before its children (parent cycles last)."""

@@ -18,10 +18,30 @@ class TreeWalk:
     """Depth-first from the root goals in file order, then from every node not yet visited."""
 
     def __init__(self, graph: KpiGraph) -> None:
-        self.order: list[str] = []
+        self.graph = graph
+        self._order: list[str] | None = []
         self.up: dict[str, str | None] = {}
         self.depth: dict[str, int] = {}
         self.top: dict[str, str] = {}
+        self._walk(graph)
+
+    @property
+    def order(self) -> list[str]:
+        """Every node in walk order (walked again when an edit left only the links up to date)."""
+        if self._order is None:
+            self.up, self.depth, self.top = {}, {}, {}
+            self._order = []
+            self._walk(self.graph)
+        assert self._order is not None
+        return self._order
+
+    def moved(self) -> None:
+        """The links up (`up`, `depth`, `top`) were brought up to date after an edit; the order was not."""
+        self._order = None
+
+    def _walk(self, graph: KpiGraph) -> None:
+        assert self._order is not None
+        order = self._order
         for start in graph.roots() + list(graph.nodes):
             if start in self.up:
                 continue
@@ -33,7 +53,7 @@ class TreeWalk:
                 self.up[node_id] = parent
                 self.depth[node_id] = 0 if parent is None else self.depth[parent] + 1
                 self.top[node_id] = start if parent is None else self.top[parent]
-                self.order.append(node_id)
+                order.append(node_id)
                 stack.extend((c, node_id) for c in reversed(graph.children(node_id)) if c not in self.up)
 
     def __contains__(self, node_id: object) -> bool:

@@ -168,3 +168,71 @@ def test_journal_files_are_private(tree: Path) -> None:
     assert os.stat(journal_path(tree, doc.session)).st_mode & 0o777 == 0o600
     assert not any(p.name.endswith(".lock") for p in journal_dir().iterdir())
     assert filesafe.TEMP_SUFFIX not in "".join(p.name for p in journal_dir().iterdir())
+
+
+def big_tree(tmp_path: Path, n: int) -> Path:
+    path = tmp_path / "big.toml"
+    lines = ['[nodes.g]\nname = "Goal"\nkind = "goal"\n']
+    lines += [f'[nodes.k{i}]\nname = "KPI {i}"\nparent = "g"\ntarget = 10\n' for i in range(n)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_the_journal_records_each_change_not_the_tree(tmp_path: Path) -> None:
+    path = big_tree(tmp_path, 2000)
+    doc = Document.open(path)
+    doc.set_fields("k5", {"actual": 1})
+    assert doc.write_journal() is None
+    size = journal_path(path, doc.session).stat().st_size
+    doc.set_fields("k7", {"actual": 2})
+    assert doc.write_journal() is None
+    text = journal_path(path, doc.session).read_text()
+    assert text.count("[[edit]]") == 2
+    assert "k1999" not in text and "KPI 9" not in text  # no other node, no list of every id
+    assert len(text) - size < 300  # the second record holds one node
+    fresh = Document.open(path)
+    (journal,) = read_journals(path, fresh.session).journals
+    assert journal.edits == 2 and set(journal.changed) == {"k5", "k7"}
+    fresh.recover(journal)
+    assert fresh.tables == doc.tables and list(fresh.tables) == list(doc.tables)
+
+
+def test_undo_redo_adds_and_deletes_are_journaled_and_recovered_in_place(tree: Path) -> None:
+    doc = Document.open(tree)
+    doc.add_node({"name": "New", "parent": "g"}, "n", after="g")
+    doc.write_journal()
+    doc.delete_node("k")
+    doc.write_journal()
+    doc.undo()  # k comes back where it was
+    doc.write_journal()
+    doc.replace("n", {"name": "Renamed", "parent": "g"}, "m")
+    doc.write_journal()
+    fresh = Document.open(tree)
+    (journal,) = read_journals(tree, fresh.session).journals
+    fresh.recover(journal)
+    assert list(fresh.tables) == list(doc.tables) == ["g", "m", "k"]
+    assert fresh.tables == doc.tables
+
+
+def test_a_record_cut_short_by_a_crash_is_left_out(tree: Path) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.write_journal()
+    doc.set_fields("k", {"actual": 2})
+    doc.write_journal()
+    path = journal_path(tree, doc.session)
+    with path.open("ab") as out:
+        out.write(b'\n[[edit]]\nwritten = "2026-07-01T10:00:00"\n[edit.set.k]\nname = "KP')
+    recovered = parse_journal(path.read_bytes())
+    assert recovered.changed["k"]["actual"] == 2 and recovered.edits == 2
+
+
+def test_a_record_with_a_node_the_schema_refuses_makes_the_journal_corrupt(tree: Path) -> None:
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.write_journal()
+    path = journal_path(tree, doc.session)
+    with path.open("ab") as out:
+        out.write(b'\n[[edit]]\nwritten = "x"\nedits = 2\n[edit.set.k]\nname = "K"\nkind = "goa"\n# end of edit\n')
+    found = read_journals(tree)
+    assert found.journals == [] and "is not valid" in found.problems[0]

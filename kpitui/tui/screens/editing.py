@@ -79,11 +79,11 @@ class EditingActions:
         return True
 
     def _changed(self, keep: str | None = None) -> None:
-        """After any change of the document: journal it, then analyse and show it again."""
+        """After any change of the document: journal it, then update the analysis and what is shown."""
         screen = self._main()
         if self.document is not None:
             self.document.write_journal()
-            screen.refresh_analysis(keep or screen.current())
+            screen.refresh_after_edit(keep)
 
     def _choices(self, exclude: str | None = None) -> list[tuple[str, str]]:
         assert self.document is not None

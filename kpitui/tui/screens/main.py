@@ -234,6 +234,7 @@ class MainScreen(EditingActions, Screen[None]):
         from kpitui.core.analysis import analyze
         from kpitui.core.outline import Outline
 
+        document.take_changes()  # the analysis starts from the document as it is now
         tree = document.current_tree()
         analysis = analyze(
             tree, self.as_of, extra_rows=document.pending_rows(), measurements=self.measurements_of(tree)
@@ -289,11 +290,39 @@ class MainScreen(EditingActions, Screen[None]):
         self.refresh_analysis(node_id)
 
     def refresh_analysis(self, keep: str | None) -> None:
-        """Re-analyse after an edit and show it, cursor kept on `keep`."""
+        """Analyse the whole tree again and show it, cursor kept on `keep` (time travel, a full redraw)."""
         if self.document is None:
             return
         analysis, outline = self.compute(self.document)
         self._show(analysis, outline, keep, self.stamp)
+
+    def refresh_after_edit(self, keep: str | None) -> None:
+        """After an edit: update the analysis for the nodes it changed and redraw only their lines,
+        the header and the details; the cursor stays, or goes to `keep`."""
+        from kpitui.core.incremental import update
+        from kpitui.core.outline import Outline
+
+        document = self.document
+        if document is None:
+            return
+        if self.analysis is None:
+            self.refresh_analysis(keep)
+            return
+        changed = document.take_changes()
+        tree = document.current_tree()
+        measurements = self.measurements_of(tree)
+        updated = update(self.analysis, tree, changed, self.as_of, document.pending_rows(), measurements)
+        analysis, outline = updated.analysis, Outline(updated.analysis)
+        view = self.query_one(KpiTreeView)
+        if not view.patch(analysis, outline, updated):
+            self._show(analysis, outline, keep, self.stamp)
+            return
+        self.analysis, self.outline = analysis, outline
+        self.show_header()
+        current = view.current()
+        if keep is not None and keep != current and view.reveal(keep):
+            return
+        self.query_one(DetailPanel).show(analysis, current)
 
     def reload_from_disk(self) -> None:
         """Read the file again, dropping unsaved edits."""

@@ -17,6 +17,7 @@ from kpitui.tui.marks import MARK_STYLE, ORPHAN, LabelParts, node_label_parts
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis
+    from kpitui.core.incremental import Updated
     from kpitui.core.outline import Outline
 
 
@@ -78,12 +79,14 @@ class KpiTreeView(Tree[Entry]):
         self.outline: Outline | None = None
         self.problems_only = False
         self._filled: set[int] = set()
+        self._lines: dict[str, list[TreeNode[Entry]]] = {}  # the lines showing each node
 
     def show(self, analysis: Analysis, outline: Outline, problems_only: bool, keep: str | None) -> None:
         """Rebuild from a new analysis, keeping the cursor on node `keep` where it exists."""
         self.analysis, self.outline, self.problems_only = analysis, outline, problems_only
         self.clear()
         self._parts = {}
+        self._lines = {}
         self._filled = {self.root.id}
         roots = outline.roots()
         unplaced = outline.unplaced
@@ -94,10 +97,7 @@ class KpiTreeView(Tree[Entry]):
             self._add(self.root, root, None)
         if unplaced:
             orphans = sum(1 for r in analysis.results.values() if r.orphaned)
-            label = Text(
-                f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style=MARK_STYLE["orphan"]
-            )
-            group = self.root.add(label, data=ORPHAN_GROUP, allow_expand=True)
+            group = self.root.add(self._orphan_label(orphans), data=ORPHAN_GROUP, allow_expand=True)
             for top in unplaced:
                 self._add(group, top, None)
             self._filled.add(group.id)
@@ -111,6 +111,10 @@ class KpiTreeView(Tree[Entry]):
                     child.expand()
         if not (keep and self.reveal(keep)):
             self.call_after_refresh(self._cursor_home)
+
+    @staticmethod
+    def _orphan_label(orphans: int) -> Text:
+        return Text(f"{ORPHAN} Serving no goal — {orphans} orphan(s): give them a parent", style=MARK_STYLE["orphan"])
 
     def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
         """The line shortened to the width: values go first (the detail panel has them), then the name."""
@@ -141,13 +145,106 @@ class KpiTreeView(Tree[Entry]):
         loop = up is not None and node_id in self.analysis.graph.cyclic() and up.above(node_id)
         depth = 0 if up is None else up.depth + 1
         children = [] if loop or depth + 1 >= MAX_DEPTH else self._children(node_id)
-        parts = node_label_parts(self.analysis, node_id, cycle_back=loop)
-        if not loop and children == [] and depth + 1 >= MAX_DEPTH and self._children(node_id):
+        entry = Entry(node_id, up, depth, loop)
+        parts = self._label_parts(entry)
+        added = parent.add(parts.full(), data=entry, allow_expand=bool(children))
+        self._parts[added.id] = parts
+        self._lines.setdefault(node_id, []).append(added)
+        return added
+
+    def _label_parts(self, entry: Entry) -> LabelParts:
+        """A line's parts: the node's label, and a note where the tree is cut off below it."""
+        assert self.analysis is not None and entry.node_id is not None
+        node_id = entry.node_id
+        parts = node_label_parts(self.analysis, node_id, cycle_back=entry.loop)
+        if not entry.loop and entry.depth + 1 >= MAX_DEPTH and self._children(node_id):
             note = Text.assemble(parts.values, (f"  ⋯ deeper than {MAX_DEPTH} levels: / finds the nodes below", "dim"))
             parts = replace(parts, values=note)
-        added = parent.add(parts.full(), data=Entry(node_id, up, depth, loop), allow_expand=bool(children))
-        self._parts[added.id] = parts
-        return added
+        return parts
+
+    def patch(self, analysis: Analysis, outline: Outline, update: Updated) -> bool:
+        """Redraw only the lines of the nodes an edit touched, from the updated analysis; where a
+        node's children changed, only the lines below it are made again (expanded ones stay so).
+
+        Returns False (nothing done) where the top of the tree may have changed, or in the problem
+        filter: then `show` builds the tree again.
+        """
+        if update.touched is None or update.root_level or self.problems_only:
+            return False
+        self.analysis, self.outline = analysis, outline
+        current = self.current()
+        for parent in update.children_changed:
+            for line in list(self._lines.get(parent, ())):
+                if line.id in self._tree_nodes:
+                    self._refill(line)
+        if update.structural:
+            self._relabel_orphan_group(analysis)
+        for node_id in update.touched:
+            for line in self._lines.get(node_id, ()):
+                if line.data is None or line.id not in self._tree_nodes:
+                    continue
+                parts = self._label_parts(line.data)
+                self._parts[line.id] = parts
+                line.set_label(parts.full())
+        cursor = self.cursor_node
+        if current is not None and (cursor is None or cursor.id not in self._tree_nodes or self.current() != current):
+            lines = [line for line in self._lines.get(current, ()) if line.id in self._tree_nodes]
+            if lines:
+                self.call_after_refresh(self.move_cursor, lines[0])
+        return True
+
+    def _refill(self, line: TreeNode[Entry]) -> None:
+        """Make the lines below `line` again from the outline, keeping which of them were expanded."""
+        entry = line.data
+        if entry is None or entry.node_id is None:
+            return
+        expanded: set[tuple[str, ...]] = set()
+        stack: list[tuple[TreeNode[Entry], tuple[str, ...]]] = [(c, ()) for c in line.children]
+        while stack:
+            node, above = stack.pop()
+            data = node.data
+            if data is None or data.node_id is None:
+                continue
+            here = (*above, data.node_id)
+            self._forget(node)
+            if node.is_expanded:
+                expanded.add(here)
+                stack.extend((c, here) for c in node.children)
+            else:
+                stack.extend((c, here) for c in node.children)
+        was_expanded = line.is_expanded
+        line.remove_children()
+        self._filled.discard(line.id)
+        line.allow_expand = not entry.loop and entry.depth + 1 < MAX_DEPTH and bool(self._children(entry.node_id))
+        if not was_expanded and not expanded:
+            return
+        self._fill(line)
+        todo: list[tuple[TreeNode[Entry], tuple[str, ...]]] = [(c, ()) for c in line.children]
+        while todo:
+            node, above = todo.pop()
+            data = node.data
+            if data is None or data.node_id is None:
+                continue
+            here = (*above, data.node_id)
+            if here in expanded:
+                self._fill(node)
+                node.expand()
+                todo.extend((c, here) for c in node.children)
+
+    def _forget(self, node: TreeNode[Entry]) -> None:
+        """Drop a line about to be removed from the index of lines."""
+        data = node.data
+        self._parts.pop(node.id, None)
+        self._filled.discard(node.id)
+        if data is not None and data.node_id is not None:
+            lines = self._lines.get(data.node_id)
+            if lines is not None:
+                lines[:] = [line for line in lines if line is not node]
+
+    def _relabel_orphan_group(self, analysis: Analysis) -> None:
+        group = next((c for c in self.root.children if c.data is ORPHAN_GROUP), None)
+        if group is not None and analysis.state is not None and analysis.state.orphaned is not None:
+            group.set_label(self._orphan_label(analysis.state.orphaned))
 
     def _children(self, node_id: str) -> list[str]:
         assert self.outline is not None
