@@ -61,14 +61,15 @@ async def test_level_chart_draws_the_target_level(samples: Path) -> None:
     app = make_app(samples / "webshop.toml")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        tree(app).reveal("conversieratio")
+        tree(app).reveal("binnen-24u")
         await pilot.pause()
         chart = app.main.query_one(HistoryChart)
         assert chart.data is not None
-        # steered quarterly in the sample: four steps reach past the period end, so the horizon is 31 December
-        assert chart.data.pace == ((date(2026, 1, 1), 2.8), (date(2026, 12, 31), 2.8))
+        # measured weekly: the horizon is four weeks after as_of (2026-06-30), not the period end
+        assert chart.data.pace == ((date(2026, 1, 1), 90), (date(2026, 7, 28), 90))
+        assert chart.data.end == date(2026, 7, 28)
         legend = [item.plain for item in app.main.query_one(Legend).items]
-        assert legend[:2] == ["● actual 2.1%", "· target level 2.8%"]
+        assert legend[:2] == ["● actual 91.2%", "· target level 90%"]
 
 
 async def test_chart_series_are_the_terminal_colour_under_no_color(
