@@ -6,6 +6,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -123,7 +125,7 @@ def combined_history(analysis: Analysis, node_id: str) -> list[tuple[date, float
     values, layer = analysis.values, analysis.layers.get(ACTUAL)
     if values is None or layer is None:
         return []
-    upstream = values.upstream(node_id)
+    upstream = nearest_inputs(values.inputs, node_id, MAX_INPUTS + 1)
     if len(upstream) > MAX_INPUTS:  # a goal over a whole tree: a history query per node is too slow
         return []
     histories = {n: h for n in upstream if (h := analysis.history(n))}
@@ -143,6 +145,21 @@ def combined_history(analysis: Analysis, node_id: str) -> list[tuple[date, float
             if value is not None:
                 points.append((day, value))
     return points
+
+
+def nearest_inputs(inputs: Mapping[str, tuple[str, ...]], node_id: str, limit: int) -> list[str]:
+    """Up to `limit` of the nodes a node's value depends on, nearest first: the walk stops there,
+    so the cursor on a goal above 100,000 nodes does not walk them all."""
+    seen = {node_id}
+    queue = deque([node_id])
+    found: list[str] = []
+    while queue and len(found) < limit:
+        for source in inputs.get(queue.popleft(), ()):
+            if source not in seen:
+                seen.add(source)
+                found.append(source)
+                queue.append(source)
+    return found[:limit]
 
 
 def value_on(series: Series, day: date) -> float | None:

@@ -191,3 +191,14 @@ def test_no_combined_history_over_too_many_inputs(write_tree: Write, tmp_path: P
     assert an.results["k"].actual == 2 * (MAX_INPUTS + 1)
     assert combined_history(an, "k") == []
     assert chart_data(an, "k") is None
+
+
+def test_nearest_inputs_stop_at_the_limit() -> None:
+    from kpitui.core.chart import nearest_inputs
+
+    inputs = {"top": ("a", "b"), "a": ("c", "a2"), "b": ("c",), "c": ("d",), "a2": (), "d": ()}
+    assert nearest_inputs(inputs, "top", 10) == ["a", "b", "c", "a2", "d"]
+    assert nearest_inputs(inputs, "top", 3) == ["a", "b", "c"]
+    # A chain of 100,000 nodes is not walked to its end.
+    chain = {f"n{i}": (f"n{i + 1}",) for i in range(100_000)}
+    assert nearest_inputs(chain, "n0", 51) == [f"n{i}" for i in range(1, 52)]
