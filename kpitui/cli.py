@@ -548,13 +548,18 @@ def _open(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from kpitui.core.config import load_config
-    from kpitui.tui import hangup
-    from kpitui.tui.app import make_app
+    from kpitui.tui import early_keys, hangup
 
-    app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config())
-    hangup.install(app.journal_now)
-    app.run()
+    terminal = early_keys.take_terminal()  # before importing Textual: keys typed meanwhile stay keys
+    try:
+        from kpitui.core.config import load_config
+        from kpitui.tui.app import make_app
+
+        app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config())
+        hangup.install(app.journal_now, terminal)
+        app.run()
+    finally:
+        early_keys.give_back(terminal)
     crash = app.crash
     if crash is not None:
         return internal_error(crash)

@@ -50,12 +50,18 @@ def end_now(code: int) -> NoReturn:
 _saved: list[Any] = []
 
 
-def install(journal: Callable[[], object]) -> None:
-    """From now on SIGTERM (and SIGHUP, once `arm(True)`) write the journal and end the process."""
-    with contextlib.suppress(Exception):
-        import termios
+def install(journal: Callable[[], object], terminal: list[Any] | None = None) -> None:
+    """From now on SIGTERM (and SIGHUP, once `arm(True)`) write the journal and end the process.
 
-        _saved[:] = [termios.tcgetattr(sys.stdin.fileno())]
+    `terminal`: the terminal settings to give back on the way out (default: as they are now).
+    """
+    if terminal is not None:
+        _saved[:] = [terminal]
+    else:
+        with contextlib.suppress(Exception):
+            import termios
+
+            _saved[:] = [termios.tcgetattr(sys.stdin.fileno())]
 
     def handle(signum: int, _frame: FrameType | None) -> None:
         for number in SIGNALS:
