@@ -79,18 +79,24 @@ class KpiApp(App[None]):
         await super().on_event(event)
 
     def _takes_keys(self) -> bool:
-        """Keys wait while the tree is being read for the first time: they are meant for it."""
-        screen = next((s for s in self.screen_stack if s is self._main), None)
-        return screen is None or screen.shown
+        """Keys wait until the main screen shows the tree read for the first time: they are meant for it."""
+        return self._main is not None and self._main.shown and self._main in self.screen_stack
 
     def _quits(self, event: Typed, behind: bool) -> bool:
         """While the tree loads a key that quits acts at once — ctrl+c and ctrl+q always, q unless
         keys typed before it wait (then it quits in turn, after those keys did their work)."""
         if not isinstance(event, events.Key):
             return False
-        active = self.screen.active_bindings.get(event.key)
-        action = active.binding.action if active is not None else ""
-        return action in INTERRUPTS or (action in QUITS and not behind)
+        # Every binding of the key along the focus chain (one may give way to the next: ctrl+c copies
+        # only with a selection), not only the one `active_bindings` shows.
+        actions = {
+            binding.action
+            for _node, bindings in self.screen._binding_chain
+            for binding in bindings.key_to_bindings.get(event.key, ())
+        }
+        if "quit_starting" in actions and event.key not in ("ctrl+c", "ctrl+q"):
+            return not behind  # q before the main screen: as q later, in turn after keys typed before it
+        return bool(actions & INTERRUPTS) or (bool(actions & QUITS) and not behind)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters; with NO_COLOR its greyscale one keeps every text at full contrast."""
