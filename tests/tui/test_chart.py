@@ -147,3 +147,26 @@ async def test_a_formula_goal_is_charted_from_its_inputs(samples: Path) -> None:
         items = [item.plain for item in app.main.query_one(Legend).items]
         assert items[0] == "● actual 540k (from its inputs)"
         assert items[2] == "× forecast 796k by 31 Dec ✖ off track"
+
+
+async def test_time_travel_redraws_the_chart_at_the_new_date(samples: Path) -> None:
+    import asyncio
+
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree(app).reveal("sessies")
+        await pilot.pause()
+        chart = app.main.query_one(HistoryChart)
+        assert chart.data is not None and (chart.data.as_of, len(chart.data.points)) == (date(2026, 6, 30), 26)
+        await pilot.press("less_than_sign")  # a week back: the newest row (26 June) is after it
+        for _ in range(100):
+            await pilot.pause()
+            if app.main.analysis is not None and app.main.analysis.as_of == date(2026, 6, 23):
+                break
+            await asyncio.sleep(0.02)
+        await pilot.pause()
+        analysis = app.main.analysis
+        assert analysis is not None and analysis.as_of == date(2026, 6, 23)
+        assert chart.data == chart_data(analysis, "sessies")
+        assert (chart.data.as_of, len(chart.data.points)) == (date(2026, 6, 23), 25)
