@@ -292,3 +292,22 @@ def test_resizing_while_a_big_tree_loads_then_ending_it_ends_it(terminal: Termin
         terminal.tmux("kill-session", "-t", "t")
     took = terminal.gone_after(pid)
     assert took < AT_ONCE, f"{how} while loading took {took:.1f} s"
+
+
+def test_the_first_frame_needs_neither_the_main_screen_nor_its_libraries(samples: Path) -> None:
+    # What the first frame waits for is what the app imports and composes before it.
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kpitui.tui.app import KpiApp, make_app\n"
+        "heavy = ('kpitui.tui.screens.main', 'kpitui.tui.widgets.detail', 'textual_plotext', 'kpitui.core.analysis')\n"
+        "def first_frame_out(self):\n"
+        "    print(sorted(m for m in heavy if m in sys.modules), self.screen.query_one('#starting').render())\n"
+        "    self.exit()\n"
+        "KpiApp._prepare_main = first_frame_out\n"
+        "make_app(Path(sys.argv[1])).run(headless=True)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(samples / "webshop.toml")], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "[] Loading webshop.toml…", result.stderr[-2000:]
