@@ -131,6 +131,7 @@ class MainScreen(EditingActions, Screen[None]):
         self.progress: LoadProgress | None = None  # of the load running now
         self.load_begun = False
         self._progress_timer: Timer | None = None
+        self._progress_shown = ""
         self.shown = False  # the tree, or why it cannot be shown, is on screen
 
     def compose(self) -> ComposeResult:
@@ -196,10 +197,14 @@ class MainScreen(EditingActions, Screen[None]):
                 self._progress_timer.stop()
                 self._progress_timer = None
             return
+        text = progress.text()
+        if text == self._progress_shown:
+            return
+        self._progress_shown = text
         if self.analysis is None:
-            self.query_one(TreeHeader).show(None, None, progress.text())
+            self.query_one(TreeHeader).show(None, None, text)
         else:  # reading the file again: the tree stays usable, the header says so
-            self.show_header(progress.text())
+            self.show_header(text)
 
     def _read(
         self, keep: str | None, progress: LoadProgress | None = None
