@@ -42,6 +42,8 @@ def test_closing_the_terminal_at_random_moments_leaves_no_process(tmp_path: Path
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     try:
         for attempt in range(TRIES):
+            # A server of its own each time: a `new` racing the previous server's exit fails.
+            socket = f"kpitui-test-{os.getpid()}-{attempt}"
             tree = big if attempt % 2 else small
             delay = rng.uniform(0.05, 4.0)
             subprocess.run(
@@ -66,6 +68,7 @@ def test_closing_the_terminal_at_random_moments_leaves_no_process(tmp_path: Path
             if _alive(int(pane)):
                 left.append(f"{tree.name} after {delay:.2f}s")
                 os.kill(int(pane), signal.SIGKILL)
+            subprocess.run([TMUX, "-L", socket, "kill-server"], check=False, capture_output=True)
     finally:
         subprocess.run([TMUX, "-L", socket, "kill-server"], check=False, capture_output=True)
     assert left == []

@@ -40,6 +40,7 @@ class Terminal:
             "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
         }
         self.pid = 0
+        self.starts = 0
 
     def tmux(self, *args: str, check: bool = True) -> str:
         assert TMUX is not None
@@ -49,6 +50,9 @@ class Terminal:
         return done.stdout
 
     def start(self, tree: Path) -> None:
+        self.tmux("kill-server", check=False)
+        self.starts += 1  # a server of its own each time: a `new` racing the last one's exit fails
+        self.socket = f"kpitui-moments-{os.getpid()}-{self.starts}"
         self.tmux("new", "-d", "-s", "t", "-x", "100", "-y", "30", f"exec {KPITUI} {tree}")
         self.pid = int(self.tmux("list-panes", "-t", "t", "-F", "#{pane_pid}").strip())
 
