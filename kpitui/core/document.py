@@ -144,13 +144,28 @@ class Document:
         if self.settings_changed:
             tree.settings = read_settings({**self.tree.doc, "tree": self.settings})[0]
         if self._current is None:
-            built, nodes, read = self._built_from, self._nodes, self._node
-            self._current = {
-                node_id: nodes[node_id] if built.get(node_id) is table else read(node_id, table)
-                for node_id, table in self.tables.items()
-            }
+            self._current = self._nodes_now()
         tree.nodes = dict(self._current)
         return tree
+
+    def _nodes_now(self) -> dict[str, Node]:
+        """The nodes of the tables now, in their order: the loaded (or saved) tree's own nodes,
+        with those of the ids touched since replaced; all of them read when the order changed."""
+        tables = self.tables
+        nodes = dict(self.tree.nodes)
+        for node_id in self.touched:
+            table = tables.get(node_id)
+            if table is None:
+                nodes.pop(node_id, None)
+            else:
+                nodes[node_id] = self._node(node_id, table)
+        if len(nodes) == len(tables) and list(nodes) == list(tables):
+            return nodes
+        built, known, read = self._built_from, self._nodes, self._node
+        return {
+            node_id: known[node_id] if built.get(node_id) is table else read(node_id, table)
+            for node_id, table in tables.items()
+        }
 
     def _node(self, node_id: str, table: dict[str, Any]) -> Node:
         node = self._nodes.get(node_id)

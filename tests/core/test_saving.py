@@ -16,6 +16,7 @@ from kpitui.core.document import Document, EditError
 from kpitui.core.journal import discard, journal_path, read_journals
 from kpitui.core.loader import load_tree
 from kpitui.core.saving import ExternalChange, SaveError, render_node
+from kpitui.core.schema import read_node
 
 TREE = textwrap.dedent(
     """\
@@ -406,6 +407,11 @@ def test_edits_never_change_another_state_and_saving_finds_every_change(
             future.clear()
         brute = {n for n in doc.base if n not in doc.tables or doc.tables[n] != doc.base[n]}
         assert doc._changed() == brute
+        # Nodes made afresh (the loaded tree's, those of touched ids replaced) are the ones
+        # reading every table gives, in the tables' order.
+        doc._current = None
+        read = {k: read_node(k, v)[0] for k, v in doc.tables.items()}
+        assert list(doc.current_tree().nodes.items()) == list(read.items())
     expected = {k: dict(v) for k, v in doc.tables.items()}
     doc.save(force=True)
     assert {k: dict(v) for k, v in load_tree(path).doc["nodes"].items()} == expected
