@@ -311,3 +311,30 @@ def test_the_first_frame_needs_neither_the_main_screen_nor_its_libraries(samples
         [sys.executable, "-c", code, str(samples / "webshop.toml")], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "[] Loading webshop.toml…", result.stderr[-2000:]
+
+
+async def test_many_goals_open_for_a_few_screens_the_rest_on_request(tmp_path: Path) -> None:
+    from kpitui.tui.widgets import tree_view
+
+    path = tmp_path / "wide.toml"
+    path.write_text(tree_text(30_000), encoding="utf-8")  # 150 goals
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        tree = app.main.query_one(KpiTreeView)
+        goals = [c for c in tree.root.children if c.data is not None and c.data.node_id is not None]
+        opened = [g for g in goals if g.is_expanded]
+        assert len(goals) == 150 and 0 < len(opened) < len(goals)
+        assert goals[: len(opened)] == opened  # the first ones, in order
+        assert sum(1 + len(g.children) for g in opened[:-1]) < tree_view.OPEN_LINES
+        assert tree.cursor_line == 0 and tree.current() == goals[0].data.node_id  # type: ignore[union-attr]
+        closed = goals[-1]
+        assert closed.allow_expand and not closed.children
+        tree.move_cursor(closed)
+        await pilot.press("l")
+        await pilot.pause()
+        children = app.main.outline.children(closed.data.node_id)  # type: ignore[union-attr]
+        assert closed.is_expanded and [c.data.node_id for c in closed.children] == children  # type: ignore[union-attr]
+        await pilot.press("slash", *"n29999", "enter")  # search still reveals a node below a closed goal
+        await pilot.pause()
+        assert tree.current() == "n29999"

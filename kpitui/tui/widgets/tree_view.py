@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # Lines deeper than this are not drawn (Textual's tree keeps every line's whole path):
 # deeper nodes are reached through search, ] and the findings list, which name them.
 MAX_DEPTH = 200
+# Goals are shown open until their lines fill about this many lines; those below start closed.
+OPEN_LINES = 300
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,17 @@ class KpiTreeView(Tree[Entry]):
         if problems_only:
             self._fill_all(self.root)
         else:
+            # Goals open to show what serves them, as many as make a few screens: beyond,
+            # each opens when asked (a 100k-node tree has 500 goals; their 2,500 lines took
+            # seconds to make before the tree could be shown).
+            lines = 0
             for child in self.root.children:
+                if lines >= OPEN_LINES:
+                    break
                 if child.data is not None and child.data.node_id is not None:
                     self._fill(child)
                     child.expand()
+                    lines += 1 + len(child.children)
         if not (keep and self.reveal(keep)):
             self.call_after_refresh(self._cursor_home)
 
