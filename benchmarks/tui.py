@@ -81,7 +81,8 @@ def shown_and_latency(term: Terminal, path: Path, presses: int) -> tuple[float, 
     term.settle(0.3, limit=5)
     term.keys("v")
     term.settle(0.5, limit=5)
-    for key in ("4", "2", "Enter"):
+    # The value, then its date (cleared and typed: the analysis date, so the edit counts).
+    for key in ("4", "2", "Enter", "C-u", "2026-06-30", "Enter"):
         term.keys(key)
         term.settle(0.3, limit=5)
     term.wait_screen("unsaved", timeout=600)

@@ -93,6 +93,8 @@ class Document:
         self._journal_open = False  # this session's journal file exists and has its header
         self._journal_deleted: set[str] = set()  # ids a record of the journal deleted
         self._current: dict[str, Node] | None = None  # nodes of the tables now, kept up to date
+        # Who names whom: (id -> ids naming it as a parent, id -> ids naming it anywhere); built on first use.
+        self._refs: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
         self.notes: list[str] = []  # what the last save could not keep (an owner, say)
         self.removed_references: list[str] = []  # what the last delete removed from other nodes
         self.session = new_session()  # names this session's journal
@@ -261,6 +263,10 @@ class Document:
         if step.settings is not None:
             self.state.settings = step.settings[side]
             self._journal_extra = True
+        if self._refs is not None:
+            for node_id, pair in step.tables.items():
+                self._index(node_id, pair[1 - side], 0)
+                self._index(node_id, pair[side], 1)
         self.touched.update(step.tables)
         self.pending.update(step.tables)
         self.unjournaled.update(step.tables)
@@ -359,13 +365,15 @@ class Document:
             _set_parents(table, list(dict.fromkeys(replaced)))
             changes[key] = table
         referring = {k for g in gone for k in self._referring(g) if k not in gone}
-        edited = {k: dict(changes.get(k) or tables[k]) for k in tables if k in referring}
+        ordered = referring if len(referring) < 2 else [k for k in tables if k in referring]
+        edited = {k: dict(changes.get(k) or tables[k]) for k in ordered}
         self.removed_references = _drop_references(edited, gone)
         for key, table in edited.items():
             if table != tables[key]:
                 changes[key] = table
+        before = list(tables) if len(gone) > 1 else list(gone)
         self._commit(changes)
-        return [k for k in tables if k in gone] or sorted(gone)
+        return [k for k in before if k in gone]
 
     def move_node(self, node_id: str, new_parent: str | None) -> None:
         """Give a node one new parent (None: no parent)."""
@@ -439,19 +447,34 @@ class Document:
         target.append(step)
         return True
 
-    def _referring(self, node_id: str, field: str | None = None) -> list[str]:
-        """The ids whose tables name `node_id` (as a parent, conflict or influence; or only in `field`)."""
-        found: list[str] = []
-        for key, table in self.tables.items():
-            if node_id in _parents(table) or (
-                field is None
-                and (
-                    node_id in _ids(table.get("conflicts"))
-                    or (isinstance(table.get("influences"), dict) and node_id in table["influences"])
-                )
-            ):
-                found.append(key)
-        return found
+    def _referring(self, node_id: str, field: str | None = None) -> set[str]:
+        """The ids whose tables name `node_id` (as a parent, conflict or influence; or only as a
+        parent with `field` "parent"), from an index built once and kept up to date by each edit."""
+        if self._refs is None:
+            self._refs = ({}, {})
+            for key, table in self.tables.items():
+                self._index(key, table, 1)
+        return set(self._refs[0 if field == "parent" else 1].get(node_id, ()))
+
+    def _index(self, key: str, table: dict[str, Any] | None, add: int) -> None:
+        """Add (1) or remove (0) the references of one table to the index of references."""
+        assert self._refs is not None
+        if table is None:
+            return
+        parents, named = self._refs
+        influences = table.get("influences")
+        others = {
+            *_parents(table),
+            *_ids(table.get("conflicts")),
+            *(influences if isinstance(influences, dict) else ()),
+        }
+        for index, ids in ((parents, _parents(table)), (named, others)):
+            for other in ids:
+                keys = index.setdefault(other, set())
+                if add:
+                    keys.add(key)
+                else:
+                    keys.discard(key)
 
     def new_id(self, name: str) -> str:
         """A fresh id made from a name: `Omzet Q2 €` -> `omzet-q2`."""
