@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, sca
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis, Conflict, NodeResult
+    from kpitui.core.graph import KpiGraph
 
 # Loops of more nodes than this are named by their first and last LOOP_ENDS nodes.
 LOOP_LIMIT = 12
@@ -353,7 +354,8 @@ def _status(an: Analysis, only: list[str] | None = None) -> list[Finding]:
 def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes, graph = an.tree.nodes, an.graph
     limit = an.tree.settings.thresholds.max_children
-    declared = {n for pair in graph.declared for n in pair}
+    # Every declared node at once for the whole tree; for a few nodes, each is looked up.
+    declared: Container[str] = {n for pair in graph.declared for n in pair} if only is None else _Declared(graph)
     kpi_below = kpi_below_map(an) if an.state is None else an.state.kpi_below
     found: list[Finding] = []
     for node_id in nodes if only is None else only:
@@ -485,6 +487,16 @@ def _goals(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                 )
             )
     return found
+
+
+class _Declared:
+    """`node in _Declared(graph)`: whether a node is one side of a declared conflict."""
+
+    def __init__(self, graph: KpiGraph) -> None:
+        self.graph = graph
+
+    def __contains__(self, node_id: object) -> bool:
+        return any(node_id in pair for pair in self.graph.declared)
 
 
 def _and(items: list[str]) -> str:

@@ -511,10 +511,11 @@ class _Update:
         for r in self.removed:
             an.by_node.pop(r, None)
         pairs_of: dict[str, list[Finding]] = {}
-        for f in state.pairs.values():
-            for m in f.concerns:
-                if m in shown:
-                    pairs_of.setdefault(m, []).append(f)
+        for n in shown:
+            keys = {frozenset((c.a, c.b)) for c in an.conflicts_of(n)} | {k for k in state.many if n in k}
+            shown_pairs = [state.pairs[k] for k in keys if k in state.pairs]
+            if shown_pairs:
+                pairs_of[n] = shown_pairs
         for n in shown:
             if n not in self.nodes:
                 an.by_node.pop(n, None)

@@ -79,11 +79,26 @@ class EditingActions:
         return True
 
     def _changed(self, keep: str | None = None) -> None:
-        """After any change of the document: journal it, then update the analysis and what is shown."""
+        """After any change of the document: update the analysis and what is shown, then journal it.
+
+        The journal record (an appended line, flushed to disk) is written right after the
+        frame, not before it: a hang-up or a kill in between still journals every edit first
+        (kpitui.tui.hangup), and the key's frame does not wait for the disk.
+        """
         screen = self._main()
         if self.document is not None:
-            self.document.write_journal()
             screen.refresh_after_edit(keep)
+            screen.call_after_refresh(self._journal)
+
+    def _journal(self) -> None:
+        """Write the journal; the header says so when that starts or stops failing."""
+        document = self.document
+        if document is None:
+            return
+        before = document.journal_problem
+        document.write_journal()
+        if document.journal_problem != before:
+            self._main().show_header()
 
     def _choices(self, exclude: str | None = None) -> list[tuple[str, str]]:
         assert self.document is not None
