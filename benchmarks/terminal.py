@@ -8,6 +8,7 @@ The server runs on a private socket and is killed at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -25,32 +26,41 @@ def _unescape(data: bytes) -> bytes:
     return _OCTAL.sub(lambda m: bytes([int(m.group(1), 8)]), data)
 
 
+class TerminalGone(RuntimeError):
+    """The tmux server ended under a measurement (the run is measured again)."""
+
+
 class Terminal:
     """One tmux server with one window of `width` x `height`, and a control client on it."""
 
     def __init__(self, socket: str = "kpitui-bench", width: int = 100, height: int = 30) -> None:
         self.socket = socket
         self.width, self.height = width, height
+        self._open()
+
+    def _open(self) -> None:
+        """Start the server, its window and the control client."""
+        width, height = self.width, self.height
         self.tmux(["new-session", "-d", "-s", "bench", "-x", str(width), "-y", str(height), "sleep 100000"])
         self.tmux(["set-option", "-g", "remain-on-exit", "on"])
         self.client = subprocess.Popen(
-            ["tmux", "-L", socket, "-C", "attach-session", "-t", "bench"],
+            ["tmux", "-L", self.socket, "-C", "attach-session", "-t", "bench"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         self._lines: queue.Queue[tuple[float, bytes]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(self.client, self._lines), daemon=True).start()
         self.command(f"refresh-client -C {width}x{height}")
 
     def tmux(self, args: Sequence[str]) -> str:
         """Run one tmux command on this server; its output."""
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True).stdout
 
-    def _read(self) -> None:
-        assert self.client.stdout is not None
-        for line in self.client.stdout:
-            self._lines.put((time.perf_counter(), line))
+    def _read(self, client: subprocess.Popen[bytes], lines: queue.Queue[tuple[float, bytes]]) -> None:
+        assert client.stdout is not None
+        for line in client.stdout:
+            lines.put((time.perf_counter(), line))
 
     def command(self, text: str) -> None:
         """Send one tmux command through the control client."""
@@ -74,6 +84,11 @@ class Terminal:
         """
         if any("\n" in a for a in args):
             raise ValueError("a newline in the command line; put the script in a file")
+        if self.client.poll() is not None:
+            # tmux 3.3 here crashes now and then as a Textual app starts (`%exit server exited
+            # unexpectedly`, the minimal app too): a new server for the next run.
+            subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
+            self._open()
         self.stop_program()
         self.settle()
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
@@ -105,6 +120,8 @@ class Terminal:
                 when, line = self._lines.get(timeout=left)
             except queue.Empty:
                 continue
+            if line.startswith(b"%exit"):
+                raise TerminalGone(line.decode(errors="replace").strip())
             if not line.startswith(b"%output "):
                 continue
             seen = (seen + _unescape(line.split(b" ", 2)[2].rstrip(b"\n")))[-100_000:]
@@ -158,6 +175,7 @@ class Terminal:
     def close(self) -> None:
         """Kill this tmux server (only this one: its private socket)."""
         if self.client.stdin is not None:
-            self.client.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # the server may have ended already
+                self.client.stdin.close()
         self.client.wait(timeout=5)
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
