@@ -84,18 +84,26 @@ class Terminal:
         """
         if any("\n" in a for a in args):
             raise ValueError("a newline in the command line; put the script in a file")
-        if self.client.poll() is not None:
-            # tmux 3.3 here crashes now and then as a Textual app starts (`%exit server exited
-            # unexpectedly`, the minimal app too): a new server for the next run.
-            subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
-            self._open()
-        self.stop_program()
+        with contextlib.suppress(BrokenPipeError):
+            self.stop_program()
         self.settle()
+        if self.client.poll() is not None or not self._server_alive():
+            # tmux 3.3 here crashes now and then as a Textual app starts or ends (`%exit server
+            # exited unexpectedly`, the minimal app too): a new server for the next run.
+            subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.client.wait(timeout=5)
+            self._open()
+            self.settle()
         prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
         line = f"cd {shlex.quote(os.getcwd())} && exec env TERM=xterm-256color {prefix} {shlex.join(args)}"
         started = time.perf_counter()
         self.command(f"respawn-pane -k -t bench {shlex.quote(line)}")
         return started
+
+    def _server_alive(self) -> bool:
+        done = subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "bench"], capture_output=True)
+        return done.returncode == 0
 
     def settle(self, quiet: float = 0.3, limit: float = 60.0) -> None:
         """Wait until the terminal has received nothing for `quiet` seconds (at most `limit`
