@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import os
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -315,26 +312,10 @@ def _main(args: list[str]) -> int:
         return 0
 
 
-@contextlib.contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of loading and analysing a tree.
-
-    Both allocate hundreds of thousands of objects that live until the command ends and
-    form almost no reference cycles, yet each allocation burst sets off a collection that
-    walks them all again (11% of `check` at 10k nodes, 22% at 100k; see benchmarks/).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _check(options: argparse.Namespace) -> int:
     from kpitui.core import annotations
     from kpitui.core.analysis import analyze
+    from kpitui.core.gcpause import no_gc_pauses
     from kpitui.core.loader import load_tree
     from kpitui.core.report import as_text, fails
 
@@ -343,7 +324,7 @@ def _check(options: argparse.Namespace) -> int:
 
         options.fail_on = load_config().fail_on or "warning"
     results: list[annotations.Checked] = []
-    with _no_gc_pauses():
+    with no_gc_pauses():
         for file in options.files:
             try:
                 results.append(analyze(load_tree(file), options.as_of))
@@ -387,9 +368,10 @@ def _print_load_errors(errors: list[LoadError]) -> None:
 def _export(options: argparse.Namespace) -> int:
     from kpitui.core.analysis import analyze
     from kpitui.core.export import write_csv
+    from kpitui.core.gcpause import no_gc_pauses
     from kpitui.core.loader import load_tree
 
-    with _no_gc_pauses():
+    with no_gc_pauses():
         analysis = analyze(load_tree(options.file), options.as_of)
     if options.output:
         try:

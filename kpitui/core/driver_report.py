@@ -98,14 +98,21 @@ def whatif_text(scenario: Scenario) -> str:
     return "\n".join(lines + scenario_text(scenario)) + "\n"
 
 
-def seek_text(analysis: Analysis, seek: Seek) -> str:
-    """The report of `kpitui whatif FILE --seek ID --via DRIVER`."""
-    nodes = analysis.tree.nodes
-    node, driver = nodes[seek.node], nodes[seek.driver]
+def seek_reason(analysis: Analysis, seek: Seek) -> str:
+    """Why the sought value is the goal: "the value asked", or "expected by DATE, on pace for its target of X"."""
+    node = analysis.tree.nodes[seek.node]
     why = seek.goal_label
     target = analysis.results[seek.node].target
     if why.startswith("expected") and target is not None:
         why += f", on pace for its target of {with_unit(target, node.unit)}"
+    return why
+
+
+def seek_text(analysis: Analysis, seek: Seek) -> str:
+    """The report of `kpitui whatif FILE --seek ID --via DRIVER`."""
+    nodes = analysis.tree.nodes
+    node, driver = nodes[seek.node], nodes[seek.driver]
+    why = seek_reason(analysis, seek)
     lines = [
         f"{safe(analysis.tree.display_name)} — as of {analysis.as_of}",
         f"Goal: {_label(analysis, seek.node)} reaches {with_unit(seek.goal, node.unit)} ({why});",

@@ -12,6 +12,8 @@ import gc
 import time
 from collections.abc import Iterator
 
+from kpitui.core.gcpause import no_gc_pauses as paused
+
 # How often the header shows the progress again (when it changed): each time the screen is
 # laid out again, which takes the interpreter from the loading thread (4% of a 100k load at 0.1 s).
 PROGRESS_SECONDS = 0.25
@@ -48,17 +50,10 @@ class LoadProgress:
 def no_gc_pauses() -> Iterator[None]:
     """Keep the cyclic garbage collector out of parsing and analysing a tree.
 
-    Both create hundreds of thousands of objects that live as long as the tree is shown,
-    yet every burst of allocations sets off collections that walk them all again (22% of
-    a 100k-node load). The objects kept are then frozen: later collections (while
-    editing) skip them. A load first unfreezes what the previous one froze, so a tree
-    read again frees the old one.
+    The objects kept are then frozen (see `MainScreen`): later collections, while editing,
+    skip them. A load first unfreezes what the previous one froze, so a tree read again
+    frees the old one.
     """
     gc.unfreeze()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kpitui.core.driver_report import STATUS_WORDS, with_unit
+from kpitui.core.driver_report import STATUS_WORDS, seek_reason, with_unit
 from kpitui.core.drivers import DriverError, Seek, seek_goal
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.picker import NodePicker
@@ -24,10 +24,7 @@ def seek_report(analysis: Analysis, seek: Seek) -> str:
     """The dialog's text: the goal, the driver value it needs, and what else that changes."""
     nodes = analysis.tree.nodes
     node, driver = nodes[seek.node], nodes[seek.driver]
-    why = seek.goal_label
-    target = analysis.results[seek.node].target
-    if why.startswith("expected") and target is not None:
-        why += f", on pace for its target of {with_unit(target, node.unit)}"
+    why = seek_reason(analysis, seek)
     lines = [
         f"Goal seek: '{node.name}' reaches {with_unit(seek.goal, node.unit)} ({why}); "
         f"now {with_unit(analysis.results[seek.node].actual, node.unit)}.",
