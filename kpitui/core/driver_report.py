@@ -25,6 +25,8 @@ def exact(value: float | None) -> str:
     """A number precise enough to check by hand: 532,140 · 2.3418 · 593,406.59; `–` when unknown."""
     if value is None:
         return "–"
+    if abs(value) >= 1000:
+        value = round(value, 2)  # a sought 1,199,999.9999998 is 1,200,000: what is shown is what is meant
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     if abs(value) >= 1000:

@@ -1,0 +1,16 @@
+from kpitui.core.driver_report import exact, with_unit
+
+
+def test_a_value_a_float_step_away_from_a_whole_number_is_shown_whole() -> None:
+    assert exact(1_199_999.9999998) == "1,200,000"
+    assert exact(1_200_000.0000001) == "1,200,000"
+    assert with_unit(1_199_999.9999998, "EUR") == "1,200,000 EUR"
+
+
+def test_other_values_keep_the_digits_a_hand_check_needs() -> None:
+    assert exact(796_419.3) == "796,419.30"
+    assert exact(593_406.593) == "593,406.59"
+    assert exact(539_742) == "539,742"
+    assert exact(2.3418) == "2.3418"
+    assert exact(0.023418) == "0.02342"
+    assert exact(None) == "–"
