@@ -13,6 +13,7 @@ from kpitui.tui.screens.picker import NodePicker
 from kpitui.tui.screens.settings import TreeSettingsScreen
 from kpitui.tui.widgets.fields import ChoiceField, RefsField
 from tests.tui.test_browse import ready, tree
+from tests.tui.test_typeahead import all_taken
 
 TREE = """version = 1
 
@@ -183,14 +184,14 @@ async def test_parent_and_links_are_picked_from_the_tree(tmp_path: Path) -> None
         await pilot.pause()
         assert isinstance(app.screen, NodePicker)
         await pilot.press(*"goal", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert app.screen.query_one("#field-parent", RefsField).ids == ["g"]
         await pilot.press("ctrl+o")
         app.screen.query_one("#field-influences", RefsField).focus()
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press(*"objective", "enter")
-        await pilot.pause()
+        await all_taken(pilot)  # ten keys, let in one at a time: a pause may come before the last
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("minus")
         await pilot.pause()
