@@ -12,6 +12,7 @@ from kpitui.tui.screens.findings import FindingsScreen
 from kpitui.tui.widgets.detail import DetailPanel
 from kpitui.tui.widgets.header import TreeHeader
 from tests.tui.test_browse import SIZE, detail_text, ready, tree
+from tests.tui.test_typeahead import all_taken
 
 
 async def test_accept_from_the_detail_panel_asks_for_a_reason_and_saves_it(samples: Path) -> None:
@@ -30,7 +31,7 @@ async def test_accept_from_the_detail_panel_asks_for_a_reason_and_saves_it(sampl
         await pilot.pause()
         assert isinstance(app.screen, LineDialog)
         await pilot.press(*"launch month", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert not isinstance(app.screen, LineDialog)
         finding = next(f for f in app.main.analysis.findings if f.code == "goodhart" and "leads" in f.concerns)  # type: ignore[union-attr]
         assert (finding.accepted, finding.reason) == (True, "launch month")
@@ -57,7 +58,7 @@ async def test_several_findings_are_offered_to_choose_from(samples: Path) -> Non
         await pilot.press("1")
         await pilot.pause()
         await pilot.press(*"new channel", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         header = str(app.main.query_one(TreeHeader).render())
         assert "✖ 5 off track" in header
         assert "✓ off_track accepted: new channel" in app.main.query_one(DetailPanel).plain
@@ -98,7 +99,7 @@ async def test_findings_view_dims_accepted_and_toggles_with_x(samples: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, LineDialog)
         await pilot.press(*"new channel", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert app.screen is screen
         accepted = [f for f in screen.rows if f.accepted]
         assert [(f.code, f.node, f.reason) for f in accepted] == [("off_track", "instagram", "new channel")]

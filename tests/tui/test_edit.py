@@ -18,6 +18,7 @@ from kpitui.tui.screens.picker import NodePicker
 from kpitui.tui.widgets.fields import RefsField
 from tests.conftest import SAMPLES
 from tests.tui.test_browse import SIZE, ready, tree
+from tests.tui.test_typeahead import all_taken
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ async def test_move_by_fuzzy_pick(sales: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, NodePicker)
         await pilot.press(*"nwklant", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         await pilot.pause()
         doc = app.main.document
         assert doc is not None and doc.tables["pijplijn"]["parent"] == "acquisitie"
@@ -196,13 +197,13 @@ async def test_conflict_and_influence(sales: Path) -> None:
         await pilot.press("c")
         await pilot.pause()
         await pilot.press(*"eenmalige", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         await pilot.pause()
         assert app.main.analysis is not None and "eenmalige-deals" in app.main.analysis.partners("nps-sales")
         await pilot.press("i")
         await pilot.pause()
         await pilot.press(*"pijplijn", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("minus")
         await pilot.pause()

@@ -168,7 +168,7 @@ async def test_adding_under_an_objective_proposes_its_owner_and_period(tmp_path:
         assert form.query_one("#field-period", Input).value == "2026-07-01..2026-12-31"
         assert form.query_one("#field-parent", RefsField).ids == ["o"]
         await pilot.press(*"New", "ctrl+s")
-        await pilot.pause()
+        await all_taken(pilot)
         table = app.main.document.tables["new"]  # type: ignore[union-attr]
         assert table["owner"] == "Team O" and table["parent"] == "o"
 
@@ -209,7 +209,7 @@ async def test_an_influence_on_a_missing_node_can_be_removed(tmp_path: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, NodePicker)
         await pilot.press(*"gone", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("r")
         await pilot.pause()
@@ -224,7 +224,7 @@ async def test_an_influence_on_a_missing_node_can_be_removed(tmp_path: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, NodePicker)
         await pilot.press(*"gone", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert field.ids == ["k2"]
 
 

@@ -14,6 +14,7 @@ from kpitui.tui.screens.picker import NodePicker
 from kpitui.tui.screens.whatif import WhatIfScreen, WhatIfTree
 from kpitui.tui.widgets.header import TreeHeader
 from tests.tui.test_browse import SIZE, detail_text, ready, tree
+from tests.tui.test_typeahead import all_taken
 
 
 def line_of(screen: WhatIfScreen, node_id: str) -> str:
@@ -104,7 +105,7 @@ async def test_goal_seek_then_keep_it_as_a_real_edit(samples: Path) -> None:
             "conversieratio",
         ]
         await pilot.press(*"conversie", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert app.screen is screen
         # on pace for 1.2M by 2026-06-30: 1.2M x 180/364 / (710,000 x 36.2) = 2.30880%
         assert screen.overrides["conversieratio"] == pytest.approx(2.3087953988, rel=1e-9)
@@ -182,7 +183,7 @@ async def test_goal_seek_from_the_main_view_applied_as_an_edit_and_undone(sample
         assert isinstance(picker, NodePicker)
         assert [c for c, _ in picker.choices] == ["bestellingen", "gemiddelde-orderwaarde", "sessies", "conversieratio"]
         await pilot.press(*"conversie", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         dialog = app.screen
         assert isinstance(dialog, ChoiceDialog)
         # on pace for 1.2M by 2026-06-30: 1,200,000 x 180/364 = 593,406.59; / (710,000 x 36.2) = 2.3088%;
@@ -223,7 +224,7 @@ async def test_goal_seek_from_the_main_view_opens_in_what_if(samples: Path) -> N
         await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"sessies", "enter")
-        await pilot.pause()
+        await all_taken(pilot)
         assert isinstance(app.screen, ChoiceDialog)
         # 593,406.59 / (2.1% x 36.2) = 780,592.73 sessions
         assert "'Bezoeken (sessies)' must be 780,592.73 sessies (now 710,000 sessies)." in app.screen.question
