@@ -218,9 +218,7 @@ class KpiTreeView(Tree[Entry]):
             self._forget(node)
             if node.is_expanded:
                 expanded.add(here)
-                stack.extend((c, here) for c in node.children)
-            else:
-                stack.extend((c, here) for c in node.children)
+            stack.extend((c, here) for c in node.children)
         was_expanded = line.is_expanded
         line.remove_children()
         self._filled.discard(line.id)
