@@ -7,11 +7,14 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kpitui import __version__
 from kpitui.core.model import LoadError, Location, NotATreeError, SaveError, TreeLoadError
 from kpitui.core.text import safe_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review", "whatif")
 SAMPLE = "webshop.toml"
@@ -272,32 +275,7 @@ def _main(args: list[str]) -> int:
     rest = args[1:] if command else args
     options = parser.parse_intermixed_args(rest) if command == "set" else parser.parse_args(rest)
     try:
-        if command == "check":
-            return _check(options)
-        if command == "export":
-            return _export(options)
-        if command == "set":
-            return _set(options)
-        if command == "schema":
-            return _schema()
-        if command == "diagram":
-            return _diagram(options)
-        if command == "serve":
-            return _serve(options)
-        if command == "completion":
-            from kpitui.completion import script
-
-            sys.stdout.write(script(options.shell))
-            return 0
-        if command == "record":
-            return _record(options)
-        if command == "review":
-            return _review(options)
-        if command == "whatif":
-            from kpitui.whatif_cmd import run
-
-            return run(options)
-        return _open(options)
+        return _HANDLERS.get(command or "", _open)(options)
     except TreeLoadError as exc:
         _print_load_errors(exc.errors)
         return 2
@@ -475,7 +453,7 @@ def _serve(options: argparse.Namespace) -> int:
     return 0
 
 
-def _schema() -> int:
+def _schema(_options: argparse.Namespace | None = None) -> int:
     from kpitui.core.json_schema import schema_text
 
     sys.stdout.write(schema_text())
@@ -546,3 +524,31 @@ def _open(options: argparse.Namespace) -> int:
     if crash is not None:
         return internal_error(crash)
     return int(app.return_code or 0)
+
+
+def _completion(options: argparse.Namespace) -> int:
+    from kpitui.completion import script
+
+    sys.stdout.write(script(options.shell))
+    return 0
+
+
+def _whatif(options: argparse.Namespace) -> int:
+    from kpitui.whatif_cmd import run
+
+    return run(options)
+
+
+# Every command word of COMMANDS and what runs it; anything else opens the TUI.
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": _check,
+    "export": _export,
+    "set": _set,
+    "diagram": _diagram,
+    "schema": _schema,
+    "serve": _serve,
+    "completion": _completion,
+    "record": _record,
+    "review": _review,
+    "whatif": _whatif,
+}

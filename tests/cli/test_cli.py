@@ -199,3 +199,9 @@ def test_no_file_opens_a_copy_of_the_sample(tmp_path: Path) -> None:
     assert schema.read_text(encoding="utf-8") == schema_text()
     path.write_text("# my edits\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     assert sample_path().read_text(encoding="utf-8").startswith("# my edits")  # never overwritten
+
+
+def test_every_command_word_has_its_handler() -> None:
+    from kpitui import cli
+
+    assert set(cli._HANDLERS) == set(cli.COMMANDS)
