@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kpitui.core.trend import Sums
 
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 REQUIRED = ("node", "date", "value")
 
 
-@dataclass(frozen=True)
-class WindowSums:
+class WindowSums(NamedTuple):
     """A node's least-squares sums within its window, and the first and last x seen."""
 
     sums: Sums
@@ -55,31 +54,39 @@ class Measurements:
         self, as_of: date, windows: Mapping[str, tuple[date, date]]
     ) -> tuple[dict[str, tuple[date, float]], dict[str, WindowSums]]:
         """Both at once, in one pass over the rows: each node's newest observation on or before `as_of`,
-        and the least-squares sums of its rows within its window (start, end) and on or before `as_of`."""
+        and the least-squares sums of its rows within its window (start, end) and on or before `as_of`.
+
+        One polars query grouped by node, whose result (a row per node) comes back to Python a
+        column at a time. When every node shares one window (one period for the whole tree, the
+        usual case) the window is a constant of the query rather than a join on node ids.
+        """
         import polars as pl
 
         if self.frame is None or self.frame.is_empty():
             return {}, {}
-        spans = pl.DataFrame(
-            {
-                "node": list(windows),
-                "start": [w[0] for w in windows.values()],
-                "end": [min(w[1], as_of) for w in windows.values()],
-            },
-            schema={"node": pl.String, "start": pl.Date, "end": pl.Date},
-        )
         day, x, y = pl.col("day"), pl.col("x"), pl.col("y")
-        inside = (day >= pl.col("start")) & (day <= pl.col("end"))
-        per_node = (
-            self.frame.lazy()
-            .filter(day <= as_of)
-            .join(spans.lazy(), on="node", how="left")
-            .with_columns(pl.when(inside).then((day - pl.col("start")).dt.total_days().cast(pl.Float64)).alias("x"))
-            .with_columns(pl.when(x.is_not_null()).then(pl.col("value")).alias("y"))
-            .group_by("node")
-            .agg(
-                day.max().alias("last_day"),
-                pl.col("value").sort_by("day", "line").last().alias("last_value"),
+        rows = self.frame.lazy().filter(day <= as_of)
+        aggregates = [day.max().alias("last_day"), pl.col("value").sort_by("day", "line").last().alias("last_value")]
+        spans = {(start, min(end, as_of)) for start, end in windows.values()}
+        if spans:
+            if len(spans) == 1:
+                ((start, end),) = spans
+                first, last = pl.lit(start, pl.Date), pl.lit(end, pl.Date)
+            else:
+                starts = pl.DataFrame(
+                    {
+                        "node": list(windows),
+                        "start": [w[0] for w in windows.values()],
+                        "end": [min(w[1], as_of) for w in windows.values()],
+                    },
+                    schema={"node": pl.String, "start": pl.Date, "end": pl.Date},
+                )
+                rows = rows.join(starts.lazy(), on="node", how="left", maintain_order="left")
+                first, last = pl.col("start"), pl.col("end")
+            inside = (day >= first) & (day <= last)
+            rows = rows.with_columns(pl.when(inside).then((day - first).dt.total_days().cast(pl.Float64)).alias("x"))
+            rows = rows.with_columns(pl.when(x.is_not_null()).then(pl.col("value")).alias("y"))
+            aggregates += [
                 x.count().alias("n"),
                 x.sum().alias("sx"),
                 y.sum().alias("sy"),
@@ -88,15 +95,19 @@ class Measurements:
                 (y * y).sum().alias("syy"),
                 x.min().alias("x_min"),
                 x.max().alias("x_max"),
-            )
-            .collect()
-        )
-        newest: dict[str, tuple[date, float]] = {}
-        sums: dict[str, WindowSums] = {}
-        for node, last_day, last_value, n, sx, sy, sxx, sxy, syy, x_min, x_max in per_node.iter_rows():
-            newest[node] = (last_day, last_value)
-            if n:
-                sums[node] = WindowSums(Sums(n, sx, sy, sxx, sxy, syy), x_min, x_max)
+            ]
+        found = rows.group_by("node").agg(*aggregates).collect()
+        nodes = found["node"].to_list()
+        days, values = found["last_day"].to_list(), found["last_value"].to_list()
+        newest = dict(zip(nodes, zip(days, values, strict=True), strict=True))
+        if not spans:
+            return newest, {}
+        columns = (found[c].to_list() for c in ("n", "sx", "sy", "sxx", "sxy", "syy", "x_min", "x_max"))
+        sums = {
+            node: WindowSums(Sums(n, sx, sy, sxx, sxy, syy), low, high)
+            for node, n, sx, sy, sxx, sxy, syy, low, high in zip(nodes, *columns, strict=True)
+            if n and node in windows  # a node without a window has no trend (a constant window counted it)
+        }
         return newest, sums
 
     def history(self, node_id: str, as_of: date) -> list[tuple[date, float]]:

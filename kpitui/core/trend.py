@@ -11,14 +11,18 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Below this share of the total variation, residuals are rounding noise: every point is on the line.
 _EXACT = 1e-12
 
 
-@dataclass(frozen=True)
-class Sums:
-    """Additive sums of observations (x, y): enough to fit a line and its interval."""
+class Sums(NamedTuple):
+    """Additive sums of observations (x, y): enough to fit a line and its interval.
+
+    A named tuple rather than a frozen dataclass: a tree with measurements makes one per node,
+    and a tuple is built in a fraction of the time.
+    """
 
     n: int = 0
     sx: float = 0.0

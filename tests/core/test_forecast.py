@@ -11,6 +11,8 @@ import pytest
 
 from kpitui.core.analysis import Analysis, analyze
 from kpitui.core.loader import load_tree
+from kpitui.core.measurements import Measurements, WindowSums, load_measurements
+from kpitui.core.trend import Sums
 
 Write = Callable[..., Path]
 
@@ -244,3 +246,33 @@ def test_the_later_row_wins_a_tie_on_the_newest_date(write_tree: Write, tmp_path
     rows = "k,2026-01-08,4,\nk,2026-01-15,7,\nk,2026-01-15,5,\nk,2026-01-01,1,\n"
     an = tree(write_tree, tmp_path, rows, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
     assert (an.results["k"].actual, an.results["k"].last_measured) == (5, date(2026, 1, 15))
+
+
+def _measurements(tmp_path: Path, rows: str) -> Measurements:
+    (tmp_path / "m.csv").write_text("node,date,value,note\n" + rows)
+    return load_measurements(tmp_path / "m.csv")
+
+
+SPREAD = "a,2026-01-05,1,\na,2026-02-05,2,\nb,2026-01-05,3,\nb,2026-02-05,4,\nc,2026-01-05,5,\nc,2026-07-01,9,\n"
+
+
+def test_summary_counts_each_nodes_rows_within_its_own_window(tmp_path: Path) -> None:
+    m = _measurements(tmp_path, SPREAD)
+    windows = {"a": (date(2026, 1, 1), date(2026, 1, 31)), "b": (date(2026, 2, 1), date(2026, 12, 31))}
+    newest, sums = m.summary(date(2026, 6, 30), windows)
+    assert newest == {"a": (date(2026, 2, 5), 2.0), "b": (date(2026, 2, 5), 4.0), "c": (date(2026, 1, 5), 5.0)}
+    # a: only 2026-01-05 (x = 4) in January; b: only 2026-02-05 (x = 4 from Feb 1); c has no window.
+    assert sums == {
+        "a": WindowSums(Sums(1, 4.0, 1.0, 16.0, 4.0, 1.0), 4.0, 4.0),
+        "b": WindowSums(Sums(1, 4.0, 4.0, 16.0, 16.0, 16.0), 4.0, 4.0),
+    }
+
+
+def test_summary_with_one_window_for_all_leaves_out_the_nodes_without_one(tmp_path: Path) -> None:
+    m = _measurements(tmp_path, SPREAD)
+    january = (date(2026, 1, 1), date(2026, 12, 31))
+    newest, sums = m.summary(date(2026, 6, 30), {"a": january, "b": january})
+    assert newest["c"] == (date(2026, 1, 5), 5.0)  # its row after as_of is not yet made
+    assert set(sums) == {"a", "b"}
+    assert sums["b"] == WindowSums(Sums(2, 4.0 + 35.0, 7.0, 16.0 + 35.0**2, 12.0 + 140.0, 25.0), 4.0, 35.0)
+    assert m.summary(date(2026, 6, 30), {}) == (newest, {})
