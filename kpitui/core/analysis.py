@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
+from math import isfinite
 
 from kpitui.core.analysis_state import AnalysisState, split_findings
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation, kpi_below_map
@@ -18,9 +19,9 @@ from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, WindowSums, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
 from kpitui.core.rules import below_maps
-from kpitui.core.status import UNKNOWN, Pace, aggregate, pace, worst
-from kpitui.core.values import ACTUAL, TARGET, Layer, Value, ValueGraph, rollup
-from kpitui.core.walk import TreeWalk, join_path
+from kpitui.core.status import STATUS_RANK, UNKNOWN, Pace, aggregate, elapsed, pace_at
+from kpitui.core.values import ACTUAL, NO_VALUE, TARGET, Layer, Value, ValueGraph, make_value, rollup
+from kpitui.core.walk import PATH_LIMIT, TreeWalk, join_path
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,16 @@ class Analysis:
 
     def path_text(self, node_id: str, separator: str = " > ") -> str:
         """Names from the top of the node's walk down to it; a long path by its ends and length."""
-        names = self.tree.nodes
-        head, skipped, tail = self.walk.short_path(node_id)
+        names, walk = self.tree.nodes, self.walk
+        if walk.depth[node_id] < PATH_LIMIT:  # the whole path, read upwards (as walk.short_path gives it)
+            up, parts = walk.up, []
+            current: str | None = node_id
+            while current is not None:
+                parts.append(names[current].name)
+                current = up[current]
+            parts.reverse()
+            return separator.join(parts)
+        head, skipped, tail = walk.short_path(node_id)
         return join_path([names[n].name for n in head], skipped, [names[n].name for n in tail], separator)
 
 
@@ -239,7 +248,11 @@ def analyze(
     results = builder.run()
     declared = declared_conflicts(tree, graph)
     influence = influence_conflicts(tree, graph)
-    gaps = {n: found for n in tree.nodes if (found := gap_conflicts(tree, graph, results, n))}
+    gaps = {
+        n: found
+        for n, node in tree.nodes.items()
+        if node.rollup is not None and node.target is not None and (found := gap_conflicts(tree, graph, results, n))
+    }
     conflicts = declared + influence + [c for found in gaps.values() for c in found]
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
     analysis.values = builder.values
@@ -265,7 +278,7 @@ def analyze(
     state.groups, state.pairs = split_findings(findings)
     state.many = {k for k in state.pairs if len(k) > 2}
     state.counts = count_open(findings)
-    state.orphaned = sum(r.orphaned for r in results.values())
+    state.orphaned = sum(1 for r in results.values() if r.orphan_reason is not None)
     return analysis
 
 
@@ -290,6 +303,7 @@ class _Builder:
         self.sums: dict[str, WindowSums] = {}
         self.values = values if values is not None else ValueGraph(tree.nodes, graph)
         self.tree_thresholds = tree.settings.thresholds
+        self._elapsed: dict[int, tuple[Period, float]] = {}  # by id(period): (period, elapsed at as_of)
 
     @cached_property
     def order(self) -> list[str]:
@@ -298,19 +312,39 @@ class _Builder:
         return self.graph.topological() + [n for n in self.tree.nodes if n in cyclic]
 
     def run(self) -> dict[str, NodeResult]:
+        """Every node's result. The same steps as the per-node functions below, with the work a
+        node does not need left out (a tree has many nodes without measurements or formulas)."""
         nodes = self.tree.nodes
         periods = self._periods()
         self.periods = periods
         if self.measurements is not None:
             windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
             self.newest, self.sums = self.measurements.summary(self.as_of, windows)
-        own = {n: self.own_actual(nodes[n]) for n in nodes}
+        if self.newest:
+            own = {n: self.own_actual(node) for n, node in nodes.items()}
+        else:  # no measurements: each node's inline actual, if any
+            own = {
+                n: _NO_ACTUAL if node.actual is None else (node.actual, node.measured, "inline")
+                for n, node in nodes.items()
+            }
         values = self.values
-        self.actual_layer = values.evaluate(ACTUAL, {n: Value(v, src, day) for n, (v, day, src) in own.items()})
-        self.target_layer = values.evaluate(TARGET, {n: own_target(nodes[n]) for n in nodes})
-        actuals = {n: self.computed_actual(n, own[n]) for n in nodes}
-        targets = {n: v.value for n, v in self.target_layer.values.items()}
-        paces = {n: self.pace_of(n, targets[n], actuals[n][0], periods[n]) for n in nodes}
+        self.actual_layer = values.evaluate(ACTUAL, {n: make_value(v, src, day) for n, (v, day, src) in own.items()})
+        self.target_layer = values.evaluate(TARGET, {n: own_target(node) for n, node in nodes.items()})
+        computed, target_values = self.actual_layer.values, self.target_layer.values
+        actuals: dict[str, tuple[float | None, date | None, str | None]] = {}
+        targets: dict[str, float | None] = {}
+        paces: dict[str, tuple[Pace, bool]] = {}
+        actual: tuple[float | None, date | None, str | None]
+        for node_id in nodes:
+            found = computed[node_id]
+            if found.source == "rollup" or found.source == "formula":
+                actual = actuals[node_id] = (found.value, None, found.source)
+            elif found.value is None:
+                actual = actuals[node_id] = _NO_ACTUAL
+            else:
+                actual = actuals[node_id] = own[node_id]
+            target = targets[node_id] = target_values[node_id].value
+            paces[node_id] = self.pace_of(node_id, target, actual[0], periods[node_id])
         rolled = self._rollup_status(paces)
         forecasts = self._forecasts(periods, targets)
         reasons = self._orphans()
@@ -339,22 +373,28 @@ class _Builder:
         stale = (
             last is not None and node.frequency is not None and (self.as_of - last).days > FREQUENCIES[node.frequency]
         )
-        # A value beyond a float's range is unknown, with the finding `overflow`.
-        return NodeResult(
+        baseline = node.baseline
+        if baseline is None and node.pacing == "linear":
+            baseline = 0  # as Node.effective_baseline
+        # A value beyond a float's range is unknown, with the finding `overflow`. The result is
+        # made without the frozen dataclass's 13 checked assignments (one result for every node).
+        result = object.__new__(NodeResult)
+        result.__dict__.update(
             id=node_id,
-            baseline=node.effective_baseline,
-            target=target if _finite(target) else None,
-            actual=actual if _finite(actual) else None,
+            baseline=baseline,
+            target=None if target is None or not isfinite(target) else target,
+            actual=None if actual is None or not isfinite(actual) else actual,
             actual_source=source,
             pace=paced[0],
-            overflow=paced[1],
             rollup_status=rollup_status,
             orphan_reason=orphan_reason,
             period=period,
             last_measured=last,
             stale=stale,
+            overflow=paced[1],
             forecast=forecast,
         )
+        return result
 
     def computed_actual(
         self, node_id: str, own: tuple[float | None, date | None, str | None]
@@ -371,30 +411,45 @@ class _Builder:
         self, node_id: str, target: float | None, actual: float | None, period: Period | None
     ) -> tuple[Pace, bool]:
         """A node's pace, and whether a value was beyond a float's range (then the pace is unknown)."""
+        if target is None or actual is None:  # unknown, without computing anything
+            return _UNPACED if _finite(target, actual) else _OVERFLOWED
         node = self.tree.nodes[node_id]
-        found = pace(
-            pacing=node.pacing,
-            sign=node.sign,
-            baseline=node.effective_baseline,
-            target=target,
-            actual=actual,
-            period=period,
-            as_of=self.as_of,
-            thresholds=thresholds_of(node, self.tree_thresholds),
+        pacing, baseline = node.pacing, node.baseline
+        if baseline is None and pacing == "linear":
+            baseline = 0  # as Node.effective_baseline
+        gone = None
+        if pacing == "linear" and period is not None:
+            # The fraction of the period gone by: most nodes share a few periods, each computed once.
+            known = self._elapsed.get(id(period))
+            if known is None or known[0] is not period:
+                known = self._elapsed[id(period)] = (period, elapsed(period, self.as_of))
+            gone = known[1]
+        found = pace_at(
+            pacing,
+            -1 if node.direction == "decrease" else 1,
+            baseline,
+            target,
+            actual,
+            gone,
+            self.tree_thresholds if node.thresholds is None else node.thresholds.over(self.tree_thresholds),
         )
-        if not _finite(found.expected, found.attainment, target, actual):
-            return UNKNOWN, True
-        return found, False
+        if found.expected is None:  # linear without a period
+            return _UNPACED if _finite(target, actual) else _OVERFLOWED
+        if isfinite(found.expected) and isfinite(found.attainment or 0.0) and isfinite(target) and isfinite(actual):
+            return found, False
+        return _OVERFLOWED
 
     def _forecasts(self, periods: dict[str, Period | None], targets: dict[str, float | None]) -> dict[str, Forecast]:
         """SPEC 4.6: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
         forecasts: dict[str, Forecast] = {}
-        for node_id in self.tree.nodes:
+        # A node's own trend line needs measurement rows (3 observations at least): none, no lines.
+        for node_id in self.tree.nodes if self.sums else ():
             found = self.own_forecast(node_id, periods[node_id], targets[node_id])
             if found is not None:
                 forecasts[node_id] = found
+        inputs = self.values.inputs
         for node_id in self.values.order:  # inputs before what they feed
-            if node_id not in forecasts:
+            if inputs[node_id] and node_id not in forecasts:
                 found = self.combined_forecast(node_id, forecasts, periods[node_id], targets[node_id])
                 if found is not None:
                     forecasts[node_id] = found
@@ -402,10 +457,10 @@ class _Builder:
 
     def own_forecast(self, node_id: str, period: Period | None, target: float | None) -> Forecast | None:
         """The forecast of a node's own trend line, where it has one."""
-        if period is None:
-            return None
-        node = self.tree.nodes[node_id]
         own = self.sums.get(node_id)
+        if period is None or own is None:
+            return None  # without measurement rows, the inline actual is one observation: no line
+        node = self.tree.nodes[node_id]
         inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
         line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, self.as_of)
         if line is None:
@@ -455,9 +510,19 @@ class _Builder:
         return node.actual, node.measured, "inline"
 
     def _periods(self) -> dict[str, Period | None]:
+        nodes, parents_of = self.tree.nodes, self.graph.parents_of
+        if all(node.period is None for node in nodes.values()):
+            return dict.fromkeys(self.order, self.tree.settings.period)  # every node has the tree's
         periods: dict[str, Period | None] = {}
         for node_id in self.order:
-            periods[node_id] = self.period_of(node_id, periods)
+            period = nodes[node_id].period
+            if period is None:
+                parents = parents_of(node_id)
+                if len(parents) == 1 and parents[0] in periods:
+                    period = periods[parents[0]]  # as period_of does, without its call
+                else:
+                    period = self.period_of(node_id, periods)
+            periods[node_id] = period
         return periods
 
     def period_of(self, node_id: str, periods: Mapping[str, Period | None]) -> Period | None:
@@ -478,14 +543,19 @@ class _Builder:
         )
 
     def _rollup_status(self, paces: dict[str, tuple[Pace, bool]]) -> dict[str, str]:
-        rolled: dict[str, str] = {}
+        # Each node's own status to begin with; a node with children then takes the worst of its
+        # own and theirs, children first (a child in a parent cycle may still hold its own).
+        rolled = {node_id: found[0].status for node_id, found in paces.items()}
+        children_of = self.graph.children
         for node_id in reversed(self.order):
-            own = paces[node_id][0].status
-            children = self.graph.children(node_id)
+            children = children_of(node_id)
             if children:
-                rolled[node_id] = worst([own, *(rolled.get(c, paces[c][0].status) for c in children)])
-            else:
-                rolled[node_id] = own
+                # worst(): the lowest rank, unknown when none is known
+                best, rank = "unknown", UNRANKED
+                for status in (rolled[node_id], *(rolled[c] for c in children)):
+                    if STATUS_RANK.get(status, UNRANKED) < rank:
+                        best, rank = status, STATUS_RANK[status]
+                rolled[node_id] = best
         return rolled
 
     def _orphans(self) -> dict[str, str]:
@@ -524,7 +594,13 @@ class _Builder:
 
 def own_target(node: Node) -> Value:
     """A node's own target as a value of the target layer."""
-    return Value(node.target, "own" if node.target is not None else None)
+    return NO_VALUE if node.target is None else make_value(node.target, "own")
+
+
+_NO_ACTUAL: tuple[float | None, date | None, str | None] = (None, None, None)
+_UNPACED: tuple[Pace, bool] = (UNKNOWN, False)
+_OVERFLOWED: tuple[Pace, bool] = (UNKNOWN, True)
+UNRANKED = len(STATUS_RANK)  # the rank of `unknown`: after every known status
 
 
 def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -> list[Conflict]:

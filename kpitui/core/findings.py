@@ -29,7 +29,20 @@ SEVERITY: dict[str, str] = FINDING_SEVERITY
 def _finding(
     code: str, node: str | None, message: str, related: tuple[str, ...] = (), kind: str | None = None
 ) -> Finding:
-    return Finding(code, SEVERITY[code], node, message, related, kind)
+    """`Finding(code, SEVERITY[code], node, message, related, kind)`, made without the frozen
+    dataclass's checked assignments (a big tree has a finding for most of its nodes)."""
+    found = object.__new__(Finding)
+    found.__dict__.update(
+        code=code,
+        severity=SEVERITY[code],
+        node=node,
+        message=message,
+        related=related,
+        kind=kind,
+        accepted=False,
+        reason=None,
+    )
+    return found
 
 
 def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: list[int]) -> str:
@@ -121,9 +134,10 @@ def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
         if finding.severity != "error":
             for node_id in finding.concerns if finding.code in PAIR_CODES else (finding.node,):
                 node = nodes.get(node_id) if node_id is not None else None
-                reason = node.accepted(finding.code) if node is not None else None
-                if reason is not None:
-                    break
+                if node is not None and node.accept:  # most nodes accept nothing
+                    reason = node.accepted(finding.code)
+                    if reason is not None:
+                        break
         result.append(finding if reason is None else replace(finding, accepted=True, reason=reason))
     return result
 
@@ -304,47 +318,54 @@ def _results(an: Analysis, only: list[str] | None) -> Iterable[tuple[str, NodeRe
 
 def _status(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
+    as_of = str(an.as_of)
     found: list[Finding] = []
     for node_id, result in _results(an, only):
-        node = nodes[node_id]
-        if result.status in ("off_track", "at_risk"):
-            label = result.status.replace("_", " ")
-            advice = "act on its drivers or revise the target" if result.status == "off_track" else "watch it closely"
+        status = result.pace.status
+        if status == "off_track" or status == "at_risk":
+            node = nodes[node_id]
+            label, advice = (
+                ("off track", "act on its drivers or revise the target")
+                if status == "off_track"
+                else ("at risk", "watch it closely")
+            )
             actual, expected = apart(result.actual, result.pace.expected, node.unit)
             found.append(
                 _finding(
-                    result.status,
+                    status,
                     node_id,
-                    f"'{node.name}' is {label}: {actual} against {expected} expected by {an.as_of} "
+                    f"'{node.name}' is {label}: {actual} against {expected} expected by {as_of} "
                     f"(attainment {percent(result.pace.attainment)}): {advice}",
                 )
             )
-        if result.stale and result.last_measured is not None and node.frequency is not None:
-            days = (an.as_of - result.last_measured).days
-            found.append(
-                _finding(
-                    "stale",
-                    node_id,
-                    f"'{node.name}' was last measured {result.last_measured}, {days} days before {an.as_of}, "
-                    f"but is measured {node.frequency} (every {FREQUENCIES[node.frequency]} days): "
-                    "record a new actual",
+        if result.stale and result.last_measured is not None:
+            node = nodes[node_id]
+            if node.frequency is not None:
+                days = (an.as_of - result.last_measured).days
+                found.append(
+                    _finding(
+                        "stale",
+                        node_id,
+                        f"'{node.name}' was last measured {result.last_measured}, {days} days before {an.as_of}, "
+                        f"but is measured {node.frequency} (every {FREQUENCIES[node.frequency]} days): "
+                        "record a new actual",
+                    )
                 )
-            )
         if result.overflow:
             found.append(
                 _finding(
                     "overflow",
                     node_id,
-                    f"'{node.name}': a value computed from its numbers is beyond ±1.8e308, so it is unknown: "
-                    "check its target, actual and baseline (and its children's)",
+                    f"'{nodes[node_id].name}': a value computed from its numbers is beyond ±1.8e308, so it is "
+                    "unknown: check its target, actual and baseline (and its children's)",
                 )
             )
-        if node.pacing == "linear" and result.period is None:
+        if result.period is None and nodes[node_id].pacing == "linear":
             found.append(
                 _finding(
                     "no_period",
                     node_id,
-                    f"'{node.name}' is paced linearly but has no period, so its pace is unknown: "
+                    f"'{nodes[node_id].name}' is paced linearly but has no period, so its pace is unknown: "
                     "give it, an ancestor or [tree] a period = { start = ..., end = ... }",
                 )
             )
@@ -358,11 +379,12 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     declared: Container[str] = {n for pair in graph.declared for n in pair} if only is None else _Declared(graph)
     kpi_below = kpi_below_map(an) if an.state is None else an.state.kpi_below
     found: list[Finding] = []
+    results, children_of = an.results, graph.children
     for node_id in nodes if only is None else only:
         node = nodes[node_id]
-        children = graph.children(node_id)
-        result = an.results[node_id]
-        if node.kind == "goal" and not kpi_below[node_id]:
+        kind = node.kind
+        children = children_of(node_id)
+        if kind == "goal" and not kpi_below[node_id]:
             found.append(
                 _finding(
                     "unmeasured_goal",
@@ -379,7 +401,10 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                     "group them under objectives so the tree stays readable",
                 )
             )
-        if node.kind == "kpi":
+        result = results[node_id]
+        if kind == "kpi" and (
+            result.target is None or node.unit is None or node.owner is None or result.period is None
+        ):
             lacking = [
                 label
                 for label, present in (
@@ -400,9 +425,9 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                         "and someone answers for it",
                     )
                 )
-        single = len(children) == 1 and nodes[children[0]].kind == "kpi"
-        drivers = single and any(nodes[c].kind == "kpi" for c in graph.children(children[0]))
-        if node.kind in ("goal", "objective") and single and not drivers and children[0] not in declared:
+        single = len(children) == 1 and kind != "kpi" and nodes[children[0]].kind == "kpi"
+        drivers = single and any(nodes[c].kind == "kpi" for c in children_of(children[0]))
+        if kind in ("goal", "objective") and single and not drivers and children[0] not in declared:
             one = nodes[children[0]].name
             found.append(
                 _finding(
@@ -414,7 +439,7 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                     (children[0],),
                 )
             )
-        if node.owner_type == "individual" and node.target is not None and node.kind != "goal":
+        if node.owner_type == "individual" and node.target is not None and kind != "goal":
             found.append(
                 _finding(
                     "individual_target",
@@ -429,9 +454,10 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
 def _units(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
     found: list[Finding] = []
+    results = an.results
     for node_id in nodes if only is None else only:
         node = nodes[node_id]
-        units = mixed_units(an, node_id)
+        units = mixed_units(an, node_id) if node.rollup is not None else None
         if units is not None:
             found.append(
                 _finding(
@@ -442,7 +468,7 @@ def _units(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                     "or drop `rollup` and record its actual yourself",
                 )
             )
-        scale = scale_mismatch(node, an.results[node_id])
+        scale = scale_mismatch(node, results[node_id]) if node.unit is not None else None
         if scale is not None:
             low, high = scale
             found.append(
@@ -507,8 +533,10 @@ def kpi_below_map(an: Analysis) -> dict[str, bool]:
     """For each node, whether a kpi sits anywhere below it."""
     nodes, graph = an.tree.nodes, an.graph
     below: dict[str, bool] = {}
+    children_of = graph.children
     for node_id in reversed(graph.topological()):
-        below[node_id] = any(nodes[c].kind == "kpi" or below.get(c, False) for c in graph.children(node_id))
+        children = children_of(node_id)
+        below[node_id] = bool(children) and any(nodes[c].kind == "kpi" or below.get(c, False) for c in children)
     for members in graph.cycles():
         # Every member of a cycle reaches the same nodes: search once per cycle.
         anywhere = any(nodes[d].kind == "kpi" for d in graph.descendants(members[0]))

@@ -32,12 +32,20 @@ def amount(value: float | None, unit: str | None, digits: int = 3) -> str:
 def digits_apart(*values: float | None) -> int:
     """Significant digits (3 to 6) that keep rounding well inside the smallest gap between
     the values, so an uptime of 99.87% never reads as its SLA of 99.95% ("99.9% against 100%")."""
-    known = sorted({v for v in values if v is not None and math.isfinite(v)})
     digits = 3
-    if len(known) < 2:
-        return digits
-    gap = min(b - a for a, b in itertools.pairwise(known))
-    largest = max(abs(known[0]), abs(known[-1]))
+    if len(values) == 2:  # the usual case (an actual against what was expected), without sorting
+        first, second = values
+        if first is None or second is None or first == second:
+            return digits
+        if not (math.isfinite(first) and math.isfinite(second)):
+            return digits
+        gap, largest = abs(first - second), max(abs(first), abs(second))
+    else:
+        known = sorted({v for v in values if v is not None and math.isfinite(v)})
+        if len(known) < 2:
+            return digits
+        gap = min(b - a for a, b in itertools.pairwise(known))
+        largest = max(abs(known[0]), abs(known[-1]))
     while digits < 6 and 0.5 * 10 ** (math.floor(math.log10(largest)) - digits + 1) > gap / 10:
         digits += 1
     return digits

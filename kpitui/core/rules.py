@@ -80,8 +80,13 @@ def below_goals(an: Analysis) -> dict[str, Below]:
 def below_maps(an: Analysis) -> BelowMaps:
     """For every node outside a parent cycle: its KPIs (capped), KPIs stating a horizon (2 kept), any long."""
     maps: BelowMaps = ({}, {}, {})
+    kpis, horizon, long = maps
+    children_of = an.graph.children
     for node_id in reversed(an.graph.topological()):
-        below_step(an, node_id, maps)
+        if children_of(node_id):
+            below_step(an, node_id, maps)
+        else:  # nothing below a leaf (what below_step gives it, without the call)
+            kpis[node_id], horizon[node_id], long[node_id] = {}, {}, False
     return maps
 
 

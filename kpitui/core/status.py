@@ -42,13 +42,28 @@ def pace(
     thresholds: Thresholds,
 ) -> Pace:
     """Expected value, attainment and status; `unknown` without target, actual (or period when linear)."""
+    gone = elapsed(period, as_of) if pacing == "linear" and period is not None else None
+    return pace_at(pacing, sign, baseline, target, actual, gone, thresholds)
+
+
+def pace_at(
+    pacing: str,
+    sign: int,
+    baseline: float | None,
+    target: float | None,
+    actual: float | None,
+    gone: float | None,
+    thresholds: Thresholds,
+) -> Pace:
+    """`pace` with positional arguments, and `gone` the `elapsed` fraction of the node's period
+    (None without a period): what the analysis calls once for every node."""
     if target is None or actual is None:
         return UNKNOWN
     if pacing == "linear":
-        if period is None:
+        if gone is None:
             return UNKNOWN
         base = baseline or 0.0
-        expected = base + (target - base) * elapsed(period, as_of)
+        expected = base + (target - base) * gone
         if expected == base:
             attainment = 1.0 if sign * (actual - base) >= 0 else 0.0
         else:
@@ -59,7 +74,11 @@ def pace(
         expected = target
         scale = abs(target) or 1.0
         attainment = 1 - sign * (target - actual) / scale
-    return Pace(expected, attainment, classify(attainment, thresholds))
+    # Equal to Pace(expected, attainment, status), made without the frozen dataclass's checked
+    # assignments (the analysis makes one for every node with a target and an actual).
+    found = object.__new__(Pace)
+    found.__dict__.update(expected=expected, attainment=attainment, status=classify(attainment, thresholds))
+    return found
 
 
 def classify(attainment: float, thresholds: Thresholds) -> str:

@@ -39,6 +39,14 @@ class Value:
 NO_VALUE = Value(None)
 
 
+def make_value(value: float | None, source: str | None, day: date | None = None) -> Value:
+    """`Value(value, source, day)`, made without the frozen dataclass's checked assignments
+    (an analysis makes two for every node)."""
+    made = object.__new__(Value)
+    made.__dict__.update(value=value, source=source, day=day)
+    return made
+
+
 @dataclass
 class Layer:
     """Every node's value of one kind (actual or target), and the formula errors met."""
@@ -64,7 +72,7 @@ class ValueGraph:
     def __init__(self, nodes: Mapping[str, Node], graph: KpiGraph) -> None:
         self.nodes = nodes
         self.graph = graph
-        self.inputs: dict[str, tuple[str, ...]] = {}
+        self.inputs: dict[str, tuple[str, ...]] = dict.fromkeys(nodes, ())
         self.dependents: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         for node_id, node in nodes.items():
             if node.formula is not None:
@@ -72,7 +80,7 @@ class ValueGraph:
             elif node.rollup is not None:
                 feeds = tuple(graph.children(node_id))
             else:
-                feeds = ()
+                continue
             self.inputs[node_id] = feeds
             for source in dict.fromkeys(feeds):
                 self.dependents[source].append(node_id)
@@ -105,6 +113,8 @@ class ValueGraph:
 
     def _sort(self) -> tuple[list[str], set[str]]:
         """Kahn's order, inputs first; nodes in a loop of values come first, outside it."""
+        if not any(self.inputs.values()):
+            return list(self.nodes), set()  # no rollups, no formulas: file order
         pending = {n: len(set(feeds)) for n, feeds in self.inputs.items()}
         ready = deque(n for n in self.nodes if pending[n] == 0)
         placed: list[str] = []
@@ -189,9 +199,12 @@ class ValueGraph:
     def evaluate(self, kind: str, own: Mapping[str, Value]) -> Layer:
         """Every node's value of one layer, from the nodes' own values."""
         layer = Layer(kind, dict(own))
-        for node_id in self.order:
+        mine, inputs = layer.own.get, self.inputs
+        # A node without inputs has its own value; the others are computed, inputs first.
+        values = layer.values = {node_id: mine(node_id, NO_VALUE) for node_id in self.order}
+        for node_id in [n for n in self.order if inputs[n]]:
             value, error = self._compute(layer, node_id)
-            layer.values[node_id] = value
+            values[node_id] = value
             if error is not None:
                 layer.errors[node_id] = error
         return layer

@@ -41,20 +41,24 @@ class TreeWalk:
 
     def _walk(self, graph: KpiGraph) -> None:
         assert self._order is not None
-        order = self._order
-        for start in graph.roots() + list(graph.nodes):
-            if start in self.up:
+        order, up, depth, top, children_of = self._order, self.up, self.depth, self.top, graph.children
+        for start in [*graph.roots(), *graph.nodes]:
+            if start in up:
                 continue
             stack: list[tuple[str, str | None]] = [(start, None)]
             while stack:
                 node_id, parent = stack.pop()
-                if node_id in self.up:
+                if node_id in up:
                     continue
-                self.up[node_id] = parent
-                self.depth[node_id] = 0 if parent is None else self.depth[parent] + 1
-                self.top[node_id] = start if parent is None else self.top[parent]
+                up[node_id] = parent
+                if parent is None:
+                    depth[node_id], top[node_id] = 0, start
+                else:
+                    depth[node_id], top[node_id] = depth[parent] + 1, top[parent]
                 order.append(node_id)
-                stack.extend((c, node_id) for c in reversed(graph.children(node_id)) if c not in self.up)
+                children = children_of(node_id)
+                if children:
+                    stack.extend([(c, node_id) for c in reversed(children) if c not in up])
 
     def __contains__(self, node_id: object) -> bool:
         return node_id in self.up
