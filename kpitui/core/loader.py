@@ -269,7 +269,8 @@ def parse_tree(text: str, path: Path, reader: Callable[[str, str], dict[str, Any
             errors.append(LoadError(location, err.message))
         if node is not None:
             tree.nodes[node_id] = node
-            tree.unknown.extend((node_id, u) for u in node_unknown_keys(table))
+            if node.extra or "period" in table or "thresholds" in table:  # else it has none
+                tree.unknown.extend((node_id, u) for u in node_unknown_keys(table))
     if errors:
         raise TreeLoadError(sorted(errors, key=lambda e: e.location.line))
     return tree

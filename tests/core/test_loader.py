@@ -261,3 +261,34 @@ def test_nesting_counts_levels_as_a_recursive_walk_does(doc: object) -> None:
         return 0
 
     assert nesting({"top": doc}) == depth({"top": doc})
+
+
+def test_plain_values_are_read_exactly_as_their_field_readers_read_them() -> None:
+    # read_node accepts common values (strings, choice words, finite numbers, dates, one id)
+    # without calling the field's reader: node and errors must be those the reader gives.
+    from datetime import datetime
+
+    from kpitui.core.schema import NODE_FIELDS, _Checker, read_node
+
+    values: list[object] = [
+        "x", "", " ", "goal", "kpi", "team", "decrease", "linear", "monthly", "long", "sum", "a + b",
+        0, 1, -3, 2.5, 0.0, -0.0, float("nan"), float("inf"), float("-inf"), True, False,
+        10**400, -(10**400), int(1.7976931348623157e308), 1.7976931348623157e308,
+        date(2026, 1, 2), datetime(2026, 1, 2, 3, 4), ["a", "b"], ["a", 1], [], {"start": date(2026, 1, 1)},
+    ]  # fmt: skip
+    for field in NODE_FIELDS:
+        for value in values:
+            table = {"name": "N", field.key: value} if field.key != "name" else {"name": value}
+            node, errors = read_node("n", table)
+            check = _Checker()
+            expected = field.read(check, table, field.key)
+            if check.errors or (field.key == "name" and not (isinstance(value, str) and value.strip())):
+                assert node is None and errors, (field.key, value)
+                if field.key != "name":
+                    assert errors == check.errors, (field.key, value)
+                continue
+            assert node is not None and not errors, (field.key, value)
+            got = getattr(node, field.target)
+            if expected is None:
+                continue
+            assert got == expected and type(got) is type(expected), (field.key, value, got, expected)
