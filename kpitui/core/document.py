@@ -81,7 +81,11 @@ class Document:
     def __init__(self, path: Path, tree: KpiTree, data: bytes | None) -> None:
         self.path = path
         self.tree = tree  # as loaded; its text and source map are what saving patches
-        self.loaded_digest = digest(data) if data is not None else None
+        # The file's contents as loaded or last saved (None: no file yet). Saving compares the
+        # file with these bytes, not with a fingerprint: hashing a big file twice per save cost
+        # more than the rest of the save.
+        self.loaded_bytes = data
+        self._loaded_digest: tuple[bytes | None, str | None] | None = None
         self.base: Tables = _tables(tree)
         self.state = State(dict(self.base))
         self.undo_stack: list[Step] = []
@@ -105,6 +109,14 @@ class Document:
         self._built_from: dict[str, Any] = dict(self.base)
         raw = tree.doc.get("tree")
         self.base_settings: dict[str, Any] = dict(raw) if isinstance(raw, dict) else {}
+
+    @property
+    def loaded_digest(self) -> str | None:
+        """A fingerprint of the file as loaded or last saved (None: no file yet), as journals record it."""
+        data = self.loaded_bytes
+        if self._loaded_digest is None or self._loaded_digest[0] is not data:
+            self._loaded_digest = (data, digest(data) if data is not None else None)
+        return self._loaded_digest[1]
 
     # ── opening ────────────────────────────────────────────────────────
 
@@ -600,6 +612,13 @@ class Document:
 
     def render(self) -> bytes:
         """The file's new bytes."""
+        return self._encode(self._render_text())
+
+    def _encode(self, text: str) -> bytes:
+        return ((BOM if self.tree.bom else "") + text).encode("utf-8")
+
+    def _render_text(self) -> str:
+        """The file's new text (without a byte-order mark)."""
         text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables, self._changed())
         if self.settings_changed:
             import tomli
@@ -609,15 +628,15 @@ class Document:
             text = replace_tree(text, tomli.loads(text), self.settings)
             if tomli.loads(text).get("tree") != self.settings:
                 raise SaveError("the [tree] settings would not read back as written; nothing was written")
-        return ((BOM if self.tree.bom else "") + text).encode("utf-8")
+        return text
 
     def check_external(self) -> None:
         """Raise ExternalChange when the file on disk is not the one loaded."""
         try:
-            current = digest(self.path.read_bytes())
+            current: bytes | None = self.path.read_bytes()
         except FileNotFoundError:
             current = None
-        if current != self.loaded_digest:
+        if current != self.loaded_bytes:
             what = "was deleted" if current is None else "changed on disk"
             raise ExternalChange(
                 f"{self.path} {what} since it was loaded (by another user or editor); "
@@ -652,9 +671,10 @@ class Document:
         """
         target = to or self.path
         self._check_rendered()
-        data = self.render()
+        text = self._render_text()
+        data = self._encode(text)
         check = not force and target == self.path
-        writes = [Write(target, data, check=check, expected=self.loaded_digest)]
+        writes = [Write(target, data, check=check, expected=self.loaded_bytes)]
         if self.state.rows and self.tree.settings.measurements:
             writes.append(rows_write(target, self.tree.settings.measurements, self.state.rows, outside_ok))
         self.notes = commit(writes, force=read_only_ok)
@@ -664,14 +684,14 @@ class Document:
         current = self.current_tree()
         tree = copy.copy(current)
         tree.path = target
-        tree.text = data.decode("utf-8").removeprefix(BOM)
+        tree.text = text
         tree.doc = {**self.tree.doc, "nodes": dict(self.tables)}
         if self.settings:
             tree.doc["tree"] = dict(self.settings)
         self.base_settings = dict(self.settings)
         tree._source = None
         self.path, self.tree = target, tree
-        self.loaded_digest = digest(data)
+        self.loaded_bytes = data
         # The tables now are the file's. Committed tables are never changed in place (each
         # edit changes copies), so the new base and state share them without copying.
         self.base = dict(self.tables)

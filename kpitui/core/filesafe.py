@@ -63,8 +63,8 @@ def digest(data: bytes) -> str:
 class Write:
     """One file to write in a commit.
 
-    `check`: refuse when the file's contents are no longer those with digest `expected`
-    (None: the file must not exist). `backup`: keep the previous contents as `FILE~`.
+    `check`: refuse when the file's contents are no longer `expected` (None: the file must
+    not exist). `backup`: keep the previous contents as `FILE~`.
     `transform`: make the contents from the file's current ones, read under the lock
     (appending rows); the file must not change after that read.
     """
@@ -72,7 +72,7 @@ class Write:
     path: Path
     data: bytes
     check: bool = False
-    expected: str | None = None
+    expected: bytes | None = None
     backup: bool = True
     transform: Callable[[bytes | None], bytes] | None = None
 
@@ -261,11 +261,10 @@ def _plan(write: Write, force: bool) -> _Plan:
                 os.close(handle)
                 raise
     if write.check:
-        now = digest(old) if old is not None else None
-        if now != write.expected and handle is not None:
+        if old != write.expected and handle is not None:
             os.close(handle)
-        if now != write.expected:
-            what = "was deleted" if now is None else ("was created" if write.expected is None else "changed on disk")
+        if old != write.expected:
+            what = "was deleted" if old is None else ("was created" if write.expected is None else "changed on disk")
             raise ExternalChange(
                 f"{write.path} {what} since it was loaded (by another user or editor); "
                 "reload it, or save your version to another file"
