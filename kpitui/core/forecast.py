@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kpitui.core.model import FREQUENCIES, Period, Thresholds
@@ -49,9 +49,13 @@ def own_line(
         x_range: the smallest and largest x among those rows.
         inline: the inline actual and its `measured` date, if it has one.
     """
+    counted = inline is not None and period.start <= inline[0] <= min(period.end, as_of)
+    if (sums.n if sums is not None else 0) + counted < 3:
+        return None  # too few observations for a line: nothing more to add up (most nodes of a tree)
     total = sums or Sums()
     low, high = x_range if x_range else (None, None)
-    if inline is not None and period.start <= inline[0] <= min(period.end, as_of):
+    if counted:
+        assert inline is not None
         x = float((inline[0] - period.start).days)
         total = total.plus(x, inline[1])
         low = x if low is None else min(low, x)
@@ -144,7 +148,7 @@ def moved(
     A what-if that moves a node's actual now moves its trend line with it (the same pace
     from the new value on); one that changes its target only re-judges the forecast.
     """
-    line = replace(forecast.line, a=forecast.line.a + delta) if forecast.line is not None else None
+    line = forecast.line._replace(a=forecast.line.a + delta) if forecast.line is not None else None
     value = forecast.value + delta
     low = forecast.low + delta if forecast.low is not None else None
     high = forecast.high + delta if forecast.high is not None else None

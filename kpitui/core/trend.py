@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 # Below this share of the total variation, residuals are rounding noise: every point is on the line.
@@ -44,9 +43,11 @@ class Sums(NamedTuple):
         return Sums(self.n + 1, self.sx + x, self.sy + y, self.sxx + x * x, self.sxy + x * y, self.syy + y * y)
 
 
-@dataclass(frozen=True)
-class Fit:
-    """The line `value = a + b·x` through n observations, with what its interval needs."""
+class Fit(NamedTuple):
+    """The line `value = a + b·x` through n observations, with what its interval needs.
+
+    A named tuple, as `Sums`: one is made for every node with a trend.
+    """
 
     a: float
     b: float
