@@ -320,41 +320,47 @@ class _Builder:
         if self.measurements is not None:
             windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
             self.newest, self.sums = self.measurements.summary(self.as_of, windows)
+        own: dict[str, Value] = {}
         if self.newest:
-            own = {n: self.own_actual(node) for n, node in nodes.items()}
-        else:  # no measurements: each node's inline actual, if any
+            for node_id, node in nodes.items():
+                value, day, source = self.own_actual(node)
+                own[node_id] = make_value(value, source, day)
+        else:  # no measurements: each node's inline actual, if any (as own_actual has it)
             own = {
-                n: _NO_ACTUAL if node.actual is None else (node.actual, node.measured, "inline")
+                n: NO_VALUE if node.actual is None else make_value(node.actual, "inline", node.measured)
                 for n, node in nodes.items()
             }
         values = self.values
-        self.actual_layer = values.evaluate(ACTUAL, {n: make_value(v, src, day) for n, (v, day, src) in own.items()})
+        self.actual_layer = values.evaluate(ACTUAL, own)
         self.target_layer = values.evaluate(TARGET, {n: own_target(node) for n, node in nodes.items()})
         computed, target_values = self.actual_layer.values, self.target_layer.values
-        actuals: dict[str, tuple[float | None, date | None, str | None]] = {}
-        targets: dict[str, float | None] = {}
-        paces: dict[str, tuple[Pace, bool]] = {}
+        # Each node's result in one pass, with its own status as its rolled-up one, no orphan
+        # reason and no forecast; the few nodes where those differ are amended below.
+        results: dict[str, NodeResult] = {}
+        statuses: dict[str, str] = {}
         actual: tuple[float | None, date | None, str | None]
+        pace_of, result = self.pace_of, self.result
         for node_id in nodes:
             found = computed[node_id]
             if found.source == "rollup" or found.source == "formula":
-                actual = actuals[node_id] = (found.value, None, found.source)
+                actual = (found.value, None, found.source)
             elif found.value is None:
-                actual = actuals[node_id] = _NO_ACTUAL
-            else:
-                actual = actuals[node_id] = own[node_id]
-            target = targets[node_id] = target_values[node_id].value
-            paces[node_id] = self.pace_of(node_id, target, actual[0], periods[node_id])
-        rolled = self._rollup_status(paces)
-        forecasts = self._forecasts(periods, targets)
-        reasons = self._orphans()
-        return {
-            node_id: self.result(
-                node_id, actuals[node_id], targets[node_id], paces[node_id], rolled[node_id],
-                reasons.get(node_id), periods[node_id], forecasts.get(node_id),
-            )
-            for node_id in nodes
-        }  # fmt: skip
+                actual = _NO_ACTUAL
+            else:  # the node's own value (computed_actual's `own`), as the layer holds it
+                actual = (found.value, found.day, found.source)
+            target = target_values[node_id].value
+            period = periods[node_id]
+            paced = pace_of(node_id, target, actual[0], period)
+            status = statuses[node_id] = paced[0].status
+            results[node_id] = result(node_id, actual, target, paced, status, None, period, None)
+        # The results are not shared yet: amending their fields is still making them.
+        for node_id, rolled in self._rollup_status(statuses).items():
+            results[node_id].__dict__["rollup_status"] = rolled
+        for node_id, forecast in self._forecasts(periods, self.target_layer).items():
+            results[node_id].__dict__["forecast"] = forecast
+        for node_id, reason in self._orphans().items():
+            results[node_id].__dict__["orphan_reason"] = reason
+        return results
 
     def result(
         self,
@@ -439,18 +445,18 @@ class _Builder:
             return found, False
         return _OVERFLOWED
 
-    def _forecasts(self, periods: dict[str, Period | None], targets: dict[str, float | None]) -> dict[str, Forecast]:
+    def _forecasts(self, periods: dict[str, Period | None], targets: Layer) -> dict[str, Forecast]:
         """SPEC 4.6: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
         forecasts: dict[str, Forecast] = {}
         # A node's own trend line needs measurement rows (3 observations at least): none, no lines.
         for node_id in self.tree.nodes if self.sums else ():
-            found = self.own_forecast(node_id, periods[node_id], targets[node_id])
+            found = self.own_forecast(node_id, periods[node_id], targets.value(node_id))
             if found is not None:
                 forecasts[node_id] = found
         inputs = self.values.inputs
         for node_id in self.values.order:  # inputs before what they feed
             if inputs[node_id] and node_id not in forecasts:
-                found = self.combined_forecast(node_id, forecasts, periods[node_id], targets[node_id])
+                found = self.combined_forecast(node_id, forecasts, periods[node_id], targets.value(node_id))
                 if found is not None:
                     forecasts[node_id] = found
         return forecasts
@@ -542,17 +548,17 @@ class _Builder:
             self.tree.settings.period,
         )
 
-    def _rollup_status(self, paces: dict[str, tuple[Pace, bool]]) -> dict[str, str]:
-        # Each node's own status to begin with; a node with children then takes the worst of its
-        # own and theirs, children first (a child in a parent cycle may still hold its own).
-        rolled = {node_id: found[0].status for node_id, found in paces.items()}
+    def _rollup_status(self, statuses: dict[str, str]) -> dict[str, str]:
+        """The rolled-up status of each node with children: the worst of its own and its children's
+        (children first; a child in a parent cycle may count with its own)."""
+        rolled: dict[str, str] = {}
         children_of = self.graph.children
         for node_id in reversed(self.order):
             children = children_of(node_id)
             if children:
                 # worst(): the lowest rank, unknown when none is known
                 best, rank = "unknown", UNRANKED
-                for status in (rolled[node_id], *(rolled[c] for c in children)):
+                for status in (statuses[node_id], *(rolled.get(c) or statuses[c] for c in children)):
                     if STATUS_RANK.get(status, UNRANKED) < rank:
                         best, rank = status, STATUS_RANK[status]
                 rolled[node_id] = best
@@ -560,19 +566,20 @@ class _Builder:
 
     def _orphans(self) -> dict[str, str]:
         """Why each orphan reaches no goal, by node id."""
-        nodes, graph = self.tree.nodes, self.graph
-        served: set[str] = set()
-        queue = deque(n for n, node in nodes.items() if node.kind == "goal")
+        nodes, children_of = self.tree.nodes, self.graph.children
+        goals = [n for n, node in nodes.items() if node.kind == "goal"]
+        # The walk down from the goals reads ids only, not the nodes (fewer memory reads on a big tree).
+        served, stop = set(), set(goals)
+        queue = deque(goals)
         while queue:
-            current = queue.popleft()
-            for child in graph.children(current):
-                if child not in served and nodes[child].kind != "goal":
+            for child in children_of(queue.popleft()):
+                if child not in served and child not in stop:
                     served.add(child)
                     queue.append(child)
         return {
             node_id: self.orphan_reason(node)
             for node_id, node in nodes.items()
-            if node.kind != "goal" and node_id not in served
+            if node_id not in served and node_id not in stop
         }
 
     def orphan_reason(self, node: Node) -> str:

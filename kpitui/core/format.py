@@ -11,9 +11,10 @@ def number(value: float, digits: int = 3) -> str:
     if not math.isfinite(value):
         return "–"
     magnitude = abs(value)
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-        if magnitude >= size:
-            return f"{value / size:.{digits}g}{suffix}" if size != 1e4 else f"{value / 1e3:.{digits}g}k"
+    if magnitude >= 1e4:
+        for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+            if magnitude >= size:
+                return f"{value / size:.{digits}g}{suffix}" if size != 1e4 else f"{value / 1e3:.{digits}g}k"
     if value == int(value):
         return str(int(value))
     return f"{value:.0f}" if magnitude >= 10 ** (digits - 1) else f"{value:.{digits}g}"

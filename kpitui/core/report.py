@@ -7,6 +7,7 @@ from collections import Counter
 from kpitui.core.analysis import Analysis
 from kpitui.core.model import SEVERITY_ORDER, Finding
 from kpitui.core.text import safe_text
+from kpitui.core.walk import PATH_LIMIT
 
 GROUPS = (("error", "Errors", "✗"), ("warning", "Warnings", "!"), ("info", "Info", "i"))
 COLOURS = {"error": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -35,13 +36,19 @@ def as_text(analysis: Analysis, colour: bool) -> str:
     tree = analysis.tree
     lines = [paint(BOLD, safe_text(f"{tree.display_name} — {tree.path} — as of {analysis.as_of}")), ""]
 
+    paths = _Paths(analysis)
+
     def where(f: Finding) -> str:
         if f.node is not None and f.node in tree.nodes:
-            return " " + paint(DIM, safe_text(analysis.path_text(f.node)))
+            return " " + paint(DIM, paths.text(f.node))
         return ""
 
+    groups: dict[str, list[Finding]] = {severity: [] for severity, _, _ in GROUPS}
+    for f in analysis.findings:
+        if not f.accepted:
+            groups[f.severity].append(f)
     for severity, title, mark in GROUPS:
-        group = [f for f in analysis.findings if f.severity == severity and not f.accepted]
+        group = groups[severity]
         if not group:
             continue
         lines.append(paint(COLOURS[severity], f"{title} ({len(group)})"))
@@ -59,6 +66,37 @@ def as_text(analysis: Analysis, colour: bool) -> str:
         lines.append("")
     lines.append(_summary_line(analysis))
     return "\n".join(lines) + "\n"
+
+
+class _Paths:
+    """Each node's path as `Analysis.path_text` words it, made safe for a terminal; a path is
+    its parent's and one more name, so each is built once from the one above it."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.walk = analysis.walk
+        self.names = analysis.tree.nodes
+        self.known: dict[str, str] = {}
+
+    def text(self, node_id: str) -> str:
+        """The node's path, `safe_text` applied."""
+        found = self.known.get(node_id)
+        if found is not None:
+            return found
+        if self.walk.depth[node_id] >= PATH_LIMIT:  # shortened: as path_text has it
+            return safe_text(self.analysis.path_text(node_id))
+        up, known, names = self.walk.up, self.known, self.names
+        climbed: list[str] = []
+        current: str | None = node_id
+        while current is not None and current not in known:
+            climbed.append(current)
+            current = up[current]
+        above = known[current] if current is not None else None
+        for n in reversed(climbed):
+            # Escaping works character by character: the names' escapes joined are the path's.
+            name = safe_text(names[n].name)
+            above = known[n] = name if above is None else f"{above} > {name}"
+        return known[node_id]
 
 
 def _summary_line(analysis: Analysis) -> str:

@@ -98,25 +98,30 @@ def below_step(an: Analysis, node_id: str, maps: BelowMaps) -> None:
     own_kpis: dict[str, None] = {}
     own_horizon: dict[str, None] = {}
     own_long = False
+    # Each set only grows, up to its cap: once full, nothing more is added to it.
     for child in graph.children(node_id):
         node = nodes[child]
-        if node.kind == "kpi":
-            _add(own_kpis, child, limit)
+        kind = node.kind
+        if kind == "kpi":
+            if len(own_kpis) < limit:
+                own_kpis[child] = None
             if node.horizon is not None:
-                _add(own_horizon, child, 2)
+                if len(own_horizon) < 2:
+                    own_horizon[child] = None
                 own_long = own_long or node.horizon == "long"
-        if child in kpis and node.kind != "goal":
-            for kpi in kpis[child]:
-                _add(own_kpis, kpi, limit)
-        for kpi in horizon.get(child, ()):
-            _add(own_horizon, kpi, 2)
+        if kind != "goal" and len(own_kpis) < limit:
+            for kpi in kpis.get(child, ()):
+                if len(own_kpis) >= limit:
+                    break
+                own_kpis[kpi] = None
+        below = horizon.get(child)
+        if below and len(own_horizon) < 2:
+            for kpi in below:
+                if len(own_horizon) >= 2:
+                    break
+                own_horizon[kpi] = None
         own_long = own_long or long.get(child, False)
     kpis[node_id], horizon[node_id], long[node_id] = own_kpis, own_horizon, own_long
-
-
-def _add(found: dict[str, None], item: str, limit: int) -> None:
-    if len(found) < limit:
-        found[item] = None
 
 
 # ── Goodhart: a declared pair where one side is bought at the other's cost ──
