@@ -4,7 +4,9 @@ the toml-test corpus (../shared/data/toml-test/ beside the checkout), in one run
 Speed is each reader's median parse time ÷ the standard library's `tomllib` on the same text.
 Correctness: valid files read differently from `tomllib` (types and values), and invalid
 files accepted (TOML 1.0's corpus; readers of TOML 1.1 accept a few 1.1 forms on purpose).
-Readers that are not installed are skipped (`pip install toml-rs pytomlpp` to compare all).
+Readers that are not installed are skipped (`pip install pytomlpp` to compare all). kpitui
+gives toml-rs only what `kpitui.core.loader.shallow` proves shallow (toml-rs crashes on values
+nested thousands deep); that check is timed too, on the file's bytes, as the loader runs it.
 
 Usage: python benchmarks/toml_readers.py
 """
@@ -78,14 +80,21 @@ def main() -> None:
                     except Exception:
                         pass
             print(f"{name:9} valid files read wrongly {wrong}/{valid}, invalid files accepted {accepted}/{invalid}")
+    from kpitui.core.loader import shallow
+
     for n in (10_000, 100_000):
         text = tree_text(n)
+        data = text.encode("utf-8")
         times: dict[str, list[float]] = {name: [] for name in loads}
+        times["shallow (the guard)"] = []
         for _ in range(5 if n == 10_000 else 2):
             for name, read in loads.items():
                 start = time.perf_counter()
                 read(text)
                 times[name].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            assert shallow(data)
+            times["shallow (the guard)"].append(time.perf_counter() - start)
         base = statistics.median(times["tomllib"])
         ratios = ", ".join(f"{name} {statistics.median(t) / base:.2f}" for name, t in times.items())
         print(f"parse time ÷ tomllib, {n} nodes: {ratios}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import rtoml
+import toml_rs
 
 from kpitui.core.model import LoadError, Location, Node, NotATreeError, TreeLoadError, TreeSettings
 from kpitui.core.schema import (
@@ -117,14 +118,67 @@ def _fail(name: str, message: str) -> TreeLoadError:
     return TreeLoadError([LoadError(Location(name), message)])
 
 
-def read_toml(text: str, name: str) -> dict[str, Any]:
+# What is left of a document's bytes for `shallow`: quotes, comment marks, newlines, brackets, dots.
+_SKELETON = b"\"'#\n[]{}."
+_NOT_SKELETON = bytes(sorted(set(range(256)) - set(_SKELETON)))
+_STRINGS_AND_COMMENTS = re.compile(rb"\"[^\"\n]*\"|'[^'\n]*'|#[^\n]*")
+SHALLOW_DOTS = 8  # at most this many dots on a line of keys and values (strings and comments aside)
+SHALLOW_BRACKETS = 16  # and arrays and inline tables at most this deep
+# A header of k parts nests at most 2k levels (arrays of tables: a list and its table per
+# part), a dotted key k-1 more, each bracket one plus its key's dots: within DEPTH_LIMIT.
+SHALLOW_DEPTH = 1 + 2 * (SHALLOW_DOTS + 1) + SHALLOW_DOTS + SHALLOW_BRACKETS * (SHALLOW_DOTS + 1)
+_MANY_DOTS = re.compile(rb"\.(?:[^.\n]*\.){%d}" % SHALLOW_DOTS)
+
+
+def shallow(data: bytes) -> bool:
+    """Whether the TOML document in `data` surely nests no deeper than SHALLOW_DEPTH levels.
+
+    Proved from the bytes at C speed (about 8 ms for a 10k-node file): strings and comments
+    are taken out as a TOML reader reads them; then no line may hold more than SHALLOW_DOTS
+    dots (headers and dotted keys, which never span lines, floats) and brackets may nest at
+    most SHALLOW_BRACKETS deep. Any doubt is False: a multi-line string (a reader tells its
+    quotes apart by which are adjacent, which the skeleton below does not keep), unbalanced
+    or too deep brackets, too many dots. Where the bytes are not valid TOML, a reader stops
+    at the first error, and up to there this reading of strings and comments is the reader's.
+    """
+    if b"\\" in data:  # an escaped backslash or quote delimits nothing
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if b'"""' in data or b"'''" in data:
+        return False
+    # Single-line strings and comments are read by the order of quotes, comment marks and
+    # newlines only: everything else can go. Two quotes in a row are then an empty string
+    # (or within a comment, or a string's end and the next one's start with no bracket, dot
+    # or newline between them).
+    skeleton = data.translate(None, _NOT_SKELETON).replace(b'""', b"").replace(b"#\n", b"\n")
+    skeleton = _STRINGS_AND_COMMENTS.sub(b"", skeleton)
+    if _MANY_DOTS.search(skeleton):
+        return False
+    brackets = skeleton.translate(None, b"\n.")
+    for _ in range(SHALLOW_BRACKETS):
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return not brackets
+
+
+def read_toml(text: str, name: str, *, bounded: bool = False) -> dict[str, Any]:
     """The parsed TOML document, or a TreeLoadError at the line and column of the first error.
 
-    rtoml (Rust) reads the document, about 7x faster than the standard library; a document
-    it refuses (also one nested deeper than its recursion limit) is read again by tomli,
-    whose message and position kpitui reports, and whose reading wins should the two ever
-    disagree. Both read TOML 1.1. Measured choice: see benchmarks/toml_readers.py.
+    A `bounded` document (one `shallow` has proved to nest no deeper than SHALLOW_DEPTH) is
+    read by toml-rs (Rust), about 15x faster than the standard library; toml-rs must not see
+    any other, since one nested thousands of levels deep crashes the process. Else, and for a
+    document toml-rs refuses, rtoml (Rust) reads it, about 8x faster than the standard library;
+    a document rtoml refuses (also one nested deeper than its recursion limit) is read again by
+    tomli, whose message and position kpitui reports, and whose reading wins should the two
+    ever disagree. All read TOML 1.1; on the toml-test corpus the three agree. Measured choice:
+    see benchmarks/toml_readers.py.
     """
+    if bounded:
+        try:
+            fast: dict[str, Any] = toml_rs.loads(text)
+            return fast
+        except Exception:  # toml_rs.TOMLDecodeError, or anything else: the others say why
+            pass
     try:
         doc: dict[str, Any] = rtoml.loads(text)
         return doc
@@ -218,21 +272,32 @@ def load_tree(path: str | os.PathLike[str]) -> KpiTree:
         TreeLoadError: with every reason the file is not a usable KPI tree.
     """
     path = Path(path)
-    return parse_tree(decode(read_bytes(path), str(path)), path)
+    data = read_bytes(path)
+    return parse_tree(decode(data, str(path)), path, data=data)
 
 
-def parse_tree(text: str, path: Path, reader: Callable[[str, str], dict[str, Any]] | None = None) -> KpiTree:
+def parse_tree(
+    text: str,
+    path: Path,
+    reader: Callable[[str, str], dict[str, Any]] | None = None,
+    data: bytes | None = None,
+) -> KpiTree:
     """Validate the text of a tree file; `path` names it in messages and anchors relative paths.
 
     Args:
         reader: reads the TOML (text, name) as `read_toml` does; the TUI reads in steps.
+        data: the UTF-8 bytes `text` was decoded from, if at hand (saves encoding it again).
     """
     name = str(path)
     bom = text.startswith(BOM)
     if bom:
         text = text[1:]
-    doc = (reader or read_toml)(text, name)
-    if nesting(doc) > DEPTH_LIMIT:
+    try:
+        bounded = shallow(text.encode("utf-8") if data is None else data)
+    except UnicodeEncodeError:  # a lone surrogate: no TOML, as the readers say
+        bounded = False
+    doc = reader(text, name) if reader is not None else read_toml(text, name, bounded=bounded)
+    if not bounded and nesting(doc) > DEPTH_LIMIT:
         message = f"values nest deeper than {DEPTH_LIMIT} levels of arrays and tables; flatten them"
         raise TreeLoadError([LoadError(Location(name, too_deep_line(text, DEPTH_LIMIT)), message)])
     if not any(key in doc for key in ("nodes", "tree", "version")):
