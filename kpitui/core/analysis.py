@@ -12,7 +12,7 @@ from math import isfinite
 
 from kpitui.core.analysis_state import AnalysisState, split_findings
 from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation, kpi_below_map
-from kpitui.core.forecast import Forecast, combined, from_line, own_line
+from kpitui.core.forecast import Forecast, combined, trend_forecast
 from kpitui.core.formula import ZeroDivision
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
@@ -468,20 +468,8 @@ class _Builder:
             return None  # without measurement rows, the inline actual is one observation: no line
         node = self.tree.nodes[node_id]
         inline = (node.measured, node.actual) if node.measured is not None and node.actual is not None else None
-        line = own_line(own.sums if own else None, (own.x_min, own.x_max) if own else None, inline, period, self.as_of)
-        if line is None:
-            return None
-        return from_line(
-            line,
-            pacing=node.pacing,
-            frequency=node.frequency,
-            sign=node.sign,
-            baseline=node.effective_baseline,
-            target=target,
-            period=period,
-            as_of=self.as_of,
-            thresholds=thresholds_of(node, self.tree_thresholds),
-        )
+        judged = (node.pacing, node.frequency, node.sign, node.effective_baseline, target)
+        return trend_forecast(own, inline, period, self.as_of, (*judged, thresholds_of(node, self.tree_thresholds)))
 
     def combined_forecast(
         self, node_id: str, forecasts: Mapping[str, Forecast | None], period: Period | None, target: float | None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from kpitui.core.model import FREQUENCIES, Period, Thresholds
-from kpitui.core.status import pace
+from kpitui.core.status import elapsed, pace_at
 from kpitui.core.trend import Fit, Sums, fit_sums, trend
 
 LEVEL_STEPS = 4  # a level KPI is forecast this many measurement steps ahead
@@ -35,33 +35,43 @@ def horizon(pacing: str, frequency: str | None, period: Period, as_of: date) -> 
     return min(as_of + timedelta(days=LEVEL_STEPS * step), period.end)
 
 
-def own_line(
-    sums: Sums | None,
-    x_range: tuple[float, float] | None,
+def trend_forecast(
+    own: tuple[Sums, float, float],
     inline: tuple[date, float] | None,
     period: Period,
     as_of: date,
-) -> Fit | None:
-    """The trend line through a node's rows in its period, plus its inline actual where that is an observation.
+    node: tuple[str, str | None, int, float | None, float | None, Thresholds],
+) -> Forecast | None:
+    """The forecast of a node's trend line through its rows in its period, plus its inline actual
+    where that is an observation; None without a line (fewer than 3 observations or 2 dates).
 
     Args:
-        sums: the sums of the measurement rows within the period and on or before `as_of`.
-        x_range: the smallest and largest x among those rows.
+        own: the sums of the measurement rows within the period and on or before `as_of`, and
+            the smallest and largest x among them.
         inline: the inline actual and its `measured` date, if it has one.
+        node: its pacing, frequency, sign, baseline, target and thresholds.
     """
-    counted = inline is not None and period.start <= inline[0] <= min(period.end, as_of)
-    if (sums.n if sums is not None else 0) + counted < 3:
-        return None  # too few observations for a line: nothing more to add up (most nodes of a tree)
-    total = sums or Sums()
-    low, high = x_range if x_range else (None, None)
-    if counted:
-        assert inline is not None
-        x = float((inline[0] - period.start).days)
-        total = total.plus(x, inline[1])
-        low = x if low is None else min(low, x)
-        high = x if high is None else max(high, x)
-    distinct = 0 if low is None else (1 if low == high else 2)
-    return fit_sums(total, distinct)
+    total, low, high = own
+    if inline is not None and period.start <= inline[0] <= period.end and inline[0] <= as_of:
+        x, y = float((inline[0] - period.start).days), inline[1]
+        n, sx, sy, sxx, sxy, syy = total
+        total = Sums(n + 1, sx + x, sy + y, sxx + x * x, sxy + x * y, syy + y * y)
+        low, high = min(low, x), max(high, x)
+    line = fit_sums(total, 1 if low == high else 2)
+    if line is None:
+        return None
+    pacing, frequency, sign, baseline, target, thresholds = node
+    return from_line(
+        line,
+        pacing=pacing,
+        frequency=frequency,
+        sign=sign,
+        baseline=baseline,
+        target=target,
+        period=period,
+        as_of=as_of,
+        thresholds=thresholds,
+    )
 
 
 def from_line(
@@ -77,10 +87,14 @@ def from_line(
     thresholds: Thresholds,
 ) -> Forecast:
     """The forecast of a node with its own trend line."""
-    day = horizon(pacing, frequency, period, as_of)
+    day = period.end if pacing == "linear" else horizon(pacing, frequency, period, as_of)
     value, low, high = line.interval(float((day - period.start).days))
     status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
-    return Forecast(day, value, low, high, status, trend(line, sign), line)
+    # Equal to Forecast(day, value, low, high, status, trend, line), made without the frozen
+    # dataclass's checked assignments: a tree with measurements makes one for every KPI.
+    found = object.__new__(Forecast)
+    found.__dict__.update(day=day, value=value, low=low, high=high, status=status, trend=trend(line, sign), line=line)
+    return found
 
 
 def combined(
@@ -120,16 +134,8 @@ def _status(
     thresholds: Thresholds,
 ) -> str:
     """The status (SPEC 4.2) of `actual = value` at the horizon: f = 1 for linear at the period end."""
-    return pace(
-        pacing=pacing,
-        sign=sign,
-        baseline=baseline,
-        target=target,
-        actual=value,
-        period=period,
-        as_of=day,
-        thresholds=thresholds,
-    ).status
+    gone = elapsed(period, day) if pacing == "linear" and period is not None else None
+    return pace_at(pacing, sign, baseline, target, value, gone, thresholds).status
 
 
 def moved(
