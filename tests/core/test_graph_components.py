@@ -26,3 +26,23 @@ def test_a_deep_chain_needs_no_recursion() -> None:
     n = 50_000
     successors = {i: [i + 1] for i in range(n - 1)} | {n - 1: [0]}
     assert [len(c) for c in strong_components(list(range(n)), successors)] == [n]
+
+
+def test_parent_links_repeats_and_missing_parents() -> None:
+    # One parent (existing or not), none, several with repeats and missing ones: each node's
+    # existing parents in its own order without repeats, children in file order, and every
+    # missing parent reported once per mention.
+    from kpitui.core.graph import KpiGraph
+    from kpitui.core.model import Node
+
+    nodes = {
+        "g": Node("g", "G", kind="goal"),
+        "a": Node("a", "A", parents=("g",)),
+        "b": Node("b", "B", parents=("x",)),
+        "c": Node("c", "C", parents=("a", "g", "a", "y", "g", "y")),
+        "d": Node("d", "D", parents=("g", "g")),
+    }
+    graph = KpiGraph(nodes)
+    assert [graph.parents_of(n) for n in nodes] == [[], ["g"], [], ["a", "g"], ["g"]]
+    assert graph.children("g") == ["a", "c", "d"] and graph.children("a") == ["c"]
+    assert graph.dangling == [("b", "parent", "x"), ("c", "parent", "y"), ("c", "parent", "y")]
