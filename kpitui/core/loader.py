@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import rtoml
 import toml_rs
 
 from kpitui.core.model import LoadError, Location, Node, NotATreeError, TreeLoadError, TreeSettings
@@ -179,6 +178,8 @@ def read_toml(text: str, name: str, *, bounded: bool = False) -> dict[str, Any]:
             return fast
         except Exception:  # toml_rs.TOMLDecodeError, or anything else: the others say why
             pass
+    import rtoml  # only for a document toml-rs may not or did not read
+
     try:
         doc: dict[str, Any] = rtoml.loads(text)
         return doc

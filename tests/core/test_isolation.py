@@ -10,6 +10,7 @@ HEAVY = (
     "networkx",
     "polars",
     "tomli",
+    "rtoml",
     "difflib",
     "shutil",
     "json",
@@ -35,7 +36,8 @@ def test_check_of_a_plain_tree_imports_neither_networkx_nor_polars(tmp_path: Pat
     # Start-up is most of a small tree's `check` (a pre-commit hook runs it on every commit):
     # networkx is needed only for a parent cycle, polars only for measurements and export;
     # shutil (with bz2 and lzma, via argparse's help width), json, the saving machinery and
-    # the exact-position TOML reader only when a command or a finding needs them.
+    # the exact-position TOML reader (and rtoml, for what toml-rs may not read) only when a
+    # command or a finding needs them.
     tree = tmp_path / "plain.toml"
     tree.write_text('[nodes.g]\nname = "G"\nkind = "goal"\n[nodes.k]\nname = "K"\nparent = "g"\ntarget = 1\n')
     code = (
