@@ -36,3 +36,20 @@ def test_a_blank_node_and_what_spaces_do_not_mend_are_bad_rows(tmp_path: Path) -
         (5, "has value ' inf', not a number"),
     ]
     assert m.frame is not None and m.frame.rows() == [("b", date(2026, 1, 5), 4.0, 6)]
+
+
+def test_ids_beginning_with_a_non_ascii_or_control_character_are_ids_unless_blank(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text(
+        "node,date,value,note\n\u00fcmsatz,2026-01-05,1,\n\u3000,2026-01-05,2,\n\u00a0 \t,2026-01-05,3,\n"
+        '"\x01x",2026-01-05,4,\n" a",2026-01-05,5,\n!,2026-01-05,6,\n',
+        encoding="utf-8",
+    )
+    m = load_measurements(tmp_path / "m.csv")
+    assert m.bad_rows == [(3, "has no node id"), (4, "has no node id")]
+    assert m.frame is not None
+    assert [(node, line) for node, _, _, line in m.frame.rows()] == [
+        ("\u00fcmsatz", 2),
+        ("\x01x", 5),
+        (" a", 6),
+        ("!", 7),
+    ]
