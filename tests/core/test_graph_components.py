@@ -1,10 +1,11 @@
-"""Tarjan's strongly connected components in core/graph.py, against networkx's."""
+"""Tarjan's strongly connected components in core/graph.py, against networkx's; its topological order."""
 
 import random
 
 import networkx as nx
 
-from kpitui.core.graph import strong_components
+from kpitui.core.graph import KpiGraph, strong_components
+from kpitui.core.model import Node
 
 
 def test_components_match_networkx_and_come_successors_first() -> None:
@@ -46,3 +47,36 @@ def test_parent_links_repeats_and_missing_parents() -> None:
     assert [graph.parents_of(n) for n in nodes] == [[], ["g"], [], ["a", "g"], ["g"]]
     assert graph.children("g") == ["a", "c", "d"] and graph.children("a") == ["c"]
     assert graph.dangling == [("b", "parent", "x"), ("c", "parent", "y"), ("c", "parent", "y")]
+
+
+def _graph(parents: dict[str, list[str]]) -> KpiGraph:
+    return KpiGraph({n: Node(id=n, name=n, parents=tuple(ps)) for n, ps in parents.items()})
+
+
+def test_a_file_with_parents_first_is_in_topological_order_as_written() -> None:
+    graph = _graph({"g": [], "b": ["g"], "h": [], "a": ["h"], "c": ["a", "b"]})
+    assert graph.cycles() == []
+    assert graph.topological() == ["g", "b", "h", "a", "c"]  # Kahn's would put both roots first
+
+
+def test_a_child_before_its_parent_is_sorted_and_a_cycle_still_found() -> None:
+    graph = _graph({"c": ["a"], "g": [], "a": ["g"]})
+    assert graph.cycles() == []
+    assert graph.topological() == ["g", "a", "c"]
+    looped = _graph({"g": [], "a": ["g", "b"], "b": ["a"], "s": ["s"]})
+    assert looped.cycles() == [["a", "b"], ["s"]]
+    assert looped.topological() == ["g"]
+
+
+def test_topological_order_agrees_with_kahn_on_random_graphs() -> None:
+    rng = random.Random(15)
+    for _ in range(300):
+        ids = [f"n{i}" for i in range(rng.randrange(1, 10))]
+        graph = _graph({n: rng.sample(ids, rng.randrange(0, min(3, len(ids) + 1))) for n in ids})
+        kahn = graph._kahn(graph.cyclic())
+        order = graph.topological()
+        assert sorted(order) == sorted(kahn), "the same nodes: those outside cycles"
+        place = {n: i for i, n in enumerate(order)}
+        for n in order:
+            for p in graph.parents_of(n):
+                assert p in graph.cyclic() or place[p] < place[n], "parents first (those outside cycles)"
