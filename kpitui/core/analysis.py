@@ -11,7 +11,8 @@ from functools import cached_property, partial
 from math import isfinite
 
 from kpitui.core.analysis_state import AnalysisState, split_findings
-from kpitui.core.findings import collect_findings, gap_explanation, influence_explanation, kpi_below_map
+from kpitui.core.conflicts import Conflict, Conflicts, InfluenceConflicts
+from kpitui.core.findings import collect_findings, gap_explanation, kpi_below_map
 from kpitui.core.forecast import Forecast, combined, trend_forecast
 from kpitui.core.formula import ZeroDivision
 from kpitui.core.graph import KpiGraph
@@ -58,34 +59,6 @@ class NodeResult:
         return self.orphan_reason is not None
 
 
-@dataclass(frozen=True)
-class Conflict:
-    """Two nodes whose pursuit works against each other, and why."""
-
-    a: str
-    b: str
-    kind: str  # declared, influence, target_gap
-    text: str  # the explanation; "" for an influence conflict, whose words are made from its path when asked
-    path: tuple[str, ...] = ()  # the witnessing influence path
-    signs: tuple[int, ...] = ()  # the signs of its links
-    names: Mapping[str, Node] | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def explanation(self) -> str:
-        """Why they conflict, in words (made on demand: a dense influence graph has many thousands)."""
-        if self.text or self.names is None:
-            return self.text
-        return influence_explanation(self.names, list(self.path), list(self.signs))
-
-    @classmethod
-    def influence(cls, a: str, b: str, path: list[str], signs: list[int], names: Mapping[str, Node]) -> Conflict:
-        """An influence conflict, made without the frozen dataclass's per-field checks (a dense
-        influence graph has tens of thousands of them); equal to `Conflict(a, b, "influence", ...)`."""
-        conflict = object.__new__(cls)
-        conflict.__dict__.update(a=a, b=b, kind="influence", text="", path=tuple(path), signs=tuple(signs), names=names)
-        return conflict
-
-
 @dataclass
 class Analysis:
     """The result of analysing a tree at a date."""
@@ -94,10 +67,9 @@ class Analysis:
     graph: KpiGraph
     as_of: date
     results: dict[str, NodeResult]
-    conflicts: list[Conflict]
+    conflicts: Conflicts
     measurements: Measurements | None = None
     by_node: dict[str, list[Finding]] = field(default_factory=dict)
-    _conflicts_by_node: dict[str, list[Conflict]] | None = field(default=None, repr=False)
     values: ValueGraph | None = None  # how node values depend on each other (rollups, formulas)
     layers: dict[str, Layer] = field(default_factory=dict)  # "actual" and "target", as evaluated
     _findings: list[Finding] | None = field(default=None, repr=False)
@@ -127,17 +99,11 @@ class Analysis:
 
     def conflicts_of(self, node_id: str) -> list[Conflict]:
         """Every conflict a node takes part in."""
-        if self._conflicts_by_node is None:
-            index: dict[str, list[Conflict]] = {}
-            for conflict in self.conflicts:
-                index.setdefault(conflict.a, []).append(conflict)
-                index.setdefault(conflict.b, []).append(conflict)
-            self._conflicts_by_node = index
-        return self._conflicts_by_node.get(node_id, [])
+        return self.conflicts.of(node_id)
 
     def partners(self, node_id: str) -> list[str]:
         """The ids a node conflicts with, sorted."""
-        return sorted({c.b if c.a == node_id else c.a for c in self.conflicts_of(node_id)})
+        return self.conflicts.partners(node_id)
 
     def history(self, node_id: str) -> list[tuple[date, float]]:
         """A node's observations on or before `as_of`, oldest first: measurement rows and its dated inline actual."""
@@ -247,13 +213,13 @@ def analyze(
     builder = _Builder(tree, graph, day, measurements)
     results = builder.run()
     declared = declared_conflicts(tree, graph)
-    influence = influence_conflicts(tree, graph)
+    influence = influence_conflicts(graph)
     gaps = {
         n: found
         for n, node in tree.nodes.items()
         if node.rollup is not None and node.target is not None and (found := gap_conflicts(tree, graph, results, n))
     }
-    conflicts = declared + influence + [c for found in gaps.values() for c in found]
+    conflicts = Conflicts(declared, influence, [c for found in gaps.values() for c in found])
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
     analysis.values = builder.values
     analysis.layers = {ACTUAL: builder.actual_layer, TARGET: builder.target_layer}
@@ -598,13 +564,6 @@ _OVERFLOWED: tuple[Pace, bool] = (UNKNOWN, True)
 UNRANKED = len(STATUS_RANK)  # the rank of `unknown`: after every known status
 
 
-def _conflicts(tree: KpiTree, graph: KpiGraph, results: dict[str, NodeResult]) -> list[Conflict]:
-    found = declared_conflicts(tree, graph) + influence_conflicts(tree, graph)
-    for node_id in tree.nodes:
-        found.extend(gap_conflicts(tree, graph, results, node_id))
-    return found
-
-
 def declared_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
     """The declared pairs, in file order of their members."""
     nodes = tree.nodes
@@ -615,10 +574,9 @@ def declared_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
     return found
 
 
-def influence_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
+def influence_conflicts(graph: KpiGraph) -> InfluenceConflicts:
     """Pairs where pushing one in its direction pushes the other the wrong way, by source in file order."""
-    nodes = tree.nodes
-    return [Conflict.influence(a, b, path, signs, nodes) for a, b, path, signs in graph.influence_conflicts()]
+    return InfluenceConflicts.find(graph)
 
 
 def gap_conflicts(tree: KpiTree, graph: KpiGraph, results: Mapping[str, NodeResult], node_id: str) -> list[Conflict]:

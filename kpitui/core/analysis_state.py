@@ -17,7 +17,8 @@ from kpitui.core.model import PAIR_CODES, SEVERITY_ORDER, Finding
 from kpitui.core.rules import Below, BelowMaps
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis, Conflict
+    from kpitui.core.analysis import Analysis
+    from kpitui.core.conflicts import Conflict, InfluenceConflicts
     from kpitui.core.measurements import Measurements, WindowSums
 
 
@@ -32,7 +33,7 @@ class AnalysisState:
     kpi_below: dict[str, bool]
     maps: BelowMaps
     declared: list[Conflict]
-    influence: list[Conflict]
+    influence: InfluenceConflicts
     gaps: dict[str, list[Conflict]]  # target gaps, by rollup node
     groups: dict[str | None, list[Finding]] = field(default_factory=dict)  # by node; None: the file's
     pairs: dict[frozenset[str], Finding] = field(default_factory=dict)  # by the nodes each concerns
@@ -40,15 +41,14 @@ class AnalysisState:
     counts: dict[str, int] | None = None
     orphaned: int | None = None  # how many nodes serve no goal (accepted or not)
     _declared_rank: dict[frozenset[str], int] | None = None
-    _influence_rank: dict[frozenset[str], int] | None = None
 
     def set_declared(self, found: list[Conflict]) -> None:
         """The declared pairs' conflicts, in order."""
         self.declared, self._declared_rank = found, None
 
-    def set_influence(self, found: list[Conflict]) -> None:
-        """The influence conflicts, in order."""
-        self.influence, self._influence_rank = found, None
+    def set_influence(self, found: InfluenceConflicts) -> None:
+        """The influence conflicts."""
+        self.influence = found
 
     def pair_rank(self, analysis: Analysis, pair: frozenset[str]) -> tuple[int, int, int]:
         """Where a pair first appears among the conflicts (declared, influence, then target gaps in
@@ -57,12 +57,11 @@ class AnalysisState:
             return (-1, 0, 0)  # a node's one finding for its many influence conflicts comes first
         if self._declared_rank is None:
             self._declared_rank = {frozenset((c.a, c.b)): i for i, c in reversed(list(enumerate(self.declared)))}
-        if self._influence_rank is None:
-            self._influence_rank = {frozenset((c.a, c.b)): i for i, c in reversed(list(enumerate(self.influence)))}
         if pair in self._declared_rank:
             return (0, self._declared_rank[pair], 0)
-        if pair in self._influence_rank:
-            return (1, self._influence_rank[pair], 0)
+        influence = self.influence.rank(pair)
+        if influence is not None:
+            return (1, *influence)
         order = analysis.graph.order
         best = (3, 0, 0)
         for member in pair:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,8 @@ from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding
 from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis, Conflict, NodeResult
+    from kpitui.core.analysis import Analysis, NodeResult
+    from kpitui.core.conflicts import Conflict
     from kpitui.core.graph import KpiGraph
 
 # Loops of more nodes than this are named by their first and last LOOP_ENDS nodes.
@@ -245,25 +246,42 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
     each source they name: a source with many is said in one finding)."""
     nodes = an.tree.nodes
     conflicts = an.conflicts
+    influence = conflicts.influence
+    declared, gaps = conflicts.declared, conflicts.gaps
+    sources: Mapping[str, Sequence[str]] = influence.partners
     if only is not None:
-        conflicts = []
-        for pair in only:
-            conflicts += [c for c in an.conflicts_of(next(iter(pair))) if frozenset((c.a, c.b)) == pair]
+        wanted = set(only)
+        declared = [c for c in declared if frozenset((c.a, c.b)) in wanted]
+        gaps = [c for c in gaps if frozenset((c.a, c.b)) in wanted]
+        picked: dict[str, set[str]] = {}
+        for pair in wanted:
+            source = influence.source_of(pair)
+            if source is not None:
+                picked.setdefault(source, set()).update(pair - {source})
+        order = an.graph.order.__getitem__
+        sources = {a: [b for b in influence.partners[a] if b in picked[a]] for a in sorted(picked, key=order)}
     # Pairs in conflict only through influences, by their first node: a node with many gets one
     # finding. (Each influence pair comes once; other kinds are few, so they are set apart first.)
-    other_kinds = {frozenset((c.a, c.b)) for c in conflicts if c.kind != "influence"}
-    by_source: dict[str, list[str]] = {}
-    for conflict in conflicts:
-        if conflict.kind == "influence" and (not other_kinds or frozenset((conflict.a, conflict.b)) not in other_kinds):
-            by_source.setdefault(conflict.a, []).append(conflict.b)
-    order = an.graph.order.__getitem__
-    many = {a: sorted(partners, key=order) for a, partners in by_source.items() if len(partners) > INFLUENCE_LIMIT}
+    other_kinds = {frozenset((c.a, c.b)) for c in [*declared, *gaps]}
+    many: dict[str, list[str]] = {}
+    for a, partners in sources.items():
+        alone = [b for b in partners if frozenset((a, b)) not in other_kinds] if other_kinds else partners
+        if len(alone) > INFLUENCE_LIMIT:
+            many[a] = list(alone)
     found: list[Finding] = [_many_influence_conflicts(nodes, a, partners) for a, partners in many.items()]
-    grouped = {a: set(partners) for a, partners in many.items()}
     pairs: dict[frozenset[str], list[Conflict]] = {}
-    for conflict in conflicts:
-        if conflict.kind == "influence" and conflict.b in grouped.get(conflict.a, ()):
-            continue  # said by its node's one finding
+    for conflict in declared:
+        pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
+    for a, partners in sources.items():
+        shown = set(partners)
+        if a in many:
+            shown -= set(many[a])  # said by its node's one finding
+            if not shown:
+                continue
+        for b in influence.ordered(a):
+            if b in shown:
+                pairs.setdefault(frozenset((a, b)), []).append(influence.conflict(a, b))
+    for conflict in gaps:
         pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
     for group in pairs.values():
         a, b = group[0].a, group[0].b

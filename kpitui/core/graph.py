@@ -15,7 +15,7 @@ Tarjan's, below, iterative so that no file's depth reaches Python's recursion li
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TypeVar
 
 from kpitui.core.model import Node
@@ -50,11 +50,16 @@ class KpiGraph:
                 children[parent].append(node.id)
             if len(existing) != len(named):
                 self.dangling.extend((node.id, "parent", p) for p in named if p not in nodes)
-            for other, sign in node.influences:
-                if other in nodes:
-                    self.influence.setdefault(node.id, {})[other] = sign
+            if node.influences:
+                links = dict(node.influences)
+                if links.keys() <= nodes.keys():  # all of them exist: no step per link (a clique has n²)
+                    self.influence[node.id] = links
                 else:
-                    self.dangling.append((node.id, "influences", other))
+                    for other, sign in node.influences:
+                        if other in nodes:
+                            self.influence.setdefault(node.id, {})[other] = sign
+                        else:
+                            self.dangling.append((node.id, "influences", other))
             if node.formula is not None:
                 read = list(dict.fromkeys(node.formula.refs))
                 self.dangling.extend((node.id, "formula", ref) for ref in read if ref not in nodes)
@@ -175,15 +180,6 @@ class KpiGraph:
         found.discard(node_id)
         return found
 
-    def _influence_nodes(self) -> list[str]:
-        """Nodes with an influence link (either end), each once."""
-        seen: dict[str, None] = {}
-        for source, targets in self.influence.items():
-            seen[source] = None
-            for other in targets:
-                seen[other] = None
-        return list(seen)
-
     def path_to_strategy(self, node_id: str) -> list[str]:
         """The node's chain of first parents up to the top, top first; stops at a cycle."""
         chain = [node_id]
@@ -233,150 +229,18 @@ class KpiGraph:
         return result
 
     def influence_conflicts(self) -> Iterator[tuple[str, str, list[str], list[int]]]:
-        """Pairs (a, b) where pushing a in its direction pushes b the wrong way.
+        """Pairs (a, b) where pushing a in its direction pushes b the wrong way, each pair once,
+        with one witnessing path (a shortest one from a) and the signs along it.
 
-        Yields each unordered pair once, from its first source in file order, with one
-        witnessing path (a shortest one from that source) and the signs along it. Which
-        targets a source can reach with which sign is known beforehand (reachability over
-        the strongly connected components of the signed graph), so each source's one
-        breadth-first search stops as soon as its last target is found: a dense influence
-        graph costs about one scan of the edges, not one search per pair. The search takes
-        each node's successors of one sign as a set, so that the states it has seen are
-        skipped by set operations rather than edge by edge.
+        In the order conflicts are listed: by source in file order, each one's partners nearest
+        first. See `conflicts.InfluenceConflicts`, which keeps them without a path per pair.
         """
-        graph = self.influence
-        if not graph:
-            return
-        nodes, order = self.nodes, self.order
-        linked = sorted(self._influence_nodes(), key=order.__getitem__)
-        index, reach = self._signed_reach(linked)
-        by_sign: dict[int, dict[str, set[str]]] = {1: {}, -1: {}}
-        for node, targets in graph.items():
-            for other, sign in targets.items():
-                by_sign[sign].setdefault(node, set()).add(other)
-        # The state bit a source must reach for each node to conflict with it, by the source's sign.
-        # For a source of each sign, the bits of the states a node must be reached in to conflict.
-        needed = {d: 0 for d in (1, -1)}
-        for other in linked:
-            for d in (1, -1):
-                needed[d] |= 1 << index[(other, -d * nodes[other].sign)]
-        state_of = sorted(index, key=index.__getitem__)  # bit -> (node, product)
-        earlier: dict[str, set[str]] = {}  # node -> earlier sources that already reported a pair with it
-        for source in linked:
-            # The wanted states among those it reaches, bit by bit: as many steps as it has
-            # partners, not as there are nodes (a sparse graph of thousands stays linear).
-            hits = reach[(source, 1)] & needed[nodes[source].sign]
-            done = earlier.get(source, ())
-            wanted: dict[int, set[str]] = {1: set(), -1: set()}
-            while hits:
-                low = hits & -hits
-                hits ^= low
-                other, product = state_of[low.bit_length() - 1]
-                if other != source and other not in done:
-                    wanted[product].add(other)
-            if not wanted[1] and not wanted[-1]:
-                continue
-            # Breadth-first over (node, sign product) states, until every wanted target is found.
-            # seen[product][node] = (previous node, previous product, sign of the edge taken).
-            # States found by one expansion are queued together and put in file order only
-            # when their turn comes: in a dense graph most are never expanded.
-            seen: dict[int, dict[str, tuple[str, int, int] | None]] = {1: {source: None}, -1: {}}
-            batches: deque[tuple[Iterable[str], int]] = deque([((source,), 1)])
-            while batches and (wanted[1] or wanted[-1]):
-                members, product = batches.popleft()
-                for node in sorted(members, key=order.__getitem__):
-                    if not wanted[1] and not wanted[-1]:
-                        break
-                    for sign in (1, -1):
-                        successors = by_sign[sign].get(node)
-                        if not successors:
-                            continue
-                        reached = product * sign
-                        states = seen[reached]
-                        fresh = successors.difference(states)
-                        if not fresh:
-                            continue
-                        states.update(dict.fromkeys(fresh, (node, product, sign)))
-                        batches.append((fresh, reached))
-                        found = fresh & wanted[reached]
-                        if not found:
-                            continue
-                        wanted[reached] -= found
-                        for other in sorted(found, key=order.__getitem__):
-                            earlier.setdefault(other, set()).add(source)
-                            yield source, other, *self._walk_back(seen, other, reached)
+        from kpitui.core.conflicts import InfluenceConflicts
 
-    def _signed_reach(self, linked: list[str]) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], int]]:
-        """Each (node, sign) state's bit, and for each state the bits of the states it reaches.
-
-        Found from the strongly connected components of the influence graph itself (not of
-        the twice as large graph of states): inside a component that is a loop, either every
-        node has a sign of its own such that each link's sign is the product of its ends'
-        (then the states split into two classes that reach within themselves), or a loop of
-        odd sign exists and every state of the component reaches every other. Reach flows
-        from components to those that link into them, children first, as integer bit sets.
-        """
-        graph = self.influence
-        index: dict[tuple[str, int], int] = {}
-        for k, node in enumerate(linked):
-            index[(node, 1)] = 2 * k
-            index[(node, -1)] = 2 * k + 1
-        successors = {node: list(graph.get(node, ())) for node in linked}
-        reach: dict[tuple[str, int], int] = {}
-        component_of: dict[str, int] = {}
-        for number, members in enumerate(strong_components(linked, successors)):
-            inside = set(members)
-            for member in members:
-                component_of[member] = number
-            loop = len(members) > 1 or members[0] in graph.get(members[0], ())
-            # A sign per node that every link inside agrees with, if there is one.
-            potential: dict[str, int] | None = {members[0]: 1}
-            stack = [members[0]] if loop else []
-            while stack and potential is not None:
-                node = stack.pop()
-                for other, sign in graph.get(node, {}).items():
-                    if other not in inside:
-                        continue
-                    want = potential[node] * sign
-                    known = potential.get(other)
-                    if known is None:
-                        potential[other] = want
-                        stack.append(other)
-                    elif known != want:
-                        potential = None  # a loop of odd sign: both signs everywhere
-                        break
-            classes = (1,) if potential is None else (1, -1)
-            for side in classes:
-                # The states of this class: (member, side times its sign), or every state of the component.
-                if potential is None:
-                    states = [(m, p) for m in members for p in (1, -1)]
-                else:
-                    states = [(m, side * potential[m]) for m in members]
-                bits = 0
-                if loop:
-                    for state in states:
-                        bits |= 1 << index[state]
-                for node, product in states:
-                    for other, sign in graph.get(node, {}).items():
-                        if other not in inside:
-                            target = (other, product * sign)
-                            bits |= reach[target] | (1 << index[target])
-                for state in states:
-                    reach[state] = bits
-        return index, reach
-
-    @staticmethod
-    def _walk_back(
-        seen: dict[int, dict[str, tuple[str, int, int] | None]], node: str, product: int
-    ) -> tuple[list[str], list[int]]:
-        path, signs = [node], []
-        step = seen[product][node]
-        while step is not None:
-            node, product, sign = step
-            signs.append(sign)
-            path.append(node)
-            step = seen[product][node]
-        return path[::-1], signs[::-1]
+        found = InfluenceConflicts.find(self)
+        for a in found.partners:
+            for b in found.ordered(a):
+                yield a, b, *found.witness(a, b)
 
 
 def strong_components(nodes: list[T], successors: Mapping[T, list[T]]) -> list[list[T]]:

@@ -34,7 +34,6 @@ from typing import TypeVar
 
 from kpitui.core.analysis import (
     Analysis,
-    Conflict,
     NodeResult,
     _Builder,
     analyze,
@@ -46,6 +45,7 @@ from kpitui.core.analysis import (
     resolve_as_of,
 )
 from kpitui.core.analysis_state import split_findings
+from kpitui.core.conflicts import Conflict, Conflicts
 from kpitui.core.findings import file_findings, node_findings, pair_findings
 from kpitui.core.forecast import Forecast
 from kpitui.core.graph import KpiGraph
@@ -443,8 +443,7 @@ class _Update:
         if changed_pairs or self.added or self.removed:
             gap_order = sorted(state.gaps, key=graph.order.__getitem__)
             state.gaps = {n: state.gaps[n] for n in gap_order}
-            an.conflicts = state.declared + state.influence + [c for n in gap_order for c in state.gaps[n]]
-            an._conflicts_by_node = None
+            an.conflicts = Conflicts(state.declared, state.influence, [c for n in gap_order for c in state.gaps[n]])
 
         # Findings of the nodes concerned, every pair's, and the file's.
         concerned = set(self.touch) | result_changed | moved | children_changed | kpi_up
@@ -700,22 +699,20 @@ class _Update:
             for other in targets:
                 linked.setdefault(t, set()).add(other)
                 linked.setdefault(other, set()).add(t)
-        for c in state.influence:
-            for m in c.path:
-                if m in moved:
-                    moved.update(c.path)
+        # A conflict's path lies in one part of the old graph, so the parts of the moved nodes
+        # hold every conflict whose pairs, paths or words an edit can change.
         part = _reach([m for m in moved if m in linked], lambda n: linked.get(n, ()))
         if not part:
             return changed
-        kept = [c for c in state.influence if c.a not in part and c.b not in part]
-        dropped = [c for c in state.influence if c.a in part or c.b in part]
+        old = state.influence
         sub = object.__new__(KpiGraph)
         sub.nodes, sub.order = nodes, graph.order
         sub.influence = {s: t for s, t in graph.influence.items() if s in part}
-        fresh = influence_conflicts(tree, sub)
-        if fresh != dropped:
-            changed.update(frozenset((c.a, c.b)) for c in [*dropped, *fresh])
-        state.set_influence(sorted(kept + fresh, key=lambda c: graph.order[c.a]))
+        fresh = influence_conflicts(sub)
+        # Their paths and words may have changed with the same pairs: found again, all of them.
+        changed.update(frozenset((a, b)) for a, partners in old.partners.items() if a in part for b in partners)
+        changed.update(fresh.pairs())
+        state.set_influence(old.merged(part, fresh, graph))
         return changed
 
     def _counts(

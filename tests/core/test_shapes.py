@@ -244,3 +244,39 @@ def test_a_computed_value_that_overflows_is_unknown_with_a_finding(tmp_path: Pat
     write_csv(analysis, out)
     row = next(r for r in csv.DictReader(io.StringIO(out.getvalue().decode())) if r["id"] == "a")
     assert (row["target"], row["actual"], row["attainment"]) == ("1e+308", "-1e+308", "")
+
+
+def test_a_clique_s_conflicts_are_kept_per_source_and_searched_only_where_shown(tmp_path: Path) -> None:
+    # 7,140 pairs, kept as each source's partners: the findings search only the sources with
+    # few partners (whose findings show each path), not one path per pair.
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.clique(120))))
+    influence = analysis.conflicts.influence
+    assert len(influence) == len(analysis.conflicts) == 7140
+    assert influence.partners["n0"] == tuple(f"n{i}" for i in range(1, 120))
+    assert set(influence._searches) == {"n114", "n115", "n116", "n117", "n118"}
+    # Asked for, a node's conflicts are those of the whole list, in its order, with their paths.
+    every = list(analysis.conflicts)
+    for node in ("n0", "n57", "n119"):
+        assert analysis.conflicts_of(node) == [c for c in every if node in (c.a, c.b)]
+        assert analysis.partners(node) == sorted(f"n{i}" for i in range(120) if f"n{i}" != node)
+    conflict = analysis.conflicts_of("n57")[3]
+    assert conflict.path[0] == conflict.a == "n3" and conflict.path[-1] == "n57"
+    assert conflict.explanation.startswith("influence: pushing 'Node 3' ")
+
+
+def test_each_node_s_conflicts_of_every_kind_come_in_the_order_of_all_conflicts(tmp_path: Path) -> None:
+    text = shapes.clique(12, 5).replace(
+        '[nodes.n3]\nname = "Node 3"\n', '[nodes.n3]\nname = "Node 3"\nconflicts = ["n0", "n7"]\n'
+    )
+    text += '[nodes.r]\nname = "R"\nparent = "g"\nrollup = "sum"\ntarget = 100\ninfluences = { n2 = "-" }\n'
+    text += "".join(
+        f'[nodes.k{i}]\nname = "K{i}"\nparent = "r"\ntarget = 5\ninfluences = {{ n{i} = "+", k{(i + 1) % 3} = "-" }}\n'
+        for i in range(3)
+    )
+    analysis = analyze(load_tree(_tree(tmp_path, text)))
+    every = list(analysis.conflicts)
+    assert {c.kind for c in every} == {"declared", "influence", "target_gap"}
+    assert [c.kind for c in every] == sorted((c.kind for c in every), key=["declared", "influence", "target_gap"].index)
+    for node in analysis.tree.nodes:
+        assert analysis.conflicts_of(node) == [c for c in every if node in (c.a, c.b)]
+        assert analysis.partners(node) == sorted({c.b if c.a == node else c.a for c in every if node in (c.a, c.b)})

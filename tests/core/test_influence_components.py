@@ -1,0 +1,36 @@
+"""The influence graph's strongly connected components (core/conflicts.py), against networkx's."""
+
+import random
+
+import networkx as nx
+
+from kpitui.core.conflicts import components
+
+
+def test_the_influence_graphs_components_match_networkx_and_come_successors_first() -> None:
+    # conflicts.components: Tarjan's by set operations (a dense graph takes no Python step per link).
+    rng = random.Random(8)
+    for _ in range(400):
+        n = rng.randrange(1, 40)
+        density = rng.choice((0.02, 0.05, 0.2, 0.5, 0.9, 1.0))
+        successors = {
+            f"n{a}": {f"n{b}": rng.choice((1, -1)) for b in range(n) if rng.random() < density} for a in range(n)
+        }
+        nodes = list(successors)
+        rng.shuffle(nodes)
+        found = components(nodes, successors)
+        expected = {frozenset(c) for c in nx.strongly_connected_components(nx.DiGraph(successors))}
+        assert {frozenset(c) for c in found} == expected
+        position = {node: i for i, component in enumerate(found) for node in component}
+        for a, targets in successors.items():
+            for b in targets:
+                assert position[b] <= position[a], "a successor's component comes first"
+
+
+def test_the_influence_graphs_long_loops_and_hubs_need_no_recursion() -> None:
+    n = 50_000
+    loop = {f"n{i}": {f"n{(i + 1) % n}": 1} for i in range(n)}
+    assert [len(c) for c in components(list(loop), loop)] == [n]
+    hub = {"hub": {f"n{i}": 1 for i in range(n)}} | {f"n{i}": {"hub": -1} for i in range(0, n, 2)}
+    found = components(["hub", *(f"n{i}" for i in range(n))], hub)
+    assert sorted(len(c) for c in found) == [1] * (n // 2) + [n // 2 + 1]
