@@ -69,10 +69,10 @@ class Analysis:
     results: dict[str, NodeResult]
     conflicts: Conflicts
     measurements: Measurements | None = None
-    by_node: dict[str, list[Finding]] = field(default_factory=dict)
     values: ValueGraph | None = None  # how node values depend on each other (rollups, formulas)
     layers: dict[str, Layer] = field(default_factory=dict)  # "actual" and "target", as evaluated
     _findings: list[Finding] | None = field(default=None, repr=False)
+    _by_node: dict[str, list[Finding]] | None = field(default=None, repr=False)
     # What an incremental update (core/incremental.py) starts from; None for a what-if's analysis.
     state: AnalysisState | None = field(default=None, repr=False)
 
@@ -86,6 +86,18 @@ class Analysis:
     @findings.setter
     def findings(self, value: list[Finding]) -> None:
         self._findings = value
+
+    @property
+    def by_node(self) -> dict[str, list[Finding]]:
+        """The findings shown on each node, most severe first (sorted out on first use: the
+        findings of a dense influence graph name each of its nodes hundreds of times)."""
+        if self._by_node is None:
+            index: dict[str, list[Finding]] = {}
+            for finding in self.findings:
+                for node_id in finding.concerns:
+                    index.setdefault(node_id, []).append(finding)
+            self._by_node = index
+        return self._by_node
 
     def open_counts(self) -> dict[str, int]:
         """Headline counts of open findings (see Outline.counts), kept up to date by incremental updates."""
@@ -238,9 +250,6 @@ def analyze(
     findings = collect_findings(analysis)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], graph.order.get(f.node or "", -1), f.code))
     analysis.findings = findings
-    for finding in findings:
-        for node_id in finding.concerns:
-            analysis.by_node.setdefault(node_id, []).append(finding)
     state.groups, state.pairs = split_findings(findings)
     state.many = {k for k in state.pairs if len(k) > 2}
     state.counts = count_open(findings)

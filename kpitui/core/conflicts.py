@@ -412,11 +412,7 @@ def _partners(
     one such set, which is listed once to learn which nodes it names: so an earlier source
     that already reported a pair is known per class, not per pair.
     """
-    seen: dict[str, None] = {}
-    for source, targets in influence.items():
-        seen[source] = None
-        seen.update(dict.fromkeys(targets))
-    linked = sorted(seen, key=order.__getitem__)
+    linked = sorted(set(influence).union(*influence.values()), key=order.__getitem__)
     reach = _signed_reach(influence, linked)
     state_node = [node for node in linked for _ in (0, 1)]  # bit -> its node
     # needed[d]: the state of every node that a source of sign d conflicts with.

@@ -86,9 +86,6 @@ class Scenario:
             analysis.findings.sort(
                 key=lambda f: (SEVERITY_ORDER[f.severity], base.graph.order.get(f.node or "", -1), f.code)
             )
-            for finding in analysis.findings:
-                for node_id in finding.concerns:
-                    analysis.by_node.setdefault(node_id, []).append(finding)
             self._analysis = analysis
         return self._analysis
 

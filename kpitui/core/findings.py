@@ -130,10 +130,17 @@ def file_findings(analysis: Analysis) -> list[Finding]:
 def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
     """Mark the findings a node accepts (SPEC 4.5): its own, and pairs it is one side of."""
     result: list[Finding] = []
+    accepting: set[str] | None = None  # the nodes that accept any code, once a finding names many
     for finding in found:
         reason = None
         if finding.severity != "error":
-            for node_id in finding.concerns if finding.code in PAIR_CODES else (finding.node,):
+            concerns = finding.concerns if finding.code in PAIR_CODES else (finding.node,)
+            if len(concerns) > 2:  # a node's many influence conflicts: one look per finding, not per pair
+                if accepting is None:
+                    accepting = {node_id for node_id, node in nodes.items() if node.accept}
+                if accepting.isdisjoint(concerns):
+                    concerns = ()
+            for node_id in concerns:
                 node = nodes.get(node_id) if node_id is not None else None
                 if node is not None and node.accept:  # most nodes accept nothing
                     reason = node.accepted(finding.code)
