@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -211,13 +210,6 @@ KEY_PARTS_LIMIT = 1000
 DEPTH_LIMIT = 250
 
 
-# The types of the values a TOML reader gives that hold no others, and how many values a table
-# or array holds before `nesting` takes all their types at once (an influence clique's node has
-# hundreds of influences, a usual node's table a dozen values).
-_SCALARS = frozenset((str, int, float, bool, date, datetime, time))
-_MANY = 32
-
-
 def nesting(doc: dict[str, Any]) -> int:
     """How many levels of tables and arrays the document has, counted without recursion.
 
@@ -233,8 +225,6 @@ def nesting(doc: dict[str, Any]) -> int:
         below: list[Any] = []
         for value in level:
             items = value.values() if isinstance(value, dict) else value
-            if len(items) > _MANY and _SCALARS.issuperset(map(type, items)):
-                continue  # a big table of plain values (influences): their types, not a test each
             below += [v for v in items if isinstance(v, containers)]
         level = below
     return depth
