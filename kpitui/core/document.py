@@ -131,7 +131,7 @@ class Document:
             text = NEW_TREE.format(title=path.stem.replace('"', ""))
             return cls(path, parse_tree(text, path), None)
         data = read_bytes(path)  # read once: what is parsed is what the digest guards
-        return cls(path, parse_tree(decode(data, str(path)), path, reader), data)
+        return cls(path, parse_tree(decode(data, str(path)), path, reader, data), data)
 
     # ── reading ─────────────────────────────────────────────────────────
 

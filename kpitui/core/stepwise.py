@@ -1,6 +1,6 @@
 """Reading a big tree file's TOML in steps of a few hundred node tables, not in one call.
 
-The TOML reader (rtoml, Rust) holds Python's interpreter lock for the whole call: on a
+The TOML readers (toml-rs, rtoml: Rust) hold Python's interpreter lock for the whole call: on a
 50k-node file about a second, during which the TUI cannot answer a key (q must end it at
 once while it loads). Read in pieces, the lock is free between pieces, and the loader
 can say how many nodes it has read.
@@ -21,8 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 import rtoml
+import toml_rs
 
-from kpitui.core.loader import read_toml
+from kpitui.core.loader import read_toml, shallow
 
 NODES_PER_STEP = 500  # about 10 ms of reading on this machine
 
@@ -56,7 +57,7 @@ def read_toml_in_steps(
             piece = text[begin:end]
             if _NODES_TABLE.search(piece) or piece.startswith("[nodes]"):
                 return read_toml(text, name)
-            part = rtoml.loads(piece)
+            part = _read_piece(piece)
             if number == 0:  # what precedes the first node table
                 if "nodes" in part:
                     return read_toml(text, name)
@@ -72,3 +73,16 @@ def read_toml_in_steps(
     except ValueError:  # rtoml.TomlParsingError: the whole document says where
         return read_toml(text, name)
     return doc  # `nodes` after what precedes its first table: the whole document's key order
+
+
+def _read_piece(piece: str) -> dict[str, Any]:
+    """A piece as toml-rs reads it where `shallow` proves that safe (as `read_toml` does), else
+    as rtoml does; ValueError (rtoml.TomlParsingError) when rtoml refuses it."""
+    try:
+        if shallow(piece.encode("utf-8")):
+            part: dict[str, Any] = toml_rs.loads(piece)
+            return part
+    except Exception:  # refused (or a lone surrogate): rtoml says so, or reads it
+        pass
+    read: dict[str, Any] = rtoml.loads(piece)
+    return read

@@ -67,6 +67,12 @@ def test_a_generated_tree_reads_the_same_and_says_how_far_it_got() -> None:
         # an unterminated array across a cut; a syntax error in a later piece
         HEAD + nodes("a") + '[nodes.b]\nparent = [\n"a",\n' + nodes("c"),
         HEAD + nodes("a", "b") + "[nodes.c]\nname = \n" + nodes("d"),
+        # a piece too deep for toml-rs (it would crash the process): rtoml, then tomli read it
+        HEAD + nodes("a") + "[nodes.b]\ndeep = " + "[" * 6000 + "]" * 6000 + "\n" + nodes("c"),
+        HEAD + nodes("a") + "[nodes.b]\ndeep = " + "[" * 150 + "]" * 150 + "\n" + nodes("c"),
+        HEAD + nodes("a") + "[nodes.b]\nk" + ".k" * 100_000 + " = 1\n" + nodes("c"),
+        # a multi-line string cut where a line looks like a node table
+        HEAD + nodes("a") + '[nodes.b]\ndescription = """\n[nodes.x]\nname = "X"\n"""\n' + nodes("c"),
         # a file that starts with a node table, or with [nodes]
         nodes("a", "b", "c"),
         "[nodes]\n" + nodes("a", "b"),

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,20 +106,18 @@ async def test_the_header_shows_the_step_and_a_count_that_moves(samples: Path, m
 
 
 async def test_reading_a_big_file_counts_the_nodes_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtoml
-
     from kpitui.core import stepwise
 
     path = tmp_path / "big.toml"
     path.write_text(tree_text(3000), encoding="utf-8")
-    real = rtoml.loads
+    real = stepwise._read_piece
 
-    def slow(text: str) -> object:
+    def slow(text: str) -> dict[str, Any]:
         time.sleep(0.15)  # a piece of a much bigger file
         return real(text)
 
     monkeypatch.setattr(stepwise, "NODES_PER_STEP", 250)
-    monkeypatch.setattr(rtoml, "loads", slow)
+    monkeypatch.setattr(stepwise, "_read_piece", slow)
     app = make_app(path)
     async with app.run_test(size=SIZE) as pilot:
         counts: list[int] = []
