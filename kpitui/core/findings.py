@@ -493,7 +493,8 @@ def _units(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                     "or drop `rollup` and record its actual yourself",
                 )
             )
-        scale = scale_mismatch(node, results[node_id]) if node.unit is not None else None
+        # Only a `%` node can mix scales: most nodes are not asked.
+        scale = scale_mismatch(node, results[node_id]) if node.unit is not None and "%" in node.unit else None
         if scale is not None:
             low, high = scale
             found.append(
@@ -514,8 +515,9 @@ def _goals(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     if an.state is None:
         goals = below_goals(an)
     else:
-        ids = an.state.maps[0] if only is None else [n for n in only if n in an.state.maps[0]]
-        goals = {n: an.state.below(n) for n in ids if nodes[n].kind == "goal"}
+        kpis = an.state.maps[0]
+        ids = [n for n, node in nodes.items() if node.kind == "goal"] if only is None else only
+        goals = {n: an.state.below(n) for n in ids if n in kpis and nodes[n].kind == "goal"}
     for goal_id, below in goals.items():
         name = nodes[goal_id].name
         if len(below.with_horizon) >= 2 and not below.long:

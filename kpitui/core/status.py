@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from kpitui.core.model import Period, Thresholds
 
 STATUS_RANK: dict[str, int] = {"off_track": 0, "at_risk": 1, "on_track": 2}
 
 
-@dataclass(frozen=True)
-class Pace:
-    """Where a node stands against the pace its target needs."""
+class Pace(NamedTuple):
+    """Where a node stands against the pace its target needs.
+
+    A named tuple, not a frozen dataclass: the analysis makes one for nearly every node, and a
+    tuple is made in a third of the time (immutable and compared by value all the same).
+    """
 
     expected: float | None
     attainment: float | None
@@ -74,11 +77,8 @@ def pace_at(
         expected = target
         scale = abs(target) or 1.0
         attainment = 1 - sign * (target - actual) / scale
-    # Equal to Pace(expected, attainment, status), made without the frozen dataclass's checked
-    # assignments (the analysis makes one for every node with a target and an actual).
-    found = object.__new__(Pace)
-    found.__dict__.update(expected=expected, attainment=attainment, status=classify(attainment, thresholds))
-    return found
+    # Pace(expected, attainment, status), without the call of its Python-level __new__.
+    return tuple.__new__(Pace, (expected, attainment, classify(attainment, thresholds)))
 
 
 def classify(attainment: float, thresholds: Thresholds) -> str:
