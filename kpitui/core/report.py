@@ -52,8 +52,9 @@ def as_text(analysis: Analysis, colour: bool) -> str:
         if not group:
             continue
         lines.append(paint(COLOURS[severity], f"{title} ({len(group)})"))
+        marker = paint(COLOURS[severity], mark)
         for f in group:
-            lines.append(f"  {paint(COLOURS[severity], mark)} {f.code}{where(f)}")
+            lines.append(f"  {marker} {f.code}{where(f)}")
             lines.append(f"      {safe_text(f.message)}")
         lines.append("")
     accepted = [f for f in analysis.findings if f.accepted]

@@ -31,5 +31,7 @@ def safe_text(text: str, newlines: bool = False) -> str:
         text: text that came from a tree file (or holds some).
         newlines: keep line breaks (descriptions, multi-line messages); else `\\n`.
     """
+    if text.isprintable():  # no control, separator or format character at all: nothing to escape
+        return text
     pattern = _UNSAFE if newlines else _UNSAFE_OR_NEWLINE
     return pattern.sub(_escape, text) if pattern.search(text) else text
