@@ -10,6 +10,7 @@ shows them: the findings of a source with few partners, the detail panel, a diag
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
@@ -419,8 +420,10 @@ def _partners(
     digits = "".join("01" if nodes[node].sign > 0 else "10" for node in linked)  # bit 0 first
     needed = {1: int(digits[::-1], 2) if digits else 0}
     needed[-1] = needed[1] ^ ((1 << len(digits)) - 1)
+    position = {node: k for k, node in enumerate(linked)}
     partners: dict[str, tuple[str, ...]] = {}
     conflicting: dict[tuple[int, int], int] = {}  # (class, sign) -> the states its sources conflict with
+    named: dict[tuple[int, int], tuple[tuple[str, ...], list[int]]] = {}  # (class, sign) -> those nodes, places
     classes_naming: dict[str, list[tuple[int, int]]] = {}  # node -> the (class, sign)s whose sources conflict with it
     earlier: dict[tuple[int, int], int] = {}  # (class, sign) -> both state bits of each source seen so far
     for k, source in enumerate(linked):
@@ -430,7 +433,9 @@ def _partners(
         hits = conflicting.get(key)
         if hits is None:
             hits = conflicting[key] = bits & needed[d]
-            for member in _members(hits, state_node):
+            members = tuple(_members(hits, state_node))
+            named[key] = (members, [position[m] for m in members])
+            for member in members:
                 classes_naming.setdefault(member, []).append(key)
         if not hits:
             continue
@@ -440,7 +445,12 @@ def _partners(
             drop |= earlier.get(other, 0)
         mine = hits & ~drop
         if mine:
-            partners[source] = tuple(_members(mine, state_node))
+            after = 2 * k + 2
+            if mine == hits >> after << after:  # all of its class's partners after it (a clique): a slice
+                members, places = named[key]
+                partners[source] = members[bisect_right(places, k) :]
+            else:
+                partners[source] = tuple(_members(mine, state_node))
         earlier[key] = earlier.get(key, 0) | own
     return partners
 
@@ -495,10 +505,8 @@ def _signed_reach(influence: Mapping[str, Mapping[str, int]], linked: list[str])
         leaving: list[tuple[str, str, int]] = []
         for member in members:
             targets = influence.get(member)
-            if targets:
-                outside = targets.keys() - inside
-                if outside:
-                    leaving += ((member, other, targets[other]) for other in outside)
+            if targets and not targets.keys() <= inside:
+                leaving += ((member, other, targets[other]) for other in targets.keys() - inside)
         for side in (1,) if potential is None else (1, -1):
             # The states of this class: (member, side times its sign), or every state of the component.
             if potential is None:

@@ -269,20 +269,24 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
         sources = {a: [b for b in influence.partners[a] if b in picked[a]] for a in sorted(picked, key=order)}
     # Pairs in conflict only through influences, by their first node: a node with many gets one
     # finding. (Each influence pair comes once; other kinds are few, so they are set apart first.)
-    other_kinds = {frozenset((c.a, c.b)) for c in [*declared, *gaps]}
-    many: dict[str, list[str]] = {}
+    other_kinds: dict[str, set[str]] = {}  # node -> the nodes it conflicts with in other ways
+    for c in [*declared, *gaps]:
+        other_kinds.setdefault(c.a, set()).add(c.b)
+        other_kinds.setdefault(c.b, set()).add(c.a)
+    many: dict[str, Sequence[str]] = {}
     for a, partners in sources.items():
-        alone = [b for b in partners if frozenset((a, b)) not in other_kinds] if other_kinds else partners
+        also = other_kinds.get(a)
+        alone = [b for b in partners if b not in also] if also else partners
         if len(alone) > INFLUENCE_LIMIT:
-            many[a] = list(alone)
+            many[a] = alone
     found: list[Finding] = [_many_influence_conflicts(nodes, a, partners) for a, partners in many.items()]
     pairs: dict[frozenset[str], list[Conflict]] = {}
     for conflict in declared:
         pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
     for a, partners in sources.items():
-        shown = set(partners)
-        if a in many:
-            shown -= set(many[a])  # said by its node's one finding
+        shown: Container[str] = partners
+        if a in many:  # said by its node's one finding, but for the pairs that conflict in other ways too
+            shown = other_kinds.get(a, set()).intersection(partners)
             if not shown:
                 continue
         for b in influence.ordered(a):
@@ -320,7 +324,7 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
     return found
 
 
-def _many_influence_conflicts(nodes: Mapping[str, Node], a: str, partners: list[str]) -> Finding:
+def _many_influence_conflicts(nodes: Mapping[str, Node], a: str, partners: Sequence[str]) -> Finding:
     """One finding for a node in influence conflict with many others: a few named, all related."""
     named = [f"'{nodes[p].name}'" for p in partners[:INFLUENCE_NAMED]]
     rest = len(partners) - len(named)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from kpitui.core.formula import Formula, FormulaError
 from kpitui.core.formula import parse as parse_formula
@@ -220,10 +220,13 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail("influences", '`influences` must be a table like { nps = "-", margin = "+" }')
             return ()
-        signs = list(value.values())
-        if signs.count("+") + signs.count("-") == len(signs):
+        try:
+            signs = tuple(map(_SIGN.get, value.values()))
+        except TypeError:  # a table or an array: not hashable, and not a sign
+            signs = (None,)
+        if None not in signs:
             # Every sign well written (a dense influence graph has 160,000 of them): read in one pass.
-            return tuple(zip(value, map(_SIGN.__getitem__, signs), strict=True))
+            return tuple(zip(value, cast("tuple[int, ...]", signs), strict=True))
         result: list[tuple[str, int]] = []
         for other, sign in value.items():
             if sign in ("+", "-"):
