@@ -119,7 +119,7 @@ class InfluenceConflicts:
         self._count = sum(map(len, partners.values()))
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._sets: dict[str, frozenset[str]] = {}
-        self._split: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._links = _Links(influence, order)
         self._searches: OrderedDict[str, _Search] = OrderedDict()
         self._reporters: dict[str, list[str]] | None = None
 
@@ -256,6 +256,25 @@ class InfluenceConflicts:
         ordered = dict(sorted(partners.items(), key=lambda item: order[item[0]]))
         return InfluenceConflicts(dict(graph.influence), graph.nodes, order, ordered)
 
+    def _search(self, source: str) -> _Search:
+        searches = self._searches
+        search = searches.get(source)
+        if search is None:
+            search = searches[source] = _Search(self._links, source)
+            if len(searches) > _SEARCHES_KEPT:
+                searches.popitem(last=False)
+        else:
+            searches.move_to_end(source)
+        return search
+
+
+class _Links:
+    """The influence links of a graph, each node's taken apart by sign when first asked."""
+
+    def __init__(self, influence: Mapping[str, Mapping[str, int]], order: Mapping[str, int]) -> None:
+        self.influence, self.order = influence, order
+        self._split: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
     def successors(self, node: str, sign: int) -> frozenset[str]:
         """A node's influence targets through links of one sign."""
         split = self._split.get(node)
@@ -265,32 +284,20 @@ class InfluenceConflicts:
             split = self._split[node] = (positive, frozenset(targets.keys() - positive))
         return split[0] if sign > 0 else split[1]
 
-    def _search(self, source: str) -> _Search:
-        searches = self._searches
-        search = searches.get(source)
-        if search is None:
-            search = searches[source] = _Search(self, source)
-            if len(searches) > _SEARCHES_KEPT:
-                searches.popitem(last=False)
-        else:
-            searches.move_to_end(source)
-        return search
-
 
 class _Search:
     """A breadth-first search over (node, sign product) states from one source, run only as far
     as asked and resumed from there; each step is one expansion's newly met states.
 
-    Batches of states met by one expansion are put in file order only when their turn comes:
-    in a dense graph most are never expanded.
+    (No object here refers back to what holds it: a dense graph's conflicts are then freed as
+    soon as they are no longer used, not by the garbage collector's walk over all of them.)
     """
 
-    def __init__(self, found: InfluenceConflicts, source: str) -> None:
-        self.found = found
+    def __init__(self, links: _Links, source: str) -> None:
         # seen[product][node] = (previous node, previous product, sign of the link taken)
         self.seen: dict[int, dict[str, tuple[str, int, int] | None]] = {1: {source: None}, -1: {}}
         self.log: list[tuple[frozenset[str], int]] = []
-        self._run = self._expand(source)
+        self._run = _expand(links, self.seen, source)
 
     def steps(self) -> Iterator[tuple[frozenset[str], int]]:
         """Every step from the first: those taken already, then new ones."""
@@ -304,26 +311,6 @@ class _Search:
             log.append(step)
             yield step
 
-    def _expand(self, source: str) -> Iterator[tuple[frozenset[str], int]]:
-        found, seen = self.found, self.seen
-        order = found.order.__getitem__
-        batches: deque[tuple[Iterable[str], int]] = deque([((source,), 1)])
-        while batches:
-            members, product = batches.popleft()
-            for node in sorted(members, key=order):
-                for sign in (1, -1):
-                    successors = found.successors(node, sign)
-                    if not successors:
-                        continue
-                    reached = product * sign
-                    states = seen[reached]
-                    fresh = successors.difference(states)
-                    if not fresh:
-                        continue
-                    states.update(dict.fromkeys(fresh, (node, product, sign)))
-                    batches.append((fresh, reached))
-                    yield fresh, reached
-
     def walk_back(self, node: str, product: int) -> tuple[list[str], list[int]]:
         """The path by which a state was first met, and its signs."""
         seen = self.seen
@@ -335,6 +322,33 @@ class _Search:
             path.append(node)
             step = seen[product][node]
         return path[::-1], signs[::-1]
+
+
+def _expand(
+    links: _Links, seen: dict[int, dict[str, tuple[str, int, int] | None]], source: str
+) -> Iterator[tuple[frozenset[str], int]]:
+    """A breadth-first search's steps: the states each expansion meets first, and their product.
+
+    States met by one expansion are queued together and put in file order only when their
+    turn comes: in a dense graph most are never expanded.
+    """
+    order = links.order.__getitem__
+    batches: deque[tuple[Iterable[str], int]] = deque([((source,), 1)])
+    while batches:
+        members, product = batches.popleft()
+        for node in sorted(members, key=order):
+            for sign in (1, -1):
+                successors = links.successors(node, sign)
+                if not successors:
+                    continue
+                reached = product * sign
+                states = seen[reached]
+                fresh = successors.difference(states)
+                if not fresh:
+                    continue
+                states.update(dict.fromkeys(fresh, (node, product, sign)))
+                batches.append((fresh, reached))
+                yield fresh, reached
 
 
 class Conflicts(Sequence[Conflict]):
