@@ -280,3 +280,23 @@ def test_each_node_s_conflicts_of_every_kind_come_in_the_order_of_all_conflicts(
     for node in analysis.tree.nodes:
         assert analysis.conflicts_of(node) == [c for c in every if node in (c.a, c.b)]
         assert analysis.partners(node) == sorted({c.b if c.a == node else c.a for c in every if node in (c.a, c.b)})
+
+
+def test_a_clique_s_conflicts_are_freed_once_unused_without_the_garbage_collector(tmp_path: Path) -> None:
+    # No reference cycle through the searches: the pairs among a clique's nodes are freed when
+    # the analysis is, not by the collector's walk over all of them at exit.
+    import gc
+    import weakref
+
+    analysis = analyze(load_tree(_tree(tmp_path, shapes.clique(30))))
+    assert all(c.explanation for c in analysis.conflicts_of("n3"))
+    assert analysis.findings_of("n3")
+    influence = weakref.ref(analysis.conflicts.influence)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del analysis
+        assert influence() is None
+    finally:
+        if enabled:
+            gc.enable()
