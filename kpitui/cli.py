@@ -230,9 +230,28 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run kpitui; returns the exit code (SPEC 5: 0 fine, 1 findings, 2 load/save, 3 a bug)."""
     try:
-        return _main(sys.argv[1:] if argv is None else argv)
+        code = _main(sys.argv[1:] if argv is None else argv)
     except Exception as exc:  # a bug: never let a script read a crash as findings (exit 1)
         return internal_error(exc)
+    if argv is None and _written_out:
+        _exit_now(code)
+    return code
+
+
+# Set by a command that has written everything and leaves nothing to clean up (`check`).
+_written_out = False
+
+
+def _exit_now(code: int) -> None:
+    """End the process (the command line's, never a caller's) without freeing, one by one and in
+    a last garbage collection, the half a million objects a 10k-node check made (20-30 ms)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away, as _main treats it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    os._exit(code)
 
 
 def internal_error(exc: BaseException) -> int:
@@ -331,6 +350,8 @@ def _check(options: argparse.Namespace) -> int:
                 _print_load_errors(checked.errors)
             else:
                 sys.stdout.write(as_text(checked, colour))
+    global _written_out
+    _written_out = True
     if any(isinstance(c, annotations.Failed) for c in results):
         return 2
     return 1 if any(fails(c.findings, options.fail_on) for c in results if not isinstance(c, annotations.Failed)) else 0

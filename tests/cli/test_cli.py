@@ -205,3 +205,25 @@ def test_every_command_word_has_its_handler() -> None:
     from kpitui import cli
 
     assert set(cli._HANDLERS) == set(cli.COMMANDS)
+
+
+def test_check_process_ends_at_once_with_its_whole_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The process ends without freeing what the analysis built: nothing written may be lost,
+    # nor the exit code, whatever the format.
+    from benchmarks.generate import tree_text
+
+    big = tmp_path / "t.toml"
+    big.write_text(tree_text(2000), encoding="utf-8")
+    for tree in (big, SAMPLES / "sales.toml"):  # a report far larger than a pipe's buffer, and a small one
+        for fmt in ("text", "json", "sarif", "github"):
+            result = subprocess.run(
+                [sys.executable, "-m", "kpitui", "check", str(tree), "--format", fmt],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},  # output held in a buffer
+                check=False,
+            )
+            code = main(["check", str(tree), "--format", fmt])
+            assert (result.returncode, result.stdout) == (code, capsys.readouterr().out)
+            assert code == 1 and result.stdout.count("\n") > 10
