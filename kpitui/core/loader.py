@@ -142,13 +142,16 @@ def shallow(data: bytes) -> bool:
     """
     if b"\\" in data:  # an escaped backslash or quote delimits nothing
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    if b'"""' in data or b"'''" in data:
+    skeleton = data.translate(None, _NOT_SKELETON)
+    # Three quotes in a row in the bytes are three in a row in the skeleton too (which is
+    # 7x shorter and searched first: a search of the bytes for them is 4 ms at 10k nodes).
+    if (b'"""' in skeleton or b"'''" in skeleton) and (b'"""' in data or b"'''" in data):
         return False
     # Single-line strings and comments are read by the order of quotes, comment marks and
     # newlines only: everything else can go. Two quotes in a row are then an empty string
     # (or within a comment, or a string's end and the next one's start with no bracket, dot
     # or newline between them).
-    skeleton = data.translate(None, _NOT_SKELETON).replace(b'""', b"").replace(b"#\n", b"\n")
+    skeleton = skeleton.replace(b'""', b"").replace(b"#\n", b"\n")
     skeleton = _STRINGS_AND_COMMENTS.sub(b"", skeleton)
     if _MANY_DOTS.search(skeleton):
         return False

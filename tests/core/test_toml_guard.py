@@ -120,6 +120,7 @@ def test_hostile_documents_load_as_before(name: str, tmp_path: Path, monkeypatch
         'a = "x\\\\"\nb = [1]\n',
         "[a.b.c]\nd.e.f = { g.h = [1.5, 2.5] }\n",
         "[[a]]\n[[a.b]]\n[a.b.c]\n",
+        "a = [\"x\", \"y\", 'z', 'w']\nb = [[1]]\n",  # quotes in a row once the rest is left out
         'a = "x\\"' + "[" * 6000 + '"\n',
     ],
 )
