@@ -517,7 +517,7 @@ def _signed_reach(influence: Mapping[str, Mapping[str, int]], linked: list[str])
                     break
         # Links leaving the component: (member, target, sign).
         leaving: list[tuple[str, str, int]] = []
-        for member in members:
+        for member in members if len(members) < len(linked) else ():  # else nothing lies outside
             targets = influence.get(member)
             if targets and not targets.keys() <= inside:
                 leaving += ((member, other, targets[other]) for other in targets.keys() - inside)
@@ -549,13 +549,13 @@ def components(nodes: list[str], successors: Mapping[str, Mapping[str, int]]) ->
 
     Tarjan's algorithm with an explicit stack (no recursion, whatever the depth), shaped so that
     a dense graph costs no Python step per link: a node's successors not yet visited are taken
-    as one set intersection when it is entered, and skipped without a look once every node is
-    visited; when it is left, the lowest index among its successors still on the stack is the
-    first of them from the stack's bottom (the stack is in index order), looked for among the
-    bottom few and else found by one set intersection. (Taken when the node is left rather than
-    link by link, the successors on the stack may include nodes a step of Tarjan's would have
-    skipped as popped; those were popped since, lie below the node, and have a higher index,
-    so they change nothing.)
+    as one set intersection when it is entered, and
+    skipped without a look once every node is visited; when it is left, the lowest index among
+    its successors still on the stack is the first of them from the stack's bottom (the stack
+    is in index order), looked for among the bottom few and else found by one intersection.
+    (Taken when the node is left rather than link by link, the successors on the stack may
+    include nodes a step of Tarjan's would have skipped as popped; those were popped since,
+    lie below the node, and have a higher index, so they change nothing.)
     """
     index: dict[str, int] = {}
     low: dict[str, int] = {}
