@@ -11,7 +11,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from math import factorial
 
@@ -136,11 +136,10 @@ def what_if(analysis: Analysis, overrides: Mapping[str, float], kind: str = ACTU
         if kind == ACTUAL:
             # A hypothetical value does not make a node measured more recently: staleness stays as it is.
             last = old.last_measured if computed.source in (old.actual_source, WHATIF) else None
-            updated = replace(old, actual=computed.value, actual_source=computed.source, last_measured=last)
+            updated = old._replace(actual=computed.value, actual_source=computed.source, last_measured=last)
         else:
-            updated = replace(old, target=computed.value)
-        updated = replace(
-            updated,
+            updated = old._replace(target=computed.value)
+        updated = updated._replace(
             pace=pace(
                 pacing=node.pacing,
                 sign=node.sign,
@@ -176,7 +175,7 @@ def _rollup_statuses(analysis: Analysis, results: dict[str, NodeResult], moved: 
         rolled = worst([own, *(results[c].rollup_status for c in children)]) if children else own
         if rolled == result.rollup_status:
             continue
-        results[node_id] = replace(result, rollup_status=rolled)
+        results[node_id] = result._replace(rollup_status=rolled)
         changed.add(node_id)
         for parent in graph.parents_of(node_id):
             if parent not in queued and parent in rank:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import partial
 
 from kpitui.core.analysis import Analysis, NodeResult, _combine, thresholds_of
@@ -79,7 +78,7 @@ def scenario_forecasts(
             )
         if forecast == result.forecast:
             continue
-        results[node_id] = replace(result, forecast=forecast)
+        results[node_id] = result._replace(forecast=forecast)
         found.add(node_id)
         for dependent in values.dependents[node_id]:
             if dependent not in queued:
