@@ -23,7 +23,10 @@ class TreeWalk:
         self.up: dict[str, str | None] = {}
         self.depth: dict[str, int] = {}
         self.top: dict[str, str] = {}
-        self._walk(graph)
+        if self._links_only(graph):
+            self._order = None  # walked when asked for (the report needs only the links up)
+        else:
+            self._walk(graph)
 
     @property
     def order(self) -> list[str]:
@@ -38,6 +41,26 @@ class TreeWalk:
     def moved(self) -> None:
         """The links up (`up`, `depth`, `top`) were brought up to date after an edit; the order was not."""
         self._order = None
+
+    def _links_only(self, graph: KpiGraph) -> bool:
+        """The links up (`up`, `depth`, `top`) in one pass in file order, when every node has at
+        most one parent and comes after it in the file: then a node is first reached from its one
+        parent, and the walk's links are the tree's own. False, with nothing set, otherwise."""
+        up: dict[str, str | None] = {}
+        depth: dict[str, int] = {}
+        top: dict[str, str] = {}
+        parents_of = graph.parents_of
+        for node_id in graph.nodes:
+            parents = parents_of(node_id)
+            if not parents:
+                up[node_id], depth[node_id], top[node_id] = None, 0, node_id
+            elif len(parents) == 1 and parents[0] in up:
+                parent = parents[0]
+                up[node_id], depth[node_id], top[node_id] = parent, depth[parent] + 1, top[parent]
+            else:
+                return False
+        self.up, self.depth, self.top = up, depth, top
+        return True
 
     def _walk(self, graph: KpiGraph) -> None:
         assert self._order is not None

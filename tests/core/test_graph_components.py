@@ -1,4 +1,4 @@
-"""Tarjan's strongly connected components in core/graph.py, against networkx's; its topological order."""
+"""Tarjan's strongly connected components in core/graph.py, against networkx's; its topological order; the tree walk."""
 
 import random
 
@@ -80,3 +80,30 @@ def test_topological_order_agrees_with_kahn_on_random_graphs() -> None:
         for n in order:
             for p in graph.parents_of(n):
                 assert p in graph.cyclic() or place[p] < place[n], "parents first (those outside cycles)"
+
+
+def test_tree_walk_links_from_one_pass_equal_the_depth_first_walk() -> None:
+    # Trees where each node has at most one parent, named before it, get their walk's links in
+    # one pass; others are walked depth first. Either way the links are the walk's.
+    from kpitui.core.walk import TreeWalk
+
+    rng = random.Random(16)
+    one_pass = 0
+    for _ in range(400):
+        ids = [f"n{i}" for i in range(rng.randrange(1, 12))]
+        parents: dict[str, list[str]] = {}
+        for i, n in enumerate(ids):
+            earlier = ids[:i] if rng.random() < 0.9 else ids
+            parents[n] = rng.sample(earlier, min(len(earlier), rng.choice((0, 1, 1, 1, 2))))
+        nodes = {
+            n: Node(id=n, name=n, kind=rng.choice(("goal", "kpi")), parents=tuple(ps)) for n, ps in parents.items()
+        }
+        walk = TreeWalk(KpiGraph(nodes))
+        links = (dict(walk.up), dict(walk.depth), dict(walk.top))
+        one_pass += walk._order is None
+        full = TreeWalk.__new__(TreeWalk)
+        full.graph, full._order, full.up, full.depth, full.top = walk.graph, [], {}, {}, {}
+        full._walk(walk.graph)
+        assert links == (full.up, full.depth, full.top)
+        assert walk.order == full.order and (walk.up, walk.depth, walk.top) == links
+    assert 50 < one_pass < 350, "both ways taken"
