@@ -345,6 +345,13 @@ def _results(an: Analysis, only: list[str] | None) -> Iterable[tuple[str, NodeRe
     return ((n, an.results[n]) for n in only)
 
 
+def _nodes(an: Analysis, only: list[str] | None) -> Iterable[tuple[str, Node]]:
+    """(id, node) of every node, or of the nodes `only`."""
+    if only is None:
+        return an.tree.nodes.items()
+    return ((n, an.tree.nodes[n]) for n in only)
+
+
 def _status(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     nodes = an.tree.nodes
     as_of = str(an.as_of)
@@ -409,8 +416,7 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     kpi_below = kpi_below_map(an) if an.state is None else an.state.kpi_below
     found: list[Finding] = []
     results, children_of = an.results, graph.children
-    for node_id in nodes if only is None else only:
-        node = nodes[node_id]
+    for node_id, node in _nodes(an, only):
         kind = node.kind
         children = children_of(node_id)
         if kind == "goal" and not kpi_below[node_id]:
@@ -481,11 +487,9 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
 
 
 def _units(an: Analysis, only: list[str] | None = None) -> list[Finding]:
-    nodes = an.tree.nodes
     found: list[Finding] = []
     results = an.results
-    for node_id in nodes if only is None else only:
-        node = nodes[node_id]
+    for node_id, node in _nodes(an, only):
         units = mixed_units(an, node_id) if node.rollup is not None else None
         if units is not None:
             found.append(
