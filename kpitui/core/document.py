@@ -34,8 +34,8 @@ from kpitui.core.saving import (
     commit,
     digest,
     layout_changes,
+    render_file,
     render_node,
-    render_text,
 )
 from kpitui.core.schema import FieldError, read_node, read_settings
 from kpitui.core.source import SourceMap
@@ -85,6 +85,7 @@ class Document:
         # file with these bytes, not with a fingerprint: hashing a big file twice per save cost
         # more than the rest of the save.
         self.loaded_bytes = data
+        self._bytes_text = tree.text if data is not None else None  # the text `loaded_bytes` holds
         self._loaded_digest: tuple[bytes | None, str | None] | None = None
         self.base: Tables = _tables(tree)
         self.state = State(dict(self.base))
@@ -612,14 +613,15 @@ class Document:
 
     def render(self) -> bytes:
         """The file's new bytes."""
-        return self._encode(self._render_text())
+        return self._render()[1]
 
-    def _encode(self, text: str) -> bytes:
-        return ((BOM if self.tree.bom else "") + text).encode("utf-8")
-
-    def _render_text(self) -> str:
-        """The file's new text (without a byte-order mark)."""
-        text = render_text(self.tree.text, self._source_of_changed(), self.base, self.tables, self._changed())
+    def _render(self) -> tuple[str, bytes]:
+        """The file's new text (without a byte-order mark) and its bytes (with the mark, if it has one)."""
+        tree = self.tree
+        body: memoryview | None = None
+        if self.loaded_bytes is not None and self._bytes_text is tree.text:  # the bytes of this very text
+            body = memoryview(self.loaded_bytes)[len(_BOM_BYTES) if tree.bom else 0 :]
+        text, data = render_file(tree.text, self._source_of_changed(), self.base, self.tables, self._changed(), body)
         if self.settings_changed:
             import tomli
 
@@ -628,7 +630,8 @@ class Document:
             text = replace_tree(text, tomli.loads(text), self.settings)
             if tomli.loads(text).get("tree") != self.settings:
                 raise SaveError("the [tree] settings would not read back as written; nothing was written")
-        return text
+            data = text.encode("utf-8")
+        return text, _BOM_BYTES + data if tree.bom else data
 
     def check_external(self) -> None:
         """Raise ExternalChange when the file on disk is not the one loaded."""
@@ -671,8 +674,7 @@ class Document:
         """
         target = to or self.path
         self._check_rendered()
-        text = self._render_text()
-        data = self._encode(text)
+        text, data = self._render()
         check = not force and target == self.path
         writes = [Write(target, data, check=check, expected=self.loaded_bytes)]
         if self.state.rows and self.tree.settings.measurements:
@@ -691,7 +693,7 @@ class Document:
         self.base_settings = dict(self.settings)
         tree._source = None
         self.path, self.tree = target, tree
-        self.loaded_bytes = data
+        self.loaded_bytes, self._bytes_text = data, text
         # The tables now are the file's. Committed tables are never changed in place (each
         # edit changes copies), so the new base and state share them without copying.
         self.base = dict(self.tables)
@@ -711,6 +713,9 @@ class Document:
             rendered = tomli.loads(render_node(node_id, table))["nodes"][node_id]
             if rendered != table:
                 raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
+
+
+_BOM_BYTES = BOM.encode("utf-8")
 
 
 def _tables(tree: KpiTree) -> Tables:

@@ -81,9 +81,28 @@ def render_text(
     Raises:
         SaveError: a changed node is written in several places of the file.
     """
+    return render_file(text, source, base, nodes, changed)[0]
+
+
+def render_file(
+    text: str,
+    source: SourceMap,
+    base: Mapping[str, Mapping[str, Any]],
+    nodes: Mapping[str, Mapping[str, Any]],
+    changed: set[str] | None = None,
+    data: bytes | memoryview | None = None,
+) -> tuple[str, bytes]:
+    """The new file text, as `render_text` makes it, and its UTF-8 bytes.
+
+    `data`, when given, must be `text` in UTF-8: the new bytes are then that with the same
+    pieces replaced (encoding a 10k-node file anew cost a quarter of a save).
+
+    Raises:
+        SaveError: a changed node is written in several places of the file.
+    """
     if changed is None:
         changed = {n for n in base if n not in nodes or nodes[n] != base[n]}
-    added = [n for n in nodes if n not in base]
+    new_ids = nodes.keys() - base.keys()
     edits: list[tuple[int, int, str]] = []
     moved: list[str] = []
     for node_id in changed:
@@ -100,16 +119,37 @@ def render_text(
             else:
                 moved.append(node_id)
         edits.append((src.start, src.end, replacement))
+    edits.sort(reverse=True)
     result = text
-    for start, end, replacement in sorted(edits, reverse=True):
+    for start, end, replacement in edits:
         result = result[:start] + replacement + result[end:]
-    appended = [n for n in nodes if n in added or n in moved]
+    spliced = len(result)
+    appended = [n for n in nodes if n in new_ids or n in moved] if new_ids or moved else []
     if appended:
         if result and not result.endswith("\n"):
             result += "\n"
         for node_id in appended:
             result += ("\n" if result else "") + render_node(node_id, nodes[node_id])
-    return result
+    if data is None:
+        return result, result.encode("utf-8")
+    return result, _splice(text, data, edits, result[spliced:].encode("utf-8"))
+
+
+def _splice(text: str, data: bytes | memoryview, edits: list[tuple[int, int, str]], tail: bytes) -> bytes:
+    """`data` (`text` in UTF-8) with the edits (start, end, replacement in `text`; last first)
+    made, and `tail` added."""
+    pieces: list[bytes | memoryview] = [tail]
+    view, kept_to = memoryview(data), len(data)
+    for start, end, replacement in edits:
+        # The byte offset of a character, counted from the nearer end of the text.
+        if start <= len(text) // 2:
+            at = len(text[:start].encode("utf-8"))
+        else:
+            at = len(data) - len(text[start:].encode("utf-8"))
+        pieces += (view[at + len(text[start:end].encode("utf-8")) : kept_to], replacement.encode("utf-8"))
+        kept_to = at
+    pieces.append(view[:kept_to])
+    return b"".join(reversed(pieces))
 
 
 __all__ = [
@@ -123,6 +163,7 @@ __all__ = [
     "key",
     "layout_changes",
     "locked",
+    "render_file",
     "render_node",
     "render_text",
     "write_atomic",

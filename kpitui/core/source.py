@@ -338,22 +338,38 @@ def locate(text: str, doc: dict[str, Any], ids: set[str]) -> SourceMap:
     """Where some nodes are written: a targeted search when it is unambiguous, else a full scan.
 
     Saving needs only the nodes it rewrites; finding their headers directly is much
-    cheaper than scanning a big file.
+    cheaper than scanning a big file. A node is taken from the targeted search only when
+    its one `[nodes.<id>]` header lies before any multi-line string (inside one, a line
+    that looks like a header is text) and the lines from that header to the next table of
+    another node read back, alone, as the node's whole table: a part of it written
+    elsewhere (`[nodes.<id>.thresholds]` above its header, say, in any spelling) would be
+    left behind by a rewrite, so such a file is scanned and the node found scattered.
     """
-    if '"""' in text or "'''" in text or not all(_BARE.fullmatch(i) for i in ids):
+    if not all(_BARE.fullmatch(i) for i in ids):
         return scan(text, doc)
+    tables = doc.get("nodes")
     result = SourceMap(text=text, complete=False)
     for node_id in ids:
         found = _header_lines(text, node_id)
         if len(found) != 1:
             return scan(text, doc)
         start = found[0].start()
+        if text.find('"""', 0, start) >= 0 or text.find("'''", 0, start) >= 0:
+            return scan(text, doc)
         eol = text.find("\n", found[0].end())
         eol = len(text) if eol < 0 else eol + 1
         stop = next((m.start() for m, path in _headers(text, doc, eol) if path[:2] != ["nodes", node_id]), len(text))
         end = _content_end(text, eol, stop)
-        if text.find(f"[nodes.{node_id}.", stop) >= 0 or text.find(f"[[nodes.{node_id}.", stop) >= 0:
-            return scan(text, doc)  # parts of it written further down
+        if not isinstance(tables, dict) or not _reads_as(text[start:end], node_id, tables.get(node_id)):
+            return scan(text, doc)
         line = text.count("\n", 0, start) + 1
         result.nodes[node_id] = NodeSource(line=line, start=start, end=end)
     return result
+
+
+def _reads_as(section: str, node_id: str, table: Any) -> bool:
+    """Whether the text of a node's section, read alone, is exactly the node's table."""
+    try:
+        return tomllib.loads(section) == {"nodes": {node_id: table}}
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return False

@@ -232,6 +232,53 @@ def test_scattered_node_is_refused(tmp_path: Path) -> None:
         doc.save()
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["[nodes.a.period]", "[nodes . a . period]", '[nodes."a".period]'],
+    ids=["plain", "spaced", "quoted"],
+)
+def test_node_with_a_part_written_above_its_header_is_refused_not_broken(tmp_path: Path, header: str) -> None:
+    # Rewriting only the [nodes.a] section would leave the part above behind, defined twice:
+    # a file that no longer loads.
+    path = tmp_path / "s.toml"
+    text = f'[nodes.g]\nname = "G"\nkind = "goal"\n\n{header}\nstart = 2026-01-01\nend = 2026-02-01\n\n[nodes.a]\nname = "A"\n'
+    path.write_text(text)
+    doc = Document.open(path)
+    doc.set_fields("a", {"owner": "X"})
+    with pytest.raises(SaveError, match="written in several places"):
+        doc.save()
+    assert path.read_text() == text
+    load_tree(path)
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_saved_bytes_are_the_saved_text_in_utf8(tmp_path: Path, bom: bool) -> None:
+    # The bytes are spliced from the file as loaded: every edit, addition and deletion,
+    # near either end and with multi-byte characters before and after, must come out as
+    # the text encoded.
+    path = tmp_path / "u.toml"
+    names = ["Ümsatz €", "Ωmega — 目標", "plain", "emoji 🎯", "é" * 50]
+    body = "".join(f'[nodes.n{i}]\nname = "{name}"\ntarget = {i}\n\n' for i, name in enumerate(names))
+    path.write_bytes(("\ufeff" if bom else "").encode() + body.encode())
+    doc = Document.open(path)
+    doc.set_fields("n0", {"owner": "Ünal"})
+    doc.set_fields("n3", {"name": "moved 🎯🎯"})
+    doc.delete_node("n2")
+    doc.add_node({"name": "new ë"}, node_id="z")
+    for _ in range(2):  # the second save splices the bytes the first one wrote
+        doc.save()
+        data = path.read_bytes()
+        assert data == ("\ufeff" if bom else "").encode() + doc.tree.text.encode()
+        assert {n: t["name"] for n, t in load_tree(path).doc["nodes"].items()} == {
+            "n0": "Ümsatz €",
+            "n1": "Ωmega — 目標",
+            "n3": "moved 🎯🎯",
+            "n4": "é" * 50,
+            "z": "new ë",
+        }
+        doc.set_fields("n4", {"owner": "Zoë"})
+
+
 # ── property: load → random edits → save → load gives the edited model ──────────
 
 IDS = [f"n{i}" for i in range(6)]
