@@ -227,3 +227,27 @@ def test_check_process_ends_at_once_with_its_whole_report(tmp_path: Path, capsys
             code = main(["check", str(tree), "--format", fmt])
             assert (result.returncode, result.stdout) == (code, capsys.readouterr().out)
             assert code == 1 and result.stdout.count("\n") > 10
+
+
+def test_check_makes_its_report_without_garbage_collections(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    from kpitui.core import annotations, report
+
+    seen: list[bool] = []
+    for module, name in ((annotations, "as_json"), (annotations, "as_sarif"), (report, "as_text")):
+        made = getattr(module, name)
+
+        def watched(*args: object, made: object = made, **kwargs: object) -> str:
+            seen.append(gc.isenabled())
+            return made(*args, **kwargs)  # type: ignore[operator,no-any-return]
+
+        monkeypatch.setattr(module, name, watched)
+    assert gc.isenabled()
+    for fmt in ("json", "sarif", "text"):
+        assert main(["check", str(SAMPLES / "sales.toml"), "--format", fmt]) == 1
+    capsys.readouterr()
+    assert seen == [False, False, False]
+    assert gc.isenabled(), "as it was before"
