@@ -305,13 +305,18 @@ class _Builder:
                 value, day, source = self.own_actual(node)
                 own[node_id] = make_value(value, source, day)
         else:  # no measurements: each node's inline actual, if any (as own_actual has it)
+            # (Values made as make_value makes them, without a call per node.)
             own = {
-                n: NO_VALUE if node.actual is None else make_value(node.actual, "inline", node.measured)
+                n: NO_VALUE if node.actual is None else tuple.__new__(Value, (node.actual, "inline", node.measured))
                 for n, node in nodes.items()
             }
         values = self.values
         self.actual_layer = values.evaluate(ACTUAL, own)
-        self.target_layer = values.evaluate(TARGET, {n: own_target(node) for n, node in nodes.items()})
+        targets = {  # as own_target has them
+            n: NO_VALUE if node.target is None else tuple.__new__(Value, (node.target, "own", None))
+            for n, node in nodes.items()
+        }
+        self.target_layer = values.evaluate(TARGET, targets)
         computed, target_values = self.actual_layer.values, self.target_layer.values
         # Each node's result in one pass, with its own status as its rolled-up one, no orphan
         # reason and no forecast; the nodes where those differ are made again below.

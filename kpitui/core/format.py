@@ -15,9 +15,13 @@ def number(value: float, digits: int = 3) -> str:
         for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
             if magnitude >= size:
                 return f"{value / size:.{digits}g}{suffix}" if size != 1e4 else f"{value / 1e3:.{digits}g}k"
-    if value == int(value):
-        return str(int(value))
-    return f"{value:.0f}" if magnitude >= 10 ** (digits - 1) else f"{value:.{digits}g}"
+    whole = int(value)
+    if value == whole:
+        return str(whole)
+    return f"{value:.0f}" if magnitude >= 10 ** (digits - 1) else format(value, _G.get(digits) or f".{digits}g")
+
+
+_G = {d: f".{d}g" for d in range(1, 10)}  # format specs of `digits` significant digits
 
 
 def amount(value: float | None, unit: str | None, digits: int = 3) -> str:
