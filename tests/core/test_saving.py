@@ -241,7 +241,10 @@ def test_node_with_a_part_written_above_its_header_is_refused_not_broken(tmp_pat
     # Rewriting only the [nodes.a] section would leave the part above behind, defined twice:
     # a file that no longer loads.
     path = tmp_path / "s.toml"
-    text = f'[nodes.g]\nname = "G"\nkind = "goal"\n\n{header}\nstart = 2026-01-01\nend = 2026-02-01\n\n[nodes.a]\nname = "A"\n'
+    text = (
+        f'[nodes.g]\nname = "G"\nkind = "goal"\n\n{header}\nstart = 2026-01-01\nend = 2026-02-01\n\n'
+        '[nodes.a]\nname = "A"\n'
+    )
     path.write_text(text)
     doc = Document.open(path)
     doc.set_fields("a", {"owner": "X"})
