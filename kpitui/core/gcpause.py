@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def no_gc_pauses() -> Iterator[None]:
-    """Collect no garbage while the block runs; the collector is as it was afterwards.
+def no_gc_pauses(restore: bool = True) -> Iterator[None]:
+    """Collect no garbage while the block runs; the collector is as it was afterwards
+    (unless not `restore`: for a process that ends right after the block).
 
     Reading and analysing a tree allocate hundreds of thousands of objects that live as long
     as the tree is used and form almost no reference cycles, yet each allocation burst sets
@@ -21,5 +22,5 @@ def no_gc_pauses() -> Iterator[None]:
     try:
         yield
     finally:
-        if enabled:
+        if enabled and restore:
             gc.enable()
