@@ -15,7 +15,7 @@ from kpitui.core.analysis_state import AnalysisState, split_findings
 from kpitui.core.conflicts import Conflict, Conflicts, InfluenceConflicts
 from kpitui.core.findings import collect_findings, gap_explanation, kpi_below_map
 from kpitui.core.forecast import Forecast, combined, trend_forecast
-from kpitui.core.formula import ZeroDivision
+from kpitui.core.formula_errors import ZeroDivision
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, WindowSums, load_measurements

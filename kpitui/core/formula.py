@@ -18,25 +18,11 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from kpitui.core.formula_errors import FormulaError as FormulaError  # re-exported: the errors of formulas
+from kpitui.core.formula_errors import ZeroDivision as ZeroDivision
+
 MAX_DEPTH = 100
 FUNCTIONS: tuple[str, ...] = ("min", "max")
-
-
-class FormulaError(ValueError):
-    """A formula that does not parse; `offset` is the 0-based position in the formula text."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-
-
-class ZeroDivision(ArithmeticError):
-    """A division by zero while evaluating; `divisor` is the formula text that was zero."""
-
-    def __init__(self, divisor: str) -> None:
-        super().__init__(divisor)
-        self.divisor = divisor
 
 
 @dataclass(frozen=True)

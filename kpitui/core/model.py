@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpitui.core.formula import Formula
+if TYPE_CHECKING:  # loaded only where a tree has formulas
+    from kpitui.core.formula import Formula
 
 KINDS: tuple[str, ...] = ("goal", "objective", "kpi")
 OWNER_TYPES: tuple[str, ...] = ("team", "individual")

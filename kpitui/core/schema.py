@@ -13,10 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from kpitui.core.formula import Formula, FormulaError
-from kpitui.core.formula import parse as parse_formula
+from kpitui.core.formula_errors import FormulaError
 from kpitui.core.model import (
     DIRECTIONS,
     FINDING_SEVERITY,
@@ -33,6 +32,9 @@ from kpitui.core.model import (
     TreeSettings,
     make_node,
 )
+
+if TYPE_CHECKING:
+    from kpitui.core.formula import Formula
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "kind": KINDS,
@@ -112,6 +114,8 @@ class _Checker:
         text = self.text(table, key)
         if text is None:
             return None
+        from kpitui.core.formula import parse as parse_formula  # only a tree with formulas needs it
+
         try:
             return parse_formula(text)
         except FormulaError as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from kpitui.core.formula import ZeroDivision
+from kpitui.core.formula_errors import ZeroDivision
 from kpitui.core.graph import KpiGraph, strong_components
 from kpitui.core.model import Node
 from kpitui.core.status import aggregate
