@@ -19,6 +19,7 @@ HEAVY = (
     "tomllib",
     "kpitui.core.filesafe",
     "kpitui.core.source",
+    "kpitui.core.formula",
 )
 
 
@@ -37,7 +38,7 @@ def test_check_of_a_plain_tree_imports_neither_networkx_nor_polars(tmp_path: Pat
     # networkx is needed only for a parent cycle, polars only for measurements and export;
     # shutil (with bz2 and lzma, via argparse's help width), json, the saving machinery and
     # the exact-position TOML reader (and rtoml, for what toml-rs may not read) only when a
-    # command or a finding needs them.
+    # command or a finding needs them; the formula parser only for a tree with formulas.
     tree = tmp_path / "plain.toml"
     tree.write_text('[nodes.g]\nname = "G"\nkind = "goal"\n[nodes.k]\nname = "K"\nparent = "g"\ntarget = 1\n')
     code = (
