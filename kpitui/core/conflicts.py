@@ -17,6 +17,7 @@ from itertools import compress
 from typing import TYPE_CHECKING, overload
 
 from kpitui.core.findings import influence_explanation
+from kpitui.core.graph import pop_component
 
 if TYPE_CHECKING:
     from kpitui.core.graph import KpiGraph
@@ -598,12 +599,5 @@ def components(nodes: list[str], successors: Mapping[str, Mapping[str, int]]) ->
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
             if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                found.append(component)
+                found.append(pop_component(stack, on_stack, node))
     return found

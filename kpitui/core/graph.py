@@ -277,12 +277,16 @@ def strong_components(nodes: list[T], successors: Mapping[T, list[T]]) -> list[l
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
                 if low[node] == index[node]:
-                    component: list[T] = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    found.append(component)
+                    found.append(pop_component(stack, on_stack, node))
     return found
+
+
+def pop_component(stack: list[T], on_stack: set[T], node: T) -> list[T]:
+    """Tarjan's last step for a component's first node: it and the members above it, taken off the stack."""
+    component: list[T] = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == node:
+            return component
