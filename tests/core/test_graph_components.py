@@ -1,11 +1,15 @@
 """Tarjan's strongly connected components in core/graph.py, against networkx's; its topological order; the tree walk."""
 
 import random
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import networkx as nx
 
 from kpitui.core.graph import KpiGraph, strong_components
 from kpitui.core.model import Node
+
+T = TypeVar("T")
 
 
 def test_components_match_networkx_and_come_successors_first() -> None:
@@ -14,13 +18,17 @@ def test_components_match_networkx_and_come_successors_first() -> None:
         n = rng.randrange(1, 12)
         density = rng.choice((0.05, 0.2, 0.5))
         successors = {a: [b for b in range(n) if rng.random() < density] for a in range(n)}
-        found = strong_components(list(range(n)), successors)
-        expected = {frozenset(c) for c in nx.strongly_connected_components(nx.DiGraph(successors))}
-        assert {frozenset(c) for c in found} == expected
-        position = {node: i for i, component in enumerate(found) for node in component}
-        for a, targets in successors.items():
-            for b in targets:
-                assert position[b] <= position[a], "a successor's component comes first"
+        assert_components(strong_components(list(range(n)), successors), successors)
+
+
+def assert_components(found: Sequence[Sequence[T]], successors: Mapping[T, Iterable[T]]) -> None:
+    """`found` are networkx's strongly connected components, each after its successors'."""
+    expected = {frozenset(c) for c in nx.strongly_connected_components(nx.DiGraph(successors))}
+    assert {frozenset(c) for c in found} == expected
+    position = {node: i for i, component in enumerate(found) for node in component}
+    for a, targets in successors.items():
+        for b in targets:
+            assert position[b] <= position[a], "a successor's component comes first"
 
 
 def test_a_deep_chain_needs_no_recursion() -> None:

@@ -2,9 +2,8 @@
 
 import random
 
-import networkx as nx
-
 from kpitui.core.conflicts import components
+from tests.core.test_graph_components import assert_components
 
 
 def test_the_influence_graphs_components_match_networkx_and_come_successors_first() -> None:
@@ -18,13 +17,7 @@ def test_the_influence_graphs_components_match_networkx_and_come_successors_firs
         }
         nodes = list(successors)
         rng.shuffle(nodes)
-        found = components(nodes, successors)
-        expected = {frozenset(c) for c in nx.strongly_connected_components(nx.DiGraph(successors))}
-        assert {frozenset(c) for c in found} == expected
-        position = {node: i for i, component in enumerate(found) for node in component}
-        for a, targets in successors.items():
-            for b in targets:
-                assert position[b] <= position[a], "a successor's component comes first"
+        assert_components(components(nodes, successors), successors)
 
 
 def test_the_influence_graphs_long_loops_and_hubs_need_no_recursion() -> None:
