@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kpitui.core.format import amount, apart, digits_apart, number, percent
-from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node
+from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
 from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
 
 if TYPE_CHECKING:
@@ -32,8 +32,8 @@ def _finding(
 ) -> Finding:
     """`Finding(code, SEVERITY[code], node, message, related, kind)`, made without the frozen
     dataclass's checked assignments (a big tree has a finding for most of its nodes)."""
-    found = object.__new__(Finding)
-    found.__dict__.update(
+    return unchecked(
+        Finding,
         code=code,
         severity=SEVERITY[code],
         node=node,
@@ -43,7 +43,6 @@ def _finding(
         accepted=False,
         reason=None,
     )
-    return found
 
 
 def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: list[int]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kpitui.core.model import FREQUENCIES, Period, Thresholds
+from kpitui.core.model import FREQUENCIES, Period, Thresholds, unchecked
 from kpitui.core.status import elapsed, pace_at
 from kpitui.core.trend import Fit, Sums, fit_sums, trend
 
@@ -92,9 +92,9 @@ def from_line(
     status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
     # Equal to Forecast(day, value, low, high, status, trend, line), made without the frozen
     # dataclass's checked assignments: a tree with measurements makes one for every KPI.
-    found = object.__new__(Forecast)
-    found.__dict__.update(day=day, value=value, low=low, high=high, status=status, trend=trend(line, sign), line=line)
-    return found
+    return unchecked(
+        Forecast, day=day, value=value, low=low, high=high, status=status, trend=trend(line, sign), line=line
+    )
 
 
 def combined(

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # loaded only where a tree has formulas
     from kpitui.core.formula import Formula
+
+T = TypeVar("T")
 
 KINDS: tuple[str, ...] = ("goal", "objective", "kpi")
 OWNER_TYPES: tuple[str, ...] = ("team", "individual")
@@ -143,6 +145,15 @@ class Node:
     def accepted(self, code: str) -> str | None:
         """The reason this node accepts a finding code, or None."""
         return next((reason for accepted, reason in self.accept if accepted == code), None)
+
+
+def unchecked(cls: type[T], **values: Any) -> T:
+    """`cls(**values)` for a frozen dataclass, made without its checked assignment per field:
+    for objects made once per node (nodes, results' findings, forecasts). `values` must name
+    every field."""
+    made = object.__new__(cls)
+    made.__dict__.update(values)
+    return made
 
 
 def make_node(

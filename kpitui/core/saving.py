@@ -66,24 +66,6 @@ def layout_changes(source: SourceMap, changed: set[str]) -> list[str]:
     return notes
 
 
-def render_text(
-    text: str,
-    source: SourceMap,
-    base: Mapping[str, Mapping[str, Any]],
-    nodes: Mapping[str, Mapping[str, Any]],
-    changed: set[str] | None = None,
-) -> str:
-    """The new file text: `base` is the nodes as loaded, `nodes` as they are now.
-
-    `changed`, when the caller knows it, is the ids of `base` changed or deleted in `nodes`
-    (else every node is compared).
-
-    Raises:
-        SaveError: a changed node is written in several places of the file.
-    """
-    return render_file(text, source, base, nodes, changed)[0]
-
-
 def render_file(
     text: str,
     source: SourceMap,
@@ -92,7 +74,10 @@ def render_file(
     changed: set[str] | None = None,
     data: bytes | memoryview | None = None,
 ) -> tuple[str, bytes]:
-    """The new file text, as `render_text` makes it, and its UTF-8 bytes.
+    """The new file text and its UTF-8 bytes: `base` is the nodes as loaded, `nodes` as they are now.
+
+    `changed`, when the caller knows it, is the ids of `base` changed or deleted in `nodes`
+    (else every node is compared).
 
     `data`, when given, must be `text` in UTF-8: the new bytes are then that with the same
     pieces replaced (encoding a 10k-node file anew cost a quarter of a save).
@@ -165,6 +150,5 @@ __all__ = [
     "locked",
     "render_file",
     "render_node",
-    "render_text",
     "write_atomic",
 ]
