@@ -37,17 +37,20 @@ Step = Callable[[int, int], None]
 
 
 def read_toml_in_steps(
-    text: str, name: str, step: Step | None = None, per_step: int = NODES_PER_STEP
+    text: str, name: str, step: Step | None = None, per_step: int = NODES_PER_STEP, *, bounded: bool = False
 ) -> dict[str, Any]:
     """The parsed TOML document as `read_toml(text, name)` gives it, read `per_step` node tables at a time.
 
     Args:
         step: called after each piece with the node tables read so far and their number in all.
+        bounded: `shallow` has proved the whole text shallow, and so every piece: such a text has
+            no multi-line string, its strings and comments end on their line, and a run of whole
+            lines nests its brackets no deeper than the text does. Pieces are then not proved again.
     """
     # Each search below is one short call: the lock is free between them, and between pieces.
     cuts = [m.start() + 1 for m in _HEADER.finditer(text)]
     if len(cuts) <= per_step:
-        return read_toml(text, name)
+        return read_toml(text, name, bounded=bounded)
     total = len(cuts)
     starts = [0, *cuts[::per_step]]
     try:
@@ -56,30 +59,30 @@ def read_toml_in_steps(
         for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(text)], strict=True)):
             piece = text[begin:end]
             if _NODES_TABLE.search(piece) or piece.startswith("[nodes]"):
-                return read_toml(text, name)
-            part = _read_piece(piece)
+                return read_toml(text, name, bounded=bounded)
+            part = _read_piece(piece, bounded)
             if number == 0:  # what precedes the first node table
                 if "nodes" in part:
-                    return read_toml(text, name)
+                    return read_toml(text, name, bounded=bounded)
                 doc = part
                 doc["nodes"] = nodes
                 continue
             more = part.pop("nodes", None)
             if part or not isinstance(more, dict) or not nodes.keys().isdisjoint(more):
-                return read_toml(text, name)
+                return read_toml(text, name, bounded=bounded)
             nodes.update(more)
             if step is not None:
                 step(len(nodes), total)
     except ValueError:  # rtoml.TomlParsingError: the whole document says where
-        return read_toml(text, name)
+        return read_toml(text, name, bounded=bounded)
     return doc  # `nodes` after what precedes its first table: the whole document's key order
 
 
-def _read_piece(piece: str) -> dict[str, Any]:
+def _read_piece(piece: str, bounded: bool) -> dict[str, Any]:
     """A piece as toml-rs reads it where `shallow` proves that safe (as `read_toml` does), else
     as rtoml does; ValueError (rtoml.TomlParsingError) when rtoml refuses it."""
     try:
-        if shallow(piece.encode("utf-8")):
+        if bounded or shallow(piece.encode("utf-8")):
             part: dict[str, Any] = toml_rs.loads(piece)
             return part
     except Exception:  # refused (or a lone surrogate): rtoml says so, or reads it

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.generate import tree_text
-from kpitui.core.loader import read_toml
+from kpitui.core import loader, stepwise
+from kpitui.core.loader import load_tree, read_toml, shallow
 from kpitui.core.model import TreeLoadError
 from kpitui.core.stepwise import read_toml_in_steps
 from tests.conftest import SAMPLES
@@ -85,6 +87,39 @@ def test_tricky_documents_read_the_same(text: str) -> None:
     assert steps == one
     if isinstance(one, dict):
         assert list(steps) == list(one) and list(steps.get("nodes", {})) == list(one.get("nodes", {}))
+    if shallow(text.encode("utf-8")):  # then its pieces are read without proving each shallow again
+        try:
+            bounded: Any = read_toml_in_steps(text, "t.toml", per_step=1, bounded=True)
+        except TreeLoadError as exc:
+            bounded = [(str(e.location), e.message) for e in exc.errors]
+        assert bounded == one
+
+
+def test_a_big_file_is_loaded_in_pieces_as_it_reads_whole(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(tree_text(600), encoding="utf-8")
+    whole = load_tree(path)
+    pieces: list[int] = []
+
+    def counting(text: str, name: str, step: Any = None, per_step: int = 0, *, bounded: bool = False) -> Any:
+        pieces.append(per_step)
+        return read_toml_in_steps(text, name, lambda done, _total: pieces.append(done), per_step, bounded=bounded)
+
+    monkeypatch.setattr(stepwise, "read_toml_in_steps", counting)
+    monkeypatch.setattr(loader, "PIECE_NODES", 200)
+    monkeypatch.setattr(loader, "READ_WHOLE", 600)
+    assert load_tree(path).doc == whole.doc and not pieces  # up to READ_WHOLE node tables: one call
+    monkeypatch.setattr(loader, "READ_WHOLE", 599)
+    tree = load_tree(path)
+    assert pieces == [200, 200, 400, 600]
+    assert tree.doc == whole.doc and list(tree.doc["nodes"]) == list(whole.doc["nodes"])
+    assert tree.nodes == whole.nodes and list(tree.nodes) == list(whole.nodes)
+    path.write_text(tree_text(600).replace('name = "Kpi 450', 'name = ["Kpi 450', 1), encoding="utf-8")
+    with pytest.raises(TreeLoadError) as caught:  # an error in a later piece: where the whole file says
+        load_tree(path)
+    with pytest.raises(TreeLoadError) as reference:
+        read_toml(path.read_text(encoding="utf-8"), str(path))
+    assert [str(e) for e in caught.value.errors] == [str(e) for e in reference.value.errors]
 
 
 def test_windows_line_ends_are_read_in_steps_too() -> None:
