@@ -85,7 +85,7 @@ def run(base: Path, full: bool, runs: int) -> list[Ratio]:
     if full:
         t100k = base / "t100k.toml"
         t100k.write_text(tree_text(100_000), encoding="utf-8")
-        hundred = interleaved({"check10k": check_args(t10k), "check100k": check_args(t100k)}, 1, warmup=0)
+        hundred = interleaved({"check10k": check_args(t10k), "check100k": check_args(t100k)}, 3, warmup=0)
         found.append(
             print_ratio(
                 Ratio(
