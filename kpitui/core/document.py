@@ -467,8 +467,21 @@ class Document:
         parent with `field` "parent"), from an index built once and kept up to date by each edit."""
         if self._refs is None:
             self._refs = ({}, {})
+            parents, named = self._refs
             for key, table in self.tables.items():
-                self._index(key, table, 1)
+                parent = table.get("parent")
+                if type(parent) is str and "conflicts" not in table and "influences" not in table:
+                    # The usual table names one node, as its one parent: what `_index` adds for
+                    # it, without its sets and lists (the first rename or deletion of a 100k-node
+                    # tree builds this index: 0.3 s that way).
+                    for index in (parents, named):
+                        keys = index.get(parent)
+                        if keys is None:
+                            index[parent] = {key}
+                        else:
+                            keys.add(key)
+                else:
+                    self._index(key, table, 1)
         return set(self._refs[0 if field == "parent" else 1].get(node_id, ()))
 
     def _index(self, key: str, table: dict[str, Any] | None, add: int) -> None:

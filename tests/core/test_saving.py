@@ -481,3 +481,50 @@ def test_a_header_written_inside_a_value_is_not_taken_for_the_node(tmp_path: Pat
         '[nodes.g]\nname = "G"\nkind = "goal"\ndescription = "see [nodes.k] below"  # [nodes.k]\n'
         '\n[nodes.k]\nname = "K"\nparent = "g"\ntarget = 5\n'
     )
+
+
+def test_the_index_of_references_is_what_indexing_each_table_gives(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            [nodes.g]
+            name = "G"
+            [nodes.a]
+            name = "A"
+            parent = "g"
+            [nodes.b]
+            name = "B"
+            parent = ["g", "a", "gone"]
+            [nodes.c]
+            name = "C"
+            parent = "a"
+            conflicts = ["b", "gone"]
+            [nodes.d]
+            name = "D"
+            parent = "missing"
+            influences = { c = "+", b = "-" }
+            [nodes.e]
+            name = "E"
+            conflicts = "d"
+            """
+        ),
+        encoding="utf-8",
+    )
+    document = Document.open(path)
+    assert document._referring("a", "parent") == {"b", "c"}  # builds the index
+    built = document._refs
+    document._refs = ({}, {})
+    for key, table in document.tables.items():
+        document._index(key, table, 1)
+    assert built == document._refs
+    assert built[0] == {"g": {"a", "b"}, "a": {"b", "c"}, "gone": {"b"}, "missing": {"d"}}
+    assert built[1] == {
+        "g": {"a", "b"},
+        "a": {"b", "c"},
+        "gone": {"b", "c"},
+        "b": {"c", "d"},
+        "missing": {"d"},
+        "c": {"d"},
+        "d": {"e"},
+    }
