@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.generate import tree_text
 from kpitui.core import loader, stepwise
@@ -127,3 +132,44 @@ def test_windows_line_ends_are_read_in_steps_too() -> None:
     seen: list[int] = []
     steps = read_toml_in_steps(text, "t.toml", lambda done, _total: seen.append(done), per_step=300)
     assert steps == read_toml(text, "t.toml") and seen == [300, 600, 900, 1000]
+
+
+HEADERS = ["[nodes.a]", "[nodes.b]", '[nodes."c d"]', "[nodes.a.period]", "[nodes]", "[tree.thresholds]", "[other]"]
+VALUES = [
+    '"[[[ {{"',
+    "'{ ]'",
+    "[\n1,\n[2], # ]]\n]",
+    "{ a = [1, { b = 2 }] }",
+    "1.5",
+    '"x" # [[ {',
+    '"\\"[["',
+    "[[1], [2]]",
+    "[\n[nodes.z]\n]",
+    '"""\n[nodes.z]\n"""',
+    "[",
+]
+blocks = st.lists(
+    st.tuples(st.sampled_from(HEADERS), st.lists(st.sampled_from(VALUES), max_size=3)),
+    max_size=8,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(blocks=blocks)
+def test_a_shallow_text_reads_the_same_in_unproved_pieces(blocks: list[tuple[str, list[str]]]) -> None:
+    text = HEAD + "".join(
+        f"{header}\n" + "".join(f"k{i} = {value}\n" for i, value in enumerate(values)) for header, values in blocks
+    )
+    if not shallow(text.encode("utf-8")):
+        return
+    # Each piece toml-rs may be given nests no deeper than the whole text was proved to.
+    starts = [0, *(m.start() + 1 for m in stepwise._HEADER.finditer(text)), len(text)]
+    for begin, end in itertools.pairwise(starts):
+        with contextlib.suppress(tomli.TOMLDecodeError):
+            assert loader.nesting(tomli.loads(text[begin:end])) <= loader.SHALLOW_DEPTH
+    one = both(text)[0]
+    try:
+        steps: Any = read_toml_in_steps(text, "t.toml", per_step=1, bounded=True)
+    except TreeLoadError as exc:
+        steps = [(str(e.location), e.message) for e in exc.errors]
+    assert steps == one
