@@ -306,8 +306,11 @@ class _Builder:
                 own[node_id] = make_value(value, source, day)
         else:  # no measurements: each node's inline actual, if any (as own_actual has it)
             # (Values made as make_value makes them, without a call per node.)
+            as_of = self.as_of
             own = {
-                n: NO_VALUE if node.actual is None else tuple.__new__(Value, (node.actual, "inline", node.measured))
+                n: NO_VALUE
+                if node.actual is None or (node.measured is not None and node.measured > as_of)
+                else tuple.__new__(Value, (node.actual, "inline", node.measured))
                 for n, node in nodes.items()
             }
         values = self.values
@@ -479,12 +482,14 @@ class _Builder:
     def own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
         """(actual, last measured, where it comes from) per SPEC 2."""
         newest = self.newest.get(node.id)
+        # An inline actual dated after as_of is ignored, as if not yet made (SPEC 2).
+        inline = node.actual is not None and (node.measured is None or node.measured <= self.as_of)
         if newest is not None:
             day, value = newest
-            if node.actual is not None and node.measured is not None and node.measured > day:
+            if inline and node.measured is not None and node.measured > day:
                 return node.actual, node.measured, "inline"
             return value, day, "measurements"
-        if node.actual is None:
+        if not inline:
             return None, None, None
         return node.actual, node.measured, "inline"
 

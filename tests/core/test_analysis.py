@@ -133,6 +133,41 @@ measured = 2026-06-21
     assert "line 6" in ghost[0].message
 
 
+def test_an_inline_actual_measured_after_as_of_is_ignored(write_tree: Callable[..., Path], tmp_path: Path) -> None:
+    # SPEC 2: "and so is an inline actual whose measured date is after as_of" — with or without
+    # a measurements file; an undated inline actual always counts.
+    from kpitui.core.analysis import analyze
+    from kpitui.core.loader import load_tree
+
+    nodes = """
+[nodes.a]
+name = "A"
+target = 100
+actual = 50
+measured = 2026-07-15
+[nodes.b]
+name = "B"
+target = 100
+actual = 97
+"""
+    bare = analyze(load_tree(write_tree("[tree]\nas_of = 2026-07-02\n" + nodes)))
+    assert (bare.results["a"].actual, bare.results["a"].status, bare.results["a"].last_measured) == (
+        None,
+        "unknown",
+        None,
+    )
+    assert (bare.results["b"].actual, bare.results["b"].status) == (97, "on_track")
+    assert "off_track" not in codes(bare, "a")
+    # From its date on it counts.
+    later = analyze(load_tree(write_tree("[tree]\nas_of = 2026-07-02\n" + nodes)), date(2026, 7, 15))
+    assert (later.results["a"].actual, later.results["a"].status) == (50, "off_track")
+    # With measurements: the newest row on or before as_of wins over the future inline actual.
+    (tmp_path / "m.csv").write_text("node,date,value,note\na,2026-06-30,80,\n")
+    path = write_tree('[tree]\nas_of = 2026-07-02\nmeasurements = "m.csv"\n' + nodes, name="with_rows.toml")
+    a = analyze(load_tree(path)).results["a"]
+    assert (a.actual, a.last_measured, a.actual_source) == (80, date(2026, 6, 30), "measurements")
+
+
 def test_bad_measurement_rows_and_missing_file_are_findings(write_tree: Callable[..., Path], tmp_path: Path) -> None:
     from kpitui.core.analysis import analyze
     from kpitui.core.loader import load_tree
