@@ -430,7 +430,18 @@ def _review(options: argparse.Namespace) -> int:
     from kpitui.core.loader import load_tree
     from kpitui.core.review import as_json, as_text, review
 
-    result = review(load_tree(options.file), options.as_of, options.since)
+    from kpitui.core.analysis import resolve_as_of
+
+    tree = load_tree(options.file)
+    day = resolve_as_of(tree, options.as_of)
+    if options.since is not None and options.since >= day:
+        print(
+            f"kpitui review: --since {options.since} is not before the review's date {day} "
+            "(--as-of, else tree.as_of, else today): give an earlier --since",
+            file=sys.stderr,
+        )
+        return 2
+    result = review(tree, day, options.since)
     if options.format == "json":
         sys.stdout.write(as_json(result) + "\n")
     else:

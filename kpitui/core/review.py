@@ -232,8 +232,8 @@ def as_text(r: Review, colour: bool = False) -> str:
     lines.append(f"{bold}Status changes ({len(r.changes)}){reset}")
     for c in r.changes:
         own = f"{GLYPH[c.status[0]]}→{GLYPH[c.status[1]]}"
-        rolled = ""
-        if c.rollup_status[0] != c.rollup_status[1]:
+        rolled = ""  # the rolled-up status, where it says more than the node's own (not on a leaf)
+        if c.rollup_status[0] != c.rollup_status[1] and c.rollup_status != c.status:
             rolled = f"  {dim}below: {GLYPH[c.rollup_status[0]]}→{GLYPH[c.rollup_status[1]]}{reset}"
         lines.append(f"  {own if c.status[0] != c.status[1] else '    '}  {name(c.node)}{rolled}")
     if not r.changes:

@@ -126,7 +126,9 @@ def test_review_text_lists_changes_findings_and_who_acts(tmp_path: Path, capsys:
     assert main(["review", str(tree)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Weekly review — tree.toml — 2026-01-15 → 2026-01-22"
-    assert "  ✖→▲  Sales  below: ✖→▲" in out
+    # A goal's own status is unknown: its line shows what changed below it. A KPI without children has
+    # the same rolled-up status as its own: said once.
+    assert "Status changes (2)\n        Goal  below: ✖→▲\n  ✖→▲  Sales\n\n" in out
     assert (
         "New findings (2)\n  warning forecast_miss                Sales\n  info    at_risk                      Sales\n"
         in out
@@ -157,6 +159,20 @@ def test_review_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "off_track",
     )
     assert (item["forecast"], item["needed_per_week"]) == (pytest.approx(11.0), pytest.approx(4.0))
+
+
+def test_review_refuses_a_since_not_before_its_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A check-in from a later date back to an earlier one would list every change reversed.
+    tree = make(tmp_path, measurements=True)
+    for since in ("2026-01-22", "2026-02-01"):
+        assert main(["review", str(tree), "--since", since]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == (
+            f"kpitui review: --since {since} is not before the review's date 2026-01-22 "
+            "(--as-of, else tree.as_of, else today): give an earlier --since\n"
+        )
+    assert main(["review", str(tree), "--since", "2026-02-01", "--as-of", "2026-02-02"]) == 0
 
 
 def test_review_of_the_webshop_sample_names_the_hidden_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,7 +30,7 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
     for c in r.changes:
         own = f"{GLYPH[c.status[0]]}→{GLYPH[c.status[1]]}" if c.status[0] != c.status[1] else "    "
         below = ""
-        if c.rollup_status[0] != c.rollup_status[1]:
+        if c.rollup_status[0] != c.rollup_status[1] and c.rollup_status != c.status:
             below = f"  below: {GLYPH[c.rollup_status[0]]}→{GLYPH[c.rollup_status[1]]}"
         lines.append((f"  {own}  {name(c.node)}{below}", c.node))
     for title, group in (("New findings", r.appeared), ("Cleared findings", r.cleared)):
