@@ -79,6 +79,13 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
         cell = {name: cells[i].strip() if i < len(cells) else "" for name, i in at.items()}
         node, day_text, value_text = cell["node"], cell["date"], cell["value"]
         why = []
+        if len(cells) > len(header):
+            # `716,000` or a note with an unquoted comma: the cells no longer line up with the header,
+            # and reading them as they fall would record 716 for 716,000.
+            why.append(
+                f"has {len(cells)} cells, the header names {len(header)} ({', '.join(repr(c) for c in cells)}): "
+                "write numbers without thousands separators (716000, 2.11) and quote a note holding a comma"
+            )
         if not node:
             why.append("has no node id")
         elif node not in known:

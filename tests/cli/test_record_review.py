@@ -83,6 +83,25 @@ def test_record_lists_every_bad_row_and_writes_nothing(tmp_path: Path, capsys: p
     assert tree.read_bytes() == before and (tmp_path / "m.csv").read_bytes() == measured
 
 
+def test_record_refuses_a_row_with_more_cells_than_the_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 716,000 written with a thousands separator fell apart into value 716 and note 000, recorded as such.
+    tree = make(tmp_path, measurements=True)
+    measured = (tmp_path / "m.csv").read_bytes()
+    data = rows(
+        tmp_path, 'node,date,value,note\nk,2026-01-08,716,000,\nk,2026-01-15,5,"late, but in"\nc,2026-01-15,4,a,b\n'
+    )
+    assert main(["record", str(tree), str(data)]) == 2
+    hint = "write numbers without thousands separators (716000, 2.11) and quote a note holding a comma"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{data}:2: has 5 cells, the header names 4 ('k', '2026-01-08', '716', '000', ''): {hint}",
+        f"{data}:4: has 5 cells, the header names 4 ('c', '2026-01-15', '4', 'a', 'b'): {hint}",
+        "2 problems; nothing was written.",
+    ]
+    assert (tmp_path / "m.csv").read_bytes() == measured
+
+
 def test_record_suggests_a_close_node_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tree = make(tmp_path, measurements=True)
     assert main(["record", str(tree), str(rows(tmp_path, "node,date,value\ncost,2026-01-08,4\n"))]) == 2
