@@ -427,10 +427,9 @@ def _record(options: argparse.Namespace) -> int:
 
 
 def _review(options: argparse.Namespace) -> int:
+    from kpitui.core.analysis import resolve_as_of
     from kpitui.core.loader import load_tree
     from kpitui.core.review import as_json, as_text, review
-
-    from kpitui.core.analysis import resolve_as_of
 
     tree = load_tree(options.file)
     day = resolve_as_of(tree, options.as_of)
