@@ -89,3 +89,28 @@ async def test_review_screen_lists_exactly_the_changes_and_jumps(samples: Path) 
         await pilot.pause()
         assert app.screen is not screen
         assert tree(app).current() == named[1]
+
+
+async def test_the_detail_panel_starts_at_the_top_of_each_node(samples: Path) -> None:
+    # Scrolled down to the findings of one node, then on to the next: its name, owner and status show,
+    # not the middle of its text. The same node shown again (after an edit) keeps its place.
+    from kpitui.tui.widgets.detail import DetailPanel
+
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert tree(app).reveal("sessies")
+        await pilot.pause()
+        panel = app.main.query_one(DetailPanel)
+        panel.scroll_end(animate=False)
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        analysis = app.main.analysis
+        assert analysis is not None
+        panel.show(analysis, "sessies")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        await pilot.press("up")
+        await pilot.pause()
+        assert tree(app).current() == "bestellingen"
+        assert panel.scroll_y == 0

@@ -288,6 +288,7 @@ class DetailPanel(VerticalScroll):
     """
 
     plain = ""  # what the panel says, as plain text
+    shown_node: str | None = None  # the node described
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-text")
@@ -306,6 +307,7 @@ class DetailPanel(VerticalScroll):
                 "Below a goal, add objectives and KPIs with a (child) and A (sibling)."
             )
             self.plain = about.plain
+            self.shown_node = None
             text.update(about)
             chart.show(None, None)
             rest.display = False
@@ -317,11 +319,17 @@ class DetailPanel(VerticalScroll):
                 "leads to a goal, or delete it if nobody steers on it."
             )
             self.plain = about.plain
+            self.shown_node = None
             text.update(about)
             chart.show(None, None)
             rest.display = False
             return
         head, tail = describe_head(analysis, node_id), describe_rest(analysis, node_id)
+        if node_id != self.shown_node:
+            # Another node starts at its top (name, owner, status), not where the last one was scrolled
+            # to; the same node shown again after an edit keeps its place.
+            self.shown_node = node_id
+            self.scroll_home(animate=False)
         self.plain = "\n".join(part.plain for part in head + tail)
         text.update(Group(*head))
         chart.show(chart_data(analysis, node_id), analysis.tree.nodes[node_id].unit)
