@@ -66,6 +66,13 @@ async def test_type_a_conversion_and_everything_downstream_follows(samples: Path
         # revenue's forecast combines again: 1,255,375 sessions x 2.186% x 37.62 EUR = 1,032,570 EUR, at risk
         assert "forecast: 796k EUR → 1.03M EUR" in screen.plain
         assert "forecast status: off track → at risk" in screen.plain
+        # What moved revenue last week is history: the real +7,845 EUR (conversion −5,079 EUR), not the
+        # scenario's jump from 2.1% to 2.6% counted as if it had happened this week (+136k EUR).
+        assert (
+            "Moved since 2026-06-23 (really, without the what-if): +7845 EUR — Bezoeken (sessies) +11.4k EUR, "
+            "Conversieratio −5079 EUR, Gemiddelde orderwaarde +1482 EUR"
+        ) in screen.plain
+        assert "136k" not in screen.plain
         assert "s finds the driver value" not in screen.plain  # here s keeps the scenario
         assert "x accepts a finding" not in screen.plain  # and x drops a change
         tree_view.reveal("conversieratio")

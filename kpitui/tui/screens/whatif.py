@@ -185,7 +185,8 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
             for name, before, after in change.fields:
                 head.append(f"\n  {name.replace('_', ' ')}: {shown(name, before, unit)} → {shown(name, after, unit)}")
             lines.append(head)
-        lines += describe(analysis, node_id, hints=False)  # s keeps the scenario here, it does not seek
+        # s keeps the scenario here, it does not seek; what moved a node last week is the real history.
+        lines += describe(analysis, node_id, hints=False, real=self.base)
         panel.update(Group(*lines))
         self.plain = "\n".join(line.plain for line in lines)
 

@@ -80,15 +80,17 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     return parts
 
 
-def describe_rest(analysis: Analysis, node_id: str, hints: bool = True) -> list[Text]:
+def describe_rest(analysis: Analysis, node_id: str, hints: bool = True, real: Analysis | None = None) -> list[Text]:
     """The panel's text under the chart: formula, period, forecast, marks, conflicts, findings.
 
     Args:
         hints: name the main view's keys where they apply (not in what-if mode, where keys differ).
+        real: in a what-if, the analysis without it: what moved a node since a week ago is history,
+            which a hypothetical value does not change.
     """
     tree = analysis.tree
     node, result = tree.nodes[node_id], analysis.results[node_id]
-    parts = formula_lines(analysis, node_id)
+    parts = formula_lines(analysis, node_id, real)
     parts += drive_lines(analysis, node_id)
     if hints:
         parts += seek_hint(analysis, node_id)
@@ -145,9 +147,9 @@ def describe_rest(analysis: Analysis, node_id: str, hints: bool = True) -> list[
     return parts
 
 
-def describe(analysis: Analysis, node_id: str, hints: bool = True) -> list[Text]:
-    """The panel's text for one node."""
-    return describe_head(analysis, node_id) + describe_rest(analysis, node_id, hints)
+def describe(analysis: Analysis, node_id: str, hints: bool = True, real: Analysis | None = None) -> list[Text]:
+    """The panel's text for one node (`real`: see describe_rest)."""
+    return describe_head(analysis, node_id) + describe_rest(analysis, node_id, hints, real)
 
 
 def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
@@ -207,8 +209,9 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
     return lines
 
 
-def formula_lines(analysis: Analysis, node_id: str) -> list[Text]:
-    """A formula node's formula, each input's current value, and what moved it since a week before."""
+def formula_lines(analysis: Analysis, node_id: str, real: Analysis | None = None) -> list[Text]:
+    """A formula node's formula, each input's current value, and what moved it since a week before
+    (in a what-if: in the `real` analysis, without the hypothetical values)."""
     node = analysis.tree.nodes[node_id]
     values = analysis.values
     if node.formula is None or values is None:
@@ -223,7 +226,7 @@ def formula_lines(analysis: Analysis, node_id: str) -> list[Text]:
         lines.append(
             Text(f"  {ref} = {amount(value, other.unit)}  ({other.name})", style="dim" if value is None else "")
         )
-    moved = moved_lines(analysis, node_id)
+    moved = moved_lines(real or analysis, node_id, hypothetical=real is not None)
     return lines + moved
 
 
@@ -258,8 +261,12 @@ def seek_hint(analysis: Analysis, node_id: str) -> list[Text]:
     return []
 
 
-def moved_lines(analysis: Analysis, node_id: str) -> list[Text]:
-    """`Moved since 2026-06-23: +13.9k EUR — Sessies +18.9k, Conversieratio −4.98k`, where history exists."""
+def moved_lines(analysis: Analysis, node_id: str, hypothetical: bool = False) -> list[Text]:
+    """`Moved since 2026-06-23: +13.9k EUR — Sessies +18.9k, Conversieratio −4.98k`, where history exists.
+
+    Args:
+        hypothetical: shown in a what-if, of the real analysis: says the what-if is not part of it.
+    """
     from kpitui.core.drivers import attribute, earlier_analysis
 
     earlier = earlier_analysis(analysis)
@@ -270,7 +277,8 @@ def moved_lines(analysis: Analysis, node_id: str) -> list[Text]:
         return []
     unit = analysis.tree.nodes[node_id].unit
     sign = "+" if moved.change > 0 else "−"
-    line = Text(f"Moved since {earlier.as_of}: {sign}{amount(abs(moved.change), unit)}", style="bold")
+    really = " (really, without the what-if)" if hypothetical else ""
+    line = Text(f"Moved since {earlier.as_of}{really}: {sign}{amount(abs(moved.change), unit)}", style="bold")
     shares = [(n, p) for n, p in moved.parts if p != 0][:4]
     if shares:
         line.append(
