@@ -36,6 +36,15 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
     for title, group in (("New findings", r.appeared), ("Cleared findings", r.cleared)):
         lines.append((f"{title} ({len(group)})", None))
         lines += [(f"  {f.code}: {name(f.node)}", f.node) for f in group]
+    if r.moved:
+        lines.append(("What moved the goals", None))
+        for m in r.moved:
+            unit = nodes[m.node].unit
+            parts = ", ".join(
+                f"{name(n)} {'+' if share > 0 else '−'}{amount(abs(share), unit)}" for n, share in m.parts if share
+            )
+            change = f"{'+' if m.change > 0 else '−'}{amount(abs(m.change), unit)}"
+            lines.append((f"  {name(m.node)}: {change}" + (f" — {parts}" if parts else ""), m.node))
     lines.append((f"Needs action ({len(r.attention)})", None))
     for item in r.attention:
         unit = nodes[item.node].unit
