@@ -42,6 +42,7 @@ COLOUR_STYLES: dict[str, str] = {
     "declared": "dim magenta",  # a declared counter-metric: a managed tension (info)
     "goodhart": "bold red",
     "stale": "yellow",
+    "forecast_miss": "red",
     "cycle": "bold red",
     "hypothetical": "bold cyan",
     "heading_conflicts": "bold magenta",
@@ -70,6 +71,7 @@ NO_COLOR_STYLES: dict[str, str] = {
     "declared": "",
     "goodhart": "bold reverse",
     "stale": "underline",
+    "forecast_miss": "bold underline",
     "cycle": "bold reverse",
     "hypothetical": "bold reverse",
     "heading_conflicts": "bold",
@@ -106,9 +108,12 @@ def use_no_color(no_color: bool) -> None:
 use_no_color(False)
 
 CONFLICT, ERROR, STALE, ORPHAN, WARNING = "⇄", "‼", "◷", "⌀", "!"
+FORECAST_MISS = "↯ miss"  # on track or at risk today, its forecast off track (the finding forecast_miss)
 HYPOTHETICAL = "≈"  # a value changed by a what-if
 # Warnings that already have a mark of their own on the line.
-MARKED = frozenset({"conflict", "orphan", "stale", "off_track", "dangling_ref", "cycle", "measurements_error"})
+MARKED = frozenset(
+    {"conflict", "orphan", "stale", "off_track", "dangling_ref", "cycle", "measurements_error", "forecast_miss"}
+)
 KIND_STYLE = {"goal": "bold", "objective": "", "kpi": ""}
 
 LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in MARK_STYLE, meaning
@@ -122,6 +127,8 @@ LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in 
     (ERROR, "error", "error: dangling reference or cycle"),
     ("↻", "cycle", "cycle: this node is already above this line; the loop is not followed"),
     (STALE, "stale", "stale: not measured as often as it should be"),
+    ("↗ ↘ →", "improving", "trend of its history, in its direction: ↗ better, ↘ worse, → flat"),
+    (FORECAST_MISS, "forecast_miss", "forecast to miss: fine today, its trend ends off track (see the chart)"),
     (ORPHAN, "orphan", "orphan: serves no goal"),
     (WARNING, "warning", "another warning (unmeasured goal, no period, …): see the details"),
     (HYPOTHETICAL, "hypothetical", "what-if (w): a hypothetical value, nothing saved"),
@@ -162,7 +169,7 @@ class LabelParts:
     head: Text  # the status glyph and a space
     name: Text  # the name, and the kind of a goal or objective
     values: Text  # actual / target: moved to the detail panel when they do not fit
-    marks: Text  # conflict, orphan, stale, warning, error marks
+    marks: Text  # trend, forecast miss, conflict, orphan, stale, warning, error marks
 
     def full(self) -> Text:
         """The whole line."""
@@ -202,12 +209,18 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
         digits = digits_apart(result.actual, result.target)
         numbers = f"  {amount(result.actual, None, digits)} / {amount(result.target, node.unit, digits)}"
         values.append(safe_text(numbers), style="dim")
-    if result.trend is not None:
-        values.append(" ")
-        values.append(TREND_ARROW[result.trend], style=TREND_STYLE[result.trend])
     name, label = label, Text()
+    # The trend and the forecast miss are marks, kept when a narrow line drops the values: they
+    # are what says "on track today, but will miss" at a glance.
+    if result.trend is not None:
+        label.append(" ")
+        label.append(TREND_ARROW[result.trend], style=TREND_STYLE[result.trend])
     findings = analysis.findings_of(node_id)
     codes = {f.code for f in findings if not f.accepted}
+    miss = [f for f in findings if f.code == "forecast_miss"]
+    if miss:
+        label.append(" ")
+        label.append(FORECAST_MISS, style=MARK_STYLE["forecast_miss" if "forecast_miss" in codes else "quiet"])
     if codes & {"dangling_ref", "cycle", "measurements_error"}:
         label.append(" ")
         label.append(ERROR, style=MARK_STYLE["error"])

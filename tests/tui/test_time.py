@@ -48,7 +48,7 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
         assert analysis.results["organisch-groei"].status == "unknown"
         assert analysis.results["organisch-groei"].actual is None
         header = str(app.main.query_one(TreeHeader).render())
-        assert "as of 2026-06-23" in header and "viewing 2026-06-23, not today" in header
+        assert "as of 2026-06-23 ⏱ not today (< >)" in header
         # Measurements dated after the new as_of no longer count: the sessions' newest row is a week older.
         assert analysis.results["sessies"].actual == 695000
         await pilot.press("greater_than_sign", "greater_than_sign")
@@ -114,3 +114,101 @@ async def test_the_detail_panel_starts_at_the_top_of_each_node(samples: Path) ->
         await pilot.pause()
         assert tree(app).current() == "bestellingen"
         assert panel.scroll_y == 0
+
+
+def test_a_narrow_line_keeps_the_trend_arrow_and_the_forecast_miss_mark(samples: Path) -> None:
+    # On track today (✔) but forecast off track: the line says so with ↯ miss — instead of the
+    # generic ! — and, like every mark, keeps it (and the trend arrow) when the values make way.
+    from kpitui.tui.marks import LEGEND, MARK_STYLE, node_label_parts
+
+    analysis = analyze(load_tree(samples / "webshop.toml"))
+    parts = node_label_parts(analysis, "sessies")
+    assert parts.full().plain == "✔ Bezoeken (sessies)  710k / 1.5M sessies ↗ ↯ miss"
+    assert parts.fit(30).plain == "✔ Bezoeken (sessies) ↗ ↯ miss"
+    assert parts.fit(27).plain == "✔ Bezoeken (sessi… ↗ ↯ miss"
+    # A KPI with a trend and no miss keeps its arrow too; one off track today has no ↯ miss (nothing hidden).
+    assert node_label_parts(analysis, "sea-conversies").fit(26).plain == "▲ Conversies uit SEA ↗ ⇄"
+    assert "↯ miss" not in node_label_parts(analysis, "conversieratio").full().plain
+    assert {"↯ miss", "↗ ↘ →"} <= {glyph for glyph, _, _ in LEGEND}
+    miss = next(s for s in parts.marks.spans if s.style == MARK_STYLE["forecast_miss"])
+    assert parts.marks.plain[miss.start : miss.end] == "↯ miss"
+
+
+def test_an_accepted_forecast_miss_is_marked_quietly(samples: Path) -> None:
+    from kpitui.tui.marks import MARK_STYLE, node_label_parts
+
+    path = samples / "webshop.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        'frequency = "weekly"\ndescription = "Bezoeken',
+        'frequency = "weekly"\naccept = { forecast_miss = "a campaign in September" }\ndescription = "Bezoeken',
+    )
+    path.write_text(text, encoding="utf-8")
+    parts = node_label_parts(analyze(load_tree(path)), "sessies")
+    assert parts.full().plain.endswith("↗ ↯ miss")
+    assert [s.style for s in parts.marks.spans if parts.marks.plain[s.start : s.end] == "↯ miss"] == [
+        MARK_STYLE["quiet"]
+    ]
+
+
+async def test_at_80_columns_the_header_shows_the_date_is_not_today_with_unsaved_edits_too(samples: Path) -> None:
+    # The note used to follow the counts on the second line, which wraps out of sight at 80 columns.
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert tree(app).reveal("sessies")
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        header = app.main.query_one(TreeHeader)
+
+        def shown() -> list[str]:
+            return ["".join(segment.text for segment in header.render_line(y)).rstrip() for y in (0, 1)]
+
+        assert shown() == [
+            "Bonenbar.nl — online marketing 2026  as of 2026-06-23 ⏱ not today (< >)  webs…",
+            "⌀ 1 orphan   ⇄ 3 conflicts   ✖ 2 off track   ‼ 0 errors",
+        ]
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("1", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", "2", "0", "2", "6", "-", "0", "6", "-", "2", "2", "enter")
+        await pilot.pause()
+        assert app.main.document is not None and app.main.document.dirty
+        first, second = shown()
+        assert first.startswith("Bonenbar.nl — online marketing 2026  as of 2026-06-23 ⏱ not today (< >)")
+        assert second.startswith("⌀ 1 orphan") and "0 errors     ● unsaved" in second
+
+
+async def test_the_review_screen_shows_its_dates_and_what_moved_the_goals_at_80_columns(samples: Path) -> None:
+    from textual.widgets import Static
+
+    from kpitui.tui.screens.review import ReviewScreen
+
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("R")
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, ReviewScreen):
+                break
+            await asyncio.sleep(0.05)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.pause()
+        # The first line of the screen is its title: which week it compares (it was scrolled out of sight).
+        widget, _ = screen.get_widget_at(2, 0)
+        title = screen.query_one("#review-title", Static)
+        assert widget is title
+        assert "Weekly review 2026-06-23 → 2026-06-30" in str(title.render())
+        # As in `kpitui review`: what moved each goal, and enter on it goes to the goal.
+        moved = [(text, node) for text, node in screen.lines if node == "omzet" and "+7845 EUR" in text]
+        assert moved == [
+            (
+                "  Online omzet €1,2M: +7845 EUR — Bezoeken (sessies) +11.4k EUR, Conversieratio −5079 EUR, "
+                "Gemiddelde orderwaarde +1482 EUR",
+                "omzet",
+            )
+        ]
+        heading = [text for text, node in screen.lines if node is None]
+        assert heading[-2:] == ["What moved the goals", "Needs action (8)"]

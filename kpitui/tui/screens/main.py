@@ -398,12 +398,11 @@ class MainScreen(EditingActions, Screen[None]):
         dirty = self.document is not None and self.document.dirty
         hangup.arm(dirty)
         note = "● unsaved (ctrl+s saves)" if dirty else loading
-        if self.travelled and self.analysis is not None and self.analysis.as_of != date.today():
-            note = f"{note}  ⏱ viewing {self.analysis.as_of}, not today (< > move)".strip()
+        travelled = self.travelled and self.analysis is not None and self.analysis.as_of != date.today()
         problem = self.document.journal_problem if self.document is not None else None
         if problem:
             note = f"{note}  ⚠ {problem}".strip()
-        self.query_one(TreeHeader).show(self.analysis, self.outline, note, self.path)
+        self.query_one(TreeHeader).show(self.analysis, self.outline, note, self.path, travelled)
 
     def _show_errors(self, exc: TreeLoadError, stamp: Stamp | None) -> None:
         self.stamp = stamp

@@ -21,20 +21,30 @@ class TreeHeader(Static):
     """Title · as of · orphans · conflicts · off track · errors (and unsaved changes)."""
 
     DEFAULT_CSS = """
-    TreeHeader { height: 2; background: $panel; padding: 0 1; }
+    TreeHeader { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(
-        self, analysis: Analysis | None, outline: Outline | None, note: str = "", path: Path | None = None
+        self,
+        analysis: Analysis | None,
+        outline: Outline | None,
+        note: str = "",
+        path: Path | None = None,
+        travelled: bool = False,
     ) -> None:
         """Describe the tree (in the file `path`, default the analysed tree's); `note` replaces the
-        counts while loading or on errors."""
+        counts while loading or on errors. `travelled`: the date shown was moved with < or >, and
+        the first line says it is not today, next to the date (a line too long for the terminal
+        is cut at its end, the file name first, never wrapped out of sight)."""
         if analysis is None or outline is None:
             self.update(Text(safe_text(note) or "kpitui", style="bold"))
             return
         counts = outline.counts()
         text = Text(safe_text(analysis.tree.display_name), style="bold")
-        text.append(f"  as of {analysis.as_of}  {safe_text((path or analysis.tree.path).name)}\n", style="dim")
+        text.append(f"  as of {analysis.as_of}", style="dim")
+        if travelled:
+            text.append(" ⏱ not today (< >)", style=MARK_STYLE["note"])
+        text.append(f"  {safe_text((path or analysis.tree.path).name)}\n", style="dim")
         for glyph, count, word, style in (
             (ORPHAN, counts["orphans"], "orphan", MARK_STYLE["orphan"]),
             (CONFLICT, counts["conflicts"], "conflict", MARK_STYLE["conflict"]),
