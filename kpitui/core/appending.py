@@ -118,21 +118,55 @@ def rows_write(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: boo
     return Write(path, b"", backup=False, transform=lambda old: appended(old, rows))
 
 
-def append_rows(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> Path:
-    """Append rows to a tree's measurements file, under its save lock, atomically.
+def append_rows(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> tuple[Path, int]:
+    """Append rows to a tree's measurements file, under its save lock, atomically; a row the file
+    already holds (same node, date and value: the same week's file recorded twice) is left out, so
+    it does not count twice in the trend.
 
     For `kpitui record` (with `outside_ok` from `--force`).
 
     Returns:
-        The measurements file written.
+        The measurements file written, and how many rows were left out as already there.
 
     Raises:
         OutsideFolder: outside the tree's folder and not `outside_ok`; nothing written.
         SaveError: why the rows could not be appended; nothing written.
     """
-    write = rows_write(tree_file, value, rows, outside_ok)
-    commit([write], force=False)
-    return write.path
+    path = append_target(tree_file, value, outside_ok)
+    repeated: list[int] = []
+
+    def transform(old: bytes | None) -> bytes:
+        fresh = new_rows(old, rows)  # read under the lock, as the file is when our turn comes
+        repeated[:] = [len(rows) - len(fresh)]
+        return appended(old, fresh) if fresh else (old or b"")
+
+    commit([Write(path, b"", backup=False, transform=transform)], force=False)
+    return path, repeated[0] if repeated else 0
+
+
+def new_rows(old: bytes | None, rows: Sequence[Row]) -> list[Row]:
+    """The rows not already in a measurements file's contents (nor earlier among `rows`), by node,
+    date and value; the file's rows that cannot be read do not count."""
+    seen: set[tuple[str, date, float]] = set()
+    if old:
+        reader = csv.reader(old.decode("utf-8-sig", errors="replace").splitlines())
+        header = [c.strip().lower() for c in next(reader, [])]
+        if {"node", "date", "value"} <= set(header):
+            at = [header.index(c) for c in ("node", "date", "value")]
+            for cells in reader:
+                if len(cells) <= max(at):
+                    continue
+                try:
+                    seen.add((cells[at[0]], date.fromisoformat(cells[at[1]].strip()), float(cells[at[2]])))
+                except ValueError:
+                    continue
+    fresh: list[Row] = []
+    for row in rows:
+        key = (row[0], row[1], float(row[2]))
+        if key not in seen:
+            seen.add(key)
+            fresh.append(row)
+    return fresh
 
 
 __all__ = ["OutsideFolder", "Row", "SaveError", "append_rows", "append_target", "appended", "measurements_path"]

@@ -42,10 +42,15 @@ class Recorded:
     written: Path  # the measurements file appended to, or the tree file
     inline: bool
     ignored: int  # rows dated after the tree's as_of (written, but not counted until then)
+    repeated: int = 0  # rows the measurements file already held (same node, date, value): not written again
 
     def __str__(self) -> str:
+        if self.repeated == self.rows:
+            return f"nothing new: all {self.rows} row(s) are already in {self.written} (same node, date and value)"
         where = f"stored inline in {self.written}" if self.inline else f"appended to {self.written}"
-        text = f"{self.rows} row(s) for {self.nodes} node(s) {where}"
+        text = f"{self.rows - self.repeated} row(s) for {self.nodes} node(s) {where}"
+        if self.repeated:
+            text += f"; {self.repeated} row(s) already there (same node, date and value) left out"
         if self.ignored:
             text += f"; {self.ignored} dated after the tree's as_of count only from that date"
         return text
@@ -131,8 +136,8 @@ def record(tree_file: Path, rows_file: Path, force: bool = False) -> Recorded:
         measurements = tree.settings.measurements
         try:
             if measurements:
-                written = append_rows(tree_file, measurements, rows, outside_ok=force)
-                return Recorded(len(rows), nodes, written, False, ignored)
+                written, repeated = append_rows(tree_file, measurements, rows, outside_ok=force)
+                return Recorded(len(rows), nodes, written, False, ignored, repeated)
             _store_inline(tree_file, rows, force)
         except (SaveError, EditError) as exc:
             raise RecordError([f"{exc}; nothing was written"]) from None

@@ -102,6 +102,30 @@ def test_record_refuses_a_row_with_more_cells_than_the_header(
     assert (tmp_path / "m.csv").read_bytes() == measured
 
 
+def test_record_leaves_out_rows_the_measurements_file_already_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same week's file recorded twice (a job run again) would count each observation twice in
+    # the trend: a narrower interval than the data supports. A correction (another value) is new.
+    tree = make(tmp_path, measurements=True)
+    data = rows(tmp_path, "node,date,value,note\nk,2026-01-08,4,week 2\nc,2026-01-08,9.5,\nk,2026-01-08,4,again\n")
+    assert main(["record", str(tree), str(data)]) == 0
+    assert capsys.readouterr().out == (
+        f"{tree}: 2 row(s) for 2 node(s) appended to {tmp_path / 'm.csv'}; "
+        "1 row(s) already there (same node, date and value) left out\n"
+    )
+    once = "node,date,value,note\nk,2026-01-01,1,\nk,2026-01-08,4,week 2\nc,2026-01-08,9.5,\n"
+    assert (tmp_path / "m.csv").read_text() == once
+    assert main(["record", str(tree), str(data)]) == 0
+    assert capsys.readouterr().out == (
+        f"{tree}: nothing new: all 3 row(s) are already in {tmp_path / 'm.csv'} (same node, date and value)\n"
+    )
+    assert (tmp_path / "m.csv").read_text() == once
+    fixed = rows(tmp_path, "node,date,value\nk,2026-01-08,4.5\nk,2026-01-01,1.0\n")
+    assert main(["record", str(tree), str(fixed)]) == 0
+    assert (tmp_path / "m.csv").read_text() == once + "k,2026-01-08,4.5,\n"
+
+
 def test_record_suggests_a_close_node_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tree = make(tmp_path, measurements=True)
     assert main(["record", str(tree), str(rows(tmp_path, "node,date,value\ncost,2026-01-08,4\n"))]) == 2

@@ -118,7 +118,7 @@ def test_appending_outside_the_trees_folder_needs_consent(tmp_path: Path, where:
 def test_appending_below_the_trees_folder_is_fine(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     tree = tree_with(tmp_path, "data/m.csv")
-    assert append_rows(tree, "data/m.csv", [("g", date(2026, 6, 1), 1.0, "first")]) == tmp_path / "data/m.csv"
+    assert append_rows(tree, "data/m.csv", [("g", date(2026, 6, 1), 1.0, "first")]) == (tmp_path / "data/m.csv", 0)
     assert (tmp_path / "data/m.csv").read_text() == "node,date,value,note\ng,2026-06-01,1,first\n"
 
 
