@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from kpitui.core.journal import (
     replay,
     start_journal,
 )
-from kpitui.core.loader import BOM, KpiTree, decode, parse_tree, read_bytes
+from kpitui.core.loader import BOM, KpiTree, Reader, decode, parse_tree, read_bytes
 from kpitui.core.model import Node
 from kpitui.core.saving import (
     ExternalChange,
@@ -124,7 +124,7 @@ class Document:
     # ── opening ────────────────────────────────────────────────────────
 
     @classmethod
-    def open(cls, path: Path, reader: Callable[[str, str], dict[str, Any]] | None = None) -> Document:
+    def open(cls, path: Path, reader: Reader | None = None) -> Document:
         """Open a tree file, or start an empty tree when the file does not exist.
 
         Args:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import toml_rs
 
@@ -289,16 +288,18 @@ def load_tree(path: str | os.PathLike[str]) -> KpiTree:
     return parse_tree(decode(data, str(path)), path, data=data)
 
 
-def parse_tree(
-    text: str,
-    path: Path,
-    reader: Callable[[str, str], dict[str, Any]] | None = None,
-    data: bytes | None = None,
-) -> KpiTree:
+class Reader(Protocol):
+    """Reads a tree file's TOML as `read_toml` does (the TUI's reads in steps)."""
+
+    def __call__(self, text: str, name: str, *, bounded: bool) -> dict[str, Any]: ...
+
+
+def parse_tree(text: str, path: Path, reader: Reader | None = None, data: bytes | None = None) -> KpiTree:
     """Validate the text of a tree file; `path` names it in messages and anchors relative paths.
 
     Args:
-        reader: reads the TOML (text, name) as `read_toml` does; the TUI reads in steps.
+        reader: reads the TOML (text, name, bounded: whether `shallow` proved the text shallow)
+            as `read_toml` does; the TUI reads in steps.
         data: the UTF-8 bytes `text` was decoded from, if at hand (saves encoding it again).
     """
     name = str(path)
@@ -310,7 +311,7 @@ def parse_tree(
     except UnicodeEncodeError:  # a lone surrogate: no TOML, as the readers say
         bounded = False
     if reader is not None:
-        doc = reader(text, name)
+        doc = reader(text, name, bounded=bounded)
     elif bounded and (text.count("\n[nodes.") if data is None else data.count(b"\n[nodes.")) > READ_WHOLE:
         from kpitui.core.stepwise import read_toml_in_steps  # imports rtoml: only for big files
 

@@ -112,9 +112,9 @@ async def test_reading_a_big_file_counts_the_nodes_read(tmp_path: Path, monkeypa
     path.write_text(tree_text(3000), encoding="utf-8")
     real = stepwise._read_piece
 
-    def slow(text: str) -> dict[str, Any]:
+    def slow(text: str, bounded: bool) -> dict[str, Any]:
         time.sleep(0.15)  # a piece of a much bigger file
-        return real(text)
+        return real(text, bounded)
 
     monkeypatch.setattr(stepwise, "NODES_PER_STEP", 250)
     monkeypatch.setattr(stepwise, "_read_piece", slow)

@@ -218,9 +218,11 @@ class MainScreen(EditingActions, Screen[None]):
         reading = f"reading {size}".strip()
         progress.at(reading)
 
-        def read(text: str, name: str) -> dict[str, Any]:
+        def read(text: str, name: str, *, bounded: bool) -> dict[str, Any]:
             # In steps, so that a key (q) is answered while a big file is read; each says how far.
-            doc = read_toml_in_steps(text, name, lambda done, total: progress.at(reading, done, total, "nodes"))
+            doc = read_toml_in_steps(
+                text, name, lambda done, total: progress.at(reading, done, total, "nodes"), bounded=bounded
+            )
             nodes = doc.get("nodes")
             progress.at("checking", len(nodes) if isinstance(nodes, dict) else 0, unit="nodes")
             return doc
