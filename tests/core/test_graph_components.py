@@ -92,7 +92,8 @@ def test_topological_order_agrees_with_kahn_on_random_graphs() -> None:
 
 def test_tree_walk_links_from_one_pass_equal_the_depth_first_walk() -> None:
     # Trees where each node has at most one parent, named before it, get their walk's links in
-    # one pass; others are walked depth first. Either way the links are the walk's.
+    # one pass, and its order without checks for nodes seen before; others are walked depth
+    # first. Either way the links and the order are the walk's.
     from kpitui.core.walk import TreeWalk
 
     rng = random.Random(16)
@@ -103,6 +104,8 @@ def test_tree_walk_links_from_one_pass_equal_the_depth_first_walk() -> None:
         for i, n in enumerate(ids):
             earlier = ids[:i] if rng.random() < 0.9 else ids
             parents[n] = rng.sample(earlier, min(len(earlier), rng.choice((0, 1, 1, 1, 2))))
+            if rng.random() < 0.1:
+                parents[n] = ["gone"]  # a parent that does not exist: a top of its own
         nodes = {
             n: Node(id=n, name=n, kind=rng.choice(("goal", "kpi")), parents=tuple(ps)) for n, ps in parents.items()
         }
