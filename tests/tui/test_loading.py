@@ -337,3 +337,32 @@ async def test_many_goals_open_for_a_few_screens_the_rest_on_request(tmp_path: P
         await pilot.press("slash", *"n29999", "enter")  # search still reveals a node below a closed goal
         await pilot.pause()
         assert tree.current() == "n29999"
+
+
+async def test_the_tree_loaded_is_frozen_before_the_collector_runs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Made while the collector was off, every object of the tree was young: unfrozen, the
+    # first collections after the load walked them all before the tree was shown.
+    import gc
+
+    path = tmp_path / "t.toml"
+    path.write_text(tree_text(500), encoding="utf-8")
+    seen: list[tuple[bool, bool, int]] = []
+    real = MainScreen._apply
+
+    def apply(self: MainScreen, result: Any) -> None:
+        tracked = {id(o) for o in gc.get_objects()}  # the generations the collector walks
+        seen.append((id(result.analysis) in tracked, id(result.document) in tracked, gc.get_freeze_count()))
+        real(self, result)
+
+    monkeypatch.setattr(MainScreen, "_apply", apply)
+    app = make_app(path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+    finally:
+        gc.unfreeze()
+    assert len(seen) == 1
+    in_generations, document_in_generations, frozen = seen[0]
+    assert not in_generations and not document_in_generations and frozen > 10_000
