@@ -366,3 +366,29 @@ async def test_the_tree_loaded_is_frozen_before_the_collector_runs_again(
     assert len(seen) == 1
     in_generations, document_in_generations, frozen = seen[0]
     assert not in_generations and not document_in_generations and frozen > 10_000
+
+
+async def test_time_travel_analyses_without_collections_and_freezes_the_result(
+    samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    collecting: list[bool] = []
+    real = MainScreen.compute
+
+    def compute(self: MainScreen, document: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return real(self, document)
+
+    monkeypatch.setattr(MainScreen, "compute", compute)
+    app = make_app(samples / "webshop.toml")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("less_than_sign")
+            await pilot.pause()
+            analysis = app.main.analysis
+            assert analysis is not None and not any(o is analysis for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert collecting == [False, False]  # the load, then the step back in time
