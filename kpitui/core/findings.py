@@ -636,11 +636,13 @@ def _forecast_findings(an: Analysis, only: list[str] | None = None) -> list[Find
         spread = ""
         if forecast.low is not None and forecast.high is not None and forecast.low != forecast.high:
             spread = f" (80%: {show(forecast.low)}–{show(forecast.high)})"
+        # A rollup or formula node without a line of its own combines its inputs' forecasts (SPEC 4.6).
+        reaches = "its trend reaches" if forecast.line is not None else "its inputs' trends give it"
         found.append(
             _finding(
                 "forecast_miss",
                 node_id,
-                f"'{node.name}' is {result.status.replace('_', ' ')} today but its trend reaches "
+                f"'{node.name}' is {result.status.replace('_', ' ')} today but {reaches} "
                 f"{show(forecast.value)}{spread} by {forecast.day}, against a target of "
                 f"{show(result.target)}: act now, before it shows",
             )
