@@ -70,8 +70,11 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
     header = [c.strip().lower() for c in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
+        hint = ""
+        if len(header) == 1 and ";" in header[0]:  # a spreadsheet's CSV in a locale with decimal commas
+            hint = " (this file separates its cells with ';': save it as comma-separated CSV, with '.' decimals)"
         raise RecordError(
-            [f"{path}:1: the header lacks {', '.join(missing)}; the first line must name node,date,value[,note]"]
+            [f"{path}:1: the header lacks {', '.join(missing)}; the first line must name node,date,value[,note]{hint}"]
         )
     at = {name: header.index(name) for name in (*COLUMNS, "note") if name in header}
     rows: list[Row] = []

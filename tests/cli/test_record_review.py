@@ -136,6 +136,13 @@ def test_record_needs_the_header_columns(tmp_path: Path, capsys: pytest.CaptureF
     tree = make(tmp_path, measurements=True)
     assert main(["record", str(tree), str(rows(tmp_path, "id,day,value\nk,2026-01-08,4\n"))]) == 2
     assert "the header lacks node, date" in capsys.readouterr().err
+    # A spreadsheet's CSV in a Dutch locale: cells separated by ';', decimal commas.
+    semi = rows(tmp_path, "node;date;value\nk;2026-01-08;4,5\n")
+    assert main(["record", str(tree), str(semi)]) == 2
+    assert capsys.readouterr().err == (
+        f"{semi}:1: the header lacks node, date, value; the first line must name node,date,value[,note] "
+        "(this file separates its cells with ';': save it as comma-separated CSV, with '.' decimals)\n"
+    )
 
 
 def test_record_without_measurements_stores_each_nodes_newest_row_inline(

@@ -51,7 +51,10 @@ def test_what_if_conversion_goes_from_2_1_to_2_6_percent() -> None:
     ]
     assert "Findings that appear (3):" in result.stdout
     assert "Findings that clear (4):" in result.stdout
-    assert "  forecast_miss: 'Online omzet €1,2M' is at risk today but its inputs' trends give it 796k EUR" in result.stdout
+    assert (
+        "  forecast_miss: 'Online omzet €1,2M' is at risk today but its inputs' trends give it 796k EUR"
+        in result.stdout
+    )
     assert "  off_track: 'Conversieratio' is off track: 2.1% against 2.6% expected by 2026-06-30" in result.stdout
 
 
