@@ -212,3 +212,22 @@ async def test_the_review_screen_shows_its_dates_and_what_moved_the_goals_at_80_
         ]
         heading = [text for text, node in screen.lines if node is None]
         assert heading[-2:] == ["What moved the goals", "Needs action (8)"]
+
+
+async def test_the_detail_panel_says_why_a_future_inline_actual_is_not_shown(samples: Path) -> None:
+    # A week back the top-3 keywords' actual (31, measured 2026-06-29) does not count: "Actual –"
+    # alone would look like a lost value.
+    app = make_app(samples / "webshop.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert tree(app).reveal("top3")
+        await pilot.pause()
+        assert "after 2026-06-30" not in detail_text(app)
+        await pilot.press("less_than_sign")  # monthly: 31 days back
+        await pilot.pause()
+        text = detail_text(app)
+        assert "Actual –" in text
+        assert (
+            "Its inline actual 31 zoekwoorden is dated 2026-06-29, after 2026-05-30: it counts from that date on "
+            "(> moves the date)"
+        ) in text

@@ -77,6 +77,16 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
             numbers.append(f" · attainment {percent(result.pace.attainment)}")
         parts.append(numbers)
         parts.append(bar(result.pace.attainment, result.status))
+    if node.actual is not None and node.measured is not None and node.measured > analysis.as_of:
+        # Ignored as if not yet made (SPEC 2): say where the value the file holds went.
+        later = "" if result.actual_source != "measurements" else " (the measurements' newest row counts)"
+        parts.append(
+            Text(
+                f"Its inline actual {amount(node.actual, unit)} is dated {node.measured}, after {analysis.as_of}: "
+                f"it counts from that date on{later} (> moves the date)",
+                style=MARK_STYLE["note"],
+            )
+        )
     return parts
 
 
