@@ -53,9 +53,9 @@ def trend_forecast(
     """
     total, low, high = own
     if inline is not None and period.start <= inline[0] <= period.end and inline[0] <= as_of:
-        x, y = float((inline[0] - period.start).days), inline[1]
-        n, sx, sy, sxx, sxy, syy = total
-        total = Sums(n + 1, sx + x, sy + y, sxx + x * x, sxy + x * y, syy + y * y)
+        n, sx, sy, sxx, sxy, syy, shift = total
+        x, y = float((inline[0] - period.start).days), inline[1] - shift
+        total = Sums(n + 1, sx + x, sy + y, sxx + x * x, sxy + x * y, syy + y * y, shift)
         low, high = min(low, x), max(high, x)
     line = fit_sums(total, 1 if low == high else 2)
     if line is None:

@@ -29,6 +29,10 @@ class Sums(NamedTuple):
     sxx: float = 0.0
     sxy: float = 0.0
     syy: float = 0.0
+    # The y values were summed less this: one of them, so that a series far from zero with
+    # little variation (a level KPI around 1e9) keeps its variation in the sums of squares,
+    # which raw sums lose to rounding (see measurements._rounded_away).
+    shift: float = 0.0
 
     @classmethod
     def of(cls, points: Iterable[tuple[float, float]]) -> Sums:
@@ -40,7 +44,10 @@ class Sums(NamedTuple):
 
     def plus(self, x: float, y: float) -> Sums:
         """These sums with one more observation."""
-        return Sums(self.n + 1, self.sx + x, self.sy + y, self.sxx + x * x, self.sxy + x * y, self.syy + y * y)
+        y -= self.shift
+        return Sums(
+            self.n + 1, self.sx + x, self.sy + y, self.sxx + x * x, self.sxy + x * y, self.syy + y * y, self.shift
+        )
 
 
 class Fit(NamedTuple):
@@ -104,7 +111,7 @@ def fit_sums(sums: Sums, distinct_x: int) -> Fit | None:
     sxy = sums.sxy - sums.sx * y_mean
     syy = sums.syy - sums.sy * y_mean
     b = sxy / sxx
-    a = y_mean - b * x_mean
+    a = y_mean - b * x_mean + sums.shift
     rss = syy - b * sxy
     return Fit(a, b, n, x_mean, sxx, _residual_error(rss, syy, n))
 

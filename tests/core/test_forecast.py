@@ -276,3 +276,44 @@ def test_summary_with_one_window_for_all_leaves_out_the_nodes_without_one(tmp_pa
     assert set(sums) == {"a", "b"}
     assert sums["b"] == WindowSums(Sums(2, 4.0 + 35.0, 7.0, 16.0 + 35.0**2, 12.0 + 140.0, 25.0), 4.0, 35.0)
     assert m.summary(date(2026, 6, 30), {}) == (newest, {})
+
+
+@pytest.mark.parametrize("level", [1e9, 1e10, 3e12])
+def test_a_series_far_from_zero_keeps_its_interval(write_tree: Write, tmp_path: Path, level: float) -> None:
+    # A level KPI around `level` that moves by tens: summed raw, its squares (26·level²) held
+    # its variation below their rounding, and the interval came out 8% off at 1e9, 12x at 1e10.
+    from datetime import timedelta
+
+    from kpitui.core.trend import fit
+
+    noise = [3, -41, 17, 8, -25, 30, -6, 12, -33, 21, 5, -14, 38, -2, -19, 27, 9, -37, 14, 1, -8, 24, -29, 6, 16, -11]
+    days = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(len(noise))]
+    values = [level + 2 * i + wobble for i, wobble in enumerate(noise)]
+    rows = "".join(f"k,{day},{value:.0f},\n" for day, value in zip(days, values, strict=True))
+    nodes = '[nodes.k]\nname = "Level"\nparent = "g"\npacing = "level"\nfrequency = "weekly"\n'
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-06-30", "2026-01-01 2026-12-31")
+    f = an.results["k"].forecast
+    assert f is not None
+    # The same line fitted from the points, each sum taken about its mean (math.fsum).
+    line = fit([((day - date(2026, 1, 1)).days, value) for day, value in zip(days, values, strict=True)])
+    assert line is not None
+    value, low, high = line.interval((f.day - date(2026, 1, 1)).days)
+    assert f.value == pytest.approx(value, rel=1e-12)
+    assert f.high - f.value == pytest.approx(high - value, rel=1e-6)
+    assert f.value - f.low == pytest.approx(value - low, rel=1e-6)
+
+
+def test_only_series_whose_variation_rounding_took_are_summed_again() -> None:
+    from kpitui.core.measurements import _rounded_away
+    from kpitui.core.trend import fit_sums
+
+    ordinary = Sums.of([(0, 100.0), (7, 130.0), (14, 125.0)])
+    assert not _rounded_away(ordinary)
+    far = Sums.of([(0, 1e9 + 3), (7, 1e9 - 41), (14, 1e9 + 17)])
+    assert _rounded_away(far)
+    shifted = Sums(shift=1e9 + 3).plus(0, 1e9 + 3).plus(7, 1e9 - 41).plus(14, 1e9 + 17)
+    assert shifted.sy == -44.0 + 14.0 and shifted.syy == 44.0**2 + 14.0**2
+    # x̄ = 7, ȳ = 1e9 − 7, Sxx = 98, Sxy = −7·10 + 7·24 = 98: b = 1, a = 1e9 − 7 − 7.
+    line = fit_sums(shifted, 2)
+    assert line is not None and (line.a, line.b) == (1e9 - 14, 1.0)
+    assert not _rounded_away(Sums.of([(0, 0.0), (7, 0.0), (14, 0.0)]))
