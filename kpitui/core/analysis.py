@@ -590,12 +590,18 @@ UNRANKED = len(STATUS_RANK)  # the rank of `unknown`: after every known status
 
 def declared_conflicts(tree: KpiTree, graph: KpiGraph) -> list[Conflict]:
     """The declared pairs, in file order of their members."""
-    nodes = tree.nodes
-    found: list[Conflict] = []
-    for pair in sorted(graph.declared, key=lambda p: sorted(graph.order[n] for n in p)):
-        a, b = sorted(pair, key=graph.order.__getitem__)
-        found.append(Conflict(a, b, "declared", f"declared: '{nodes[a].name}' and '{nodes[b].name}' pull apart"))
-    return found
+    nodes, order = tree.nodes, graph.order
+    ranked: list[tuple[int, int, str, str]] = []
+    for pair in graph.declared:  # two nodes each (a node never conflicts with itself)
+        a, b = pair
+        if order[a] > order[b]:
+            a, b = b, a
+        ranked.append((order[a], order[b], a, b))
+    ranked.sort()  # by the earlier member's place in the file, then the later's: no two pairs tie
+    return [
+        Conflict(a, b, "declared", f"declared: '{nodes[a].name}' and '{nodes[b].name}' pull apart")
+        for _, _, a, b in ranked
+    ]
 
 
 def influence_conflicts(graph: KpiGraph) -> InfluenceConflicts:

@@ -392,6 +392,17 @@ def test_declared_conflict_from_either_side(analyse: Analyse) -> None:
     assert (an.partners("a"), an.partners("b")) == (["b"], ["a"])
 
 
+def test_declared_conflicts_come_in_file_order_of_their_members(analyse: Analyse) -> None:
+    an = analyse(
+        HEAD + '[nodes.a]\nname = "A"\nparent = "g"\nconflicts = ["d"]\n'
+        '[nodes.b]\nname = "B"\nparent = "g"\n'
+        '[nodes.c]\nname = "C"\nparent = "g"\nconflicts = ["b", "a"]\n'
+        '[nodes.d]\nname = "D"\nparent = "g"\nconflicts = ["c", "b"]\n'
+    )
+    pairs = [(c.a, c.b) for c in an.conflicts if c.kind == "declared"]
+    assert pairs == [("a", "c"), ("a", "d"), ("b", "c"), ("b", "d"), ("c", "d")]
+
+
 def test_influence_conflict_with_witness_path(analyse: Analyse) -> None:
     an = analyse(
         HEAD
