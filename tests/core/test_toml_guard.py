@@ -7,7 +7,11 @@ result of loading (the document, or the error and its position) is the same as w
 """
 
 import contextlib
+import json
 import math
+import random
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +58,12 @@ HOSTILE = {
     "four quotes": 'a = """x""""\nb = ' + "[" * 6000 + "]" * 6000 + "\n",
     "unbalanced": "a = " + "[" * 6000 + "\n",
     "mismatched": "a = [[}}\n",
+    # toml-rs reads on after an error: where it reads a string or a comment differently
+    "lone carriage return in a comment": "a = 1 # x\r b = " + "[" * 20_000 + "]" * 20_000 + "\n",
+    "escaped quote outside a string": '\\"a" = ' + "[" * 20_000 + "]" * 20_000 + ' "\n',
+    "escaped quote outside a string, in a table": '[t]\n\\"a" = ' + "[" * 20_000 + "]" * 20_000 + ' "\n',
+    # arrays of inline tables: one level a bracket, not two a round
+    "alternating brackets": "a = " + "[{a = " * 15 + "1" + "}]" * 15 + "\n",
 }
 
 
@@ -197,3 +207,39 @@ def test_any_text_the_guard_accepts_nests_within_the_bound(pieces: list[str]) ->
         with contextlib.suppress(tomli.TOMLDecodeError):
             assert nesting(tomli.loads(text)) <= SHALLOW_DEPTH
     assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+DEEP = "[" * 20_000  # toml-rs crashes the process from about 10,000 levels
+PIECES = ['"', "'", "#", "\n", "\r", "\r\n", "\\", "[", "]", "{", "}", ".", "a", " = ", ", ", "1", " ", "x", DEEP]
+
+
+def test_no_text_the_guard_accepts_crashes_the_fast_reader(tmp_path: Path) -> None:
+    # Random texts with 20,000 brackets somewhere, among quotes, comment marks, line ends and
+    # backslashes: whatever `shallow` accepts, toml-rs reads without crashing (in a process of
+    # its own, which a crash ends with a signal).
+    rng = random.Random(11)
+    accepted: list[str] = []
+    for _ in range(200_000):
+        parts = [rng.choice(PIECES) for _ in range(rng.randrange(2, 16))]
+        if DEEP not in parts:
+            parts.append(DEEP)
+            rng.shuffle(parts)
+        text = "".join(parts)
+        if shallow(text.encode()):
+            accepted.append(text)
+            if len(accepted) == 300:
+                break
+    assert len(accepted) >= 100, "the guard accepted some of the texts to try"
+    (tmp_path / "texts.json").write_text(json.dumps(accepted), encoding="utf-8")
+    script = (
+        "import json, sys, toml_rs\n"
+        "for i, text in enumerate(json.load(open(sys.argv[1], encoding='utf-8'))):\n"
+        "    print(i, flush=True)\n"
+        "    try:\n"
+        "        toml_rs.loads(text)\n"
+        "    except Exception:\n"
+        "        pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "texts.json")], capture_output=True, text=True)
+    last = done.stdout.split()[-1] if done.stdout.split() else "0"
+    assert done.returncode == 0, f"toml-rs crashed on {accepted[int(last)][:200]!r}"
