@@ -175,7 +175,7 @@ def _rounded_away(sums: Sums) -> bool:
     """Whether raw sums lost a series' variation to rounding: values far from zero that vary
     little (a level KPI around 1e9 that moves by tens), whose squares' sum is 10^8 times their
     variation or more. Its interval was then 8% off at 1e9, 12x at 1e10 (see Sums.shift)."""
-    if sums.n < 3 or sums.syy <= 0.0:
+    if sums.n < 2 or sums.syy <= 0.0:  # two rows and an inline actual make a line too
         return False
     return sums.syy - sums.sy * sums.sy / sums.n <= 1e-8 * sums.syy
 

@@ -53,9 +53,11 @@ def no_gc_pauses() -> Iterator[None]:
     What the block made is then frozen, before the collector runs again: later collections,
     while editing, skip it. Unfrozen, the first collections after a load walked every object
     of the tree again, young as they all were (at 100k nodes, 0.3-0.6 s in which the tree was
-    not shown yet). A load first unfreezes what the previous one froze, so a tree read again
-    frees the old one.
+    not shown yet). A load first collects what was made since (the frozen objects are not
+    walked: this is quick), so that no garbage made while browsing is frozen with the tree,
+    then unfreezes what the previous one froze, so a tree read again frees the old one.
     """
+    gc.collect()
     gc.unfreeze()
     with paused():
         yield

@@ -317,3 +317,21 @@ def test_only_series_whose_variation_rounding_took_are_summed_again() -> None:
     line = fit_sums(shifted, 2)
     assert line is not None and (line.a, line.b) == (1e9 - 14, 1.0)
     assert not _rounded_away(Sums.of([(0, 0.0), (7, 0.0), (14, 0.0)]))
+
+
+def test_two_rows_and_an_inline_actual_far_from_zero_keep_their_interval(write_tree: Write, tmp_path: Path) -> None:
+    from kpitui.core.trend import fit
+
+    level = 1e10
+    rows = f"k,2026-01-05,{level + 3:.0f},\nk,2026-01-12,{level - 41:.0f},\n"
+    nodes = (
+        '[nodes.k]\nname = "Level"\nparent = "g"\npacing = "level"\nfrequency = "weekly"\n'
+        f"actual = {level + 17:.1f}\nmeasured = 2026-01-19\n"
+    )
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-19", "2026-01-01 2026-12-31")
+    f = an.results["k"].forecast
+    assert f is not None
+    line = fit([(4, level + 3), (11, level - 41), (18, level + 17)])
+    assert line is not None
+    value, low, high = line.interval((f.day - date(2026, 1, 1)).days)
+    assert (f.value, f.high - f.value) == (pytest.approx(value, rel=1e-12), pytest.approx(high - value, rel=1e-6))

@@ -392,3 +392,27 @@ async def test_time_travel_analyses_without_collections_and_freezes_the_result(
     finally:
         gc.unfreeze()
     assert collecting == [False, False]  # the load, then the step back in time
+
+
+async def test_garbage_made_while_browsing_is_not_frozen_with_the_tree(samples: Path) -> None:
+    # A screen opened and closed is garbage in cycles (a screen and its widgets point at each
+    # other); a later load or time travel froze it with the tree, and it was never freed.
+    import gc
+    import weakref
+
+    app = make_app(samples / "webshop.toml")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("f")
+            await pilot.pause()
+            closed = weakref.ref(app.screen)
+            assert app.screen is not app.main
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("less_than_sign", "greater_than_sign")
+            await pilot.pause()
+            gc.collect()
+            assert closed() is None
+    finally:
+        gc.unfreeze()

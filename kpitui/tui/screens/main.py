@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -261,7 +260,6 @@ class MainScreen(EditingActions, Screen[None]):
             return
         self.document = result.document
         self._show(result.analysis, result.outline, result.keep, result.stamp)
-        gc.freeze()  # see `no_gc_pauses`: collections while editing skip the tree just loaded
         if not self.offered_recovery:
             self.offered_recovery = True
             self._offer_recovery()
