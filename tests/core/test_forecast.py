@@ -334,4 +334,8 @@ def test_two_rows_and_an_inline_actual_far_from_zero_keep_their_interval(write_t
     line = fit([(4, level + 3), (11, level - 41), (18, level + 17)])
     assert line is not None
     value, low, high = line.interval((f.day - date(2026, 1, 1)).days)
-    assert (f.value, f.high - f.value) == (pytest.approx(value, rel=1e-12), pytest.approx(high - value, rel=1e-6))
+    assert (f.value, f.high - f.value, f.value - f.low) == (
+        pytest.approx(value, rel=1e-12),
+        pytest.approx(high - value, rel=1e-6),
+        pytest.approx(value - low, rel=1e-6),
+    )
