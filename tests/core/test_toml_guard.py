@@ -62,6 +62,8 @@ HOSTILE = {
     "lone carriage return in a comment": "a = 1 # x\r b = " + "[" * 20_000 + "]" * 20_000 + "\n",
     "escaped quote outside a string": '\\"a" = ' + "[" * 20_000 + "]" * 20_000 + ' "\n',
     "escaped quote outside a string, in a table": '[t]\n\\"a" = ' + "[" * 20_000 + "]" * 20_000 + ' "\n',
+    "control character in a string": 'a.b"\x7f=' + "[" * 20_000 + '"\n',
+    "line separator outside a string": '.\u2028" = ' + "{a=" * 12_000 + '"\n',
     # arrays of inline tables: one level a bracket, not two a round
     "alternating brackets": "a = " + "[{a = " * 15 + "1" + "}]" * 15 + "\n",
 }
@@ -211,7 +213,7 @@ def test_any_text_the_guard_accepts_nests_within_the_bound(pieces: list[str]) ->
 
 DEEP = "[" * 20_000  # toml-rs crashes the process from about 10,000 levels
 PIECES = ['"', "'", "#", "\n", "\r", "\r\n", "\\", "[", "]", "{", "}", ".", "a", " = ", ", ", "1", " ", "x"]
-PIECES += ["\n[nodes.a]\n", "\n[nodes.b]\n", DEEP]
+PIECES += ["\x7f", "\u2028", "@", "\n[nodes.a]\n", "\n[nodes.b]\n", DEEP]
 
 
 def test_no_text_the_guard_accepts_crashes_the_fast_reader(tmp_path: Path) -> None:
