@@ -121,7 +121,6 @@ def _fail(name: str, message: str) -> TreeLoadError:
 # else, which a reader takes for an error outside strings and comments (toml-rs reads on after
 # one, and may read a string where the skeleton has none: non-ASCII, other punctuation).
 _PLAIN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+:=, \t\r"
-_NOT_SKELETON = _PLAIN
 # The control characters TOML allows nowhere, not even in strings (toml-rs ends a string at one).
 _CONTROL = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _ANY_CONTROL = re.compile(b"[" + re.escape(_CONTROL) + b"]")
@@ -161,7 +160,7 @@ def shallow(data: bytes) -> bool:
         data = _ESCAPED_STRINGS_AND_COMMENTS.sub(b"", data)
         if b"\\" in data:
             return False
-    skeleton = data.translate(None, _NOT_SKELETON)
+    skeleton = data.translate(None, _PLAIN)
     if _ANY_CONTROL.search(skeleton):
         return False
     # Three quotes in a row in the bytes are three in a row in the skeleton too (which is

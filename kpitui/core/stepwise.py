@@ -47,10 +47,14 @@ def read_toml_in_steps(
             no multi-line string, its strings and comments end on their line, and a run of whole
             lines nests its brackets no deeper than the text does. Pieces are then not proved again.
     """
+
+    def whole() -> dict[str, Any]:  # the document in one call, with its exact error positions
+        return read_toml(text, name, bounded=bounded)
+
     # Each search below is one short call: the lock is free between them, and between pieces.
     cuts = [m.start() + 1 for m in _HEADER.finditer(text)]
     if len(cuts) <= per_step:
-        return read_toml(text, name, bounded=bounded)
+        return whole()
     total = len(cuts)
     starts = [0, *cuts[::per_step]]
     try:
@@ -59,22 +63,22 @@ def read_toml_in_steps(
         for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(text)], strict=True)):
             piece = text[begin:end]
             if _NODES_TABLE.search(piece) or piece.startswith("[nodes]"):
-                return read_toml(text, name, bounded=bounded)
+                return whole()
             part = _read_piece(piece, bounded)
             if number == 0:  # what precedes the first node table
                 if "nodes" in part:
-                    return read_toml(text, name, bounded=bounded)
+                    return whole()
                 doc = part
                 doc["nodes"] = nodes
                 continue
             more = part.pop("nodes", None)
             if part or not isinstance(more, dict) or not nodes.keys().isdisjoint(more):
-                return read_toml(text, name, bounded=bounded)
+                return whole()
             nodes.update(more)
             if step is not None:
                 step(len(nodes), total)
     except ValueError:  # rtoml.TomlParsingError: the whole document says where
-        return read_toml(text, name, bounded=bounded)
+        return whole()
     return doc  # `nodes` after what precedes its first table: the whole document's key order
 
 
