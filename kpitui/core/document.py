@@ -25,13 +25,25 @@ from kpitui.core.journal import (
     replay,
     start_journal,
 )
-from kpitui.core.loader import BOM, KpiTree, Reader, decode, parse_tree, read_bytes
-from kpitui.core.model import Node
+from kpitui.core.loader import (
+    BOM,
+    PIECE_NODES,
+    READ_WHOLE,
+    KpiTree,
+    Reader,
+    decode,
+    parse_tree,
+    read_bytes,
+    read_toml,
+    shallow,
+)
+from kpitui.core.model import Node, TreeLoadError
 from kpitui.core.saving import (
     ExternalChange,
     SaveError,
     Write,
     commit,
+    differences,
     digest,
     layout_changes,
     render_file,
@@ -690,6 +702,7 @@ class Document:
         target = to or self.path
         self._check_rendered()
         text, data = self._render()
+        self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data)
         check = not force and target == self.path
         writes = [Write(target, data, check=check, expected=self.loaded_bytes)]
         if self.state.rows and self.tree.settings.measurements:
@@ -715,6 +728,40 @@ class Document:
         self.state = State(dict(self.base))
         self.touched = set()
         return target
+
+    def _prove(self, text: str, data: bytes) -> None:
+        """The bytes about to be written must read back as the document meant: every table
+        but the edited ones as loaded, the edited nodes (and `[tree]`) as edited.
+
+        Whatever a future bug in finding where a node is written, a save that would lose or
+        change anything else is refused before the file or its `FILE~` is touched.
+
+        Raises:
+            SaveError: they do not (nothing is written).
+        """
+        intended: dict[str, Any] = {**self.tree.doc, "nodes": self.tables}
+        if self.settings_changed:
+            intended["tree"] = self.settings
+        try:
+            bounded = shallow(data)
+            if bounded and data.count(b"\n[nodes.") > READ_WHOLE:
+                from kpitui.core.stepwise import read_toml_in_steps
+
+                written = read_toml_in_steps(text, str(self.path), per_step=PIECE_NODES, bounded=True)
+            else:
+                written = read_toml(text, str(self.path), bounded=bounded)
+        except TreeLoadError as exc:
+            raise SaveError(
+                f"not saved: the new contents of {self.path} would not read as TOML ({exc}); "
+                "the file and its backup are as they were — please report this"
+            ) from None
+        lost = differences(written, intended)
+        if lost:
+            raise SaveError(
+                f"not saved: the new contents of {self.path} would not read back as edited "
+                f"({', '.join(lost[:3])}{' …' if len(lost) > 3 else ''}); the file and its backup are as they were "
+                "— please report this"
+            )
 
     def _check_rendered(self) -> None:
         """Every node saving rewrites must read back as the same table."""

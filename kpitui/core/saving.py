@@ -120,6 +120,46 @@ def render_file(
     return result, _splice(text, data, edits, result[spliced:].encode("utf-8"))
 
 
+def differences(written: Mapping[str, Any], intended: Mapping[str, Any], most: int = 10) -> list[str]:
+    """Where two parsed TOML documents differ, as dotted paths (at most `most`); [] when equal.
+
+    NaN equals NaN here (a float read twice is not `==` itself), and an empty `nodes` or
+    `tree` table equals none: deleting every node leaves no `[nodes]` behind. Iterative, so a
+    deep value cannot exhaust the stack.
+    """
+    a, b = dict(written), dict(intended)
+    for name in ("nodes", "tree"):
+        for doc in (a, b):
+            if doc.get(name) == {}:
+                del doc[name]
+    try:
+        if a == b:
+            return []
+    except RecursionError:
+        pass
+    found: list[str] = []
+    stack: list[tuple[str, Any, Any]] = [("", a, b)]
+    while stack and len(found) < most:
+        path, x, y = stack.pop()
+        if isinstance(x, dict) and isinstance(y, dict):
+            inner = []
+            for k in sorted(x.keys() | y.keys()):
+                where = f"{path}.{k}" if path else str(k)
+                if k not in x:
+                    found.append(f"{where} missing")
+                elif k not in y:
+                    found.append(f"{where} added")
+                else:
+                    inner.append((where, x[k], y[k]))
+            stack.extend(reversed(inner))
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            pairs = list(enumerate(zip(x, y, strict=True)))
+            stack.extend((f"{path}[{i}]", v, w) for i, (v, w) in reversed(pairs))
+        elif type(x) is not type(y) or (x != y and not (isinstance(x, float) and x != x and y != y)):
+            found.append(f"{path} changed")
+    return found
+
+
 def _splice(text: str, data: bytes | memoryview, edits: list[tuple[int, int, str]], tail: bytes) -> bytes:
     """`data` (`text` in UTF-8) with the edits (start, end, replacement in `text`; last first)
     made, and `tail` added."""
@@ -144,6 +184,7 @@ __all__ = [
     "SaveError",
     "Write",
     "commit",
+    "differences",
     "digest",
     "key",
     "layout_changes",

@@ -18,6 +18,19 @@ _TOKEN = re.compile(r'"""|\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{
 _KEY_PART = re.compile(r'\s*(?:([A-Za-z0-9_-]+)|("(?:[^"\\]|\\.)*")|(\'[^\']*\'))\s*')
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _INTERESTING = frozenset("\"'#[]{}")
+# The rest of a multi-line string from just after its opening quotes, through its closing
+# ones. A basic string (""") reads escapes (`\"` is a quote; a backslash at the end of a line
+# joins it to the next); a literal one (''') none. Either may end in one or two quotes of its
+# own right before its closing three: `"""say "hi"""""` is `say "hi""`.
+_BASIC_REST = re.compile(r'(?:[^"\\]++|\\[\s\S]|"(?!""))*+"""(?:""|")?')
+_LITERAL_REST = re.compile(r"(?:[^']++|'(?!''))*+'''(?:''|')?")
+
+
+def string_end(text: str, pos: int, quotes: str) -> int:
+    """Where a multi-line string opened by `quotes` before `pos` ends in `text` (the offset
+    after its closing quotes), or -1 when it does not end there."""
+    m = (_BASIC_REST if quotes == '"""' else _LITERAL_REST).match(text, pos)
+    return -1 if m is None else m.end()
 
 
 @dataclass
@@ -125,11 +138,11 @@ class _Scanner:
 
     def line(self, number: int, offset: int, line: str) -> None:
         if self.in_string is not None:
-            close = line.find(self.in_string)
+            close = string_end(line, 0, self.in_string)
             if close < 0:
                 return
             self.in_string = None
-            self.tokens(line[close + 3 :])
+            self.tokens(line, close)
             self.extend(offset, line)
             return
         if self.depth:
@@ -148,19 +161,19 @@ class _Scanner:
         self.extend(offset, line)
         self.tokens(rest)
 
-    def tokens(self, text: str) -> None:
+    def tokens(self, text: str, pos: int = 0) -> None:
+        """Follow the strings, comments and brackets of `text` from `pos` on."""
         if not _INTERESTING.intersection(text):
             return
-        for m in _TOKEN.finditer(text):
+        while (m := _TOKEN.search(text, pos)) is not None:
             tok = m.group()
+            pos = m.end()
             if tok in ('"""', "'''"):
-                close = text.find(tok, m.end())
-                if close < 0:
+                pos = string_end(text, pos, tok)
+                if pos < 0:
                     self.in_string = tok
                     return
-                self.tokens(text[close + 3 :])
-                return
-            if tok in "[{":
+            elif tok in "[{":
                 self.depth += 1
             elif tok in "]}":
                 self.depth -= 1
