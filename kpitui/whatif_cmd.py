@@ -49,6 +49,8 @@ def run(options: argparse.Namespace) -> int:
         return refuse("nothing to ask: give ID=VALUE (e.g. conversieratio=2.6) or --seek ID --via DRIVER")
     if options.to is not None and not seeking:
         return refuse("--to goes with --seek")
+    if options.to is not None and not math.isfinite(options.to):
+        return refuse(f"--to {options.to} is not a number to reach; give a finite value (for example --to 1200000)")
     overrides: dict[str, float] = {}
     for assignment in options.assignments:
         node_id, sep, raw = assignment.partition("=")

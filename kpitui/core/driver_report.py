@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from datetime import date
 from typing import Any
@@ -23,11 +24,13 @@ def safe(text: str) -> str:
 
 def exact(value: float | None) -> str:
     """A number precise enough to check by hand: 532,140 · 2.3418 · 593,406.59; `–` when unknown."""
-    if value is None:
-        return "–"
+    if value is None or not math.isfinite(value):
+        return "–"  # unknown; a value beyond a float's range is unknown too (the finding `overflow`)
+    if abs(value) >= 1e15:
+        return f"{value:.15g}"  # 1e+308, not 309 digits of a float's binary expansion
     if abs(value) >= 1000:
         value = round(value, 2)  # a sought 1,199,999.9999998 is 1,200,000: what is shown is what is meant
-    if value == int(value) and abs(value) < 1e15:
+    if value == int(value):
         return f"{int(value):,}"
     if abs(value) >= 1000:
         return f"{value:,.2f}"
@@ -167,6 +170,25 @@ def _change_json(scenario: Scenario, node_id: str, fields: tuple[tuple[str, obje
     return found
 
 
+def _json_ready(value: Any) -> Any:
+    """`value` with every float beyond a float's range as null: JSON has no Infinity or NaN.
+
+    The scenario has made such values unknown already (with the finding `overflow`); this
+    keeps any other from making the whole report unreadable to a JSON parser.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(_json_ready(data), ensure_ascii=False, indent=2, allow_nan=False)
+
+
 def whatif_json(scenario: Scenario) -> str:
     """`kpitui whatif --format json`."""
     base = scenario.base
@@ -177,7 +199,7 @@ def whatif_json(scenario: Scenario) -> str:
         "overrides": scenario.overrides,
         **scenario_json(scenario),
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return _dumps(data)
 
 
 def seek_json(analysis: Analysis, seek: Seek) -> str:
@@ -196,4 +218,4 @@ def seek_json(analysis: Analysis, seek: Seek) -> str:
     }
     if seek.scenario is not None:
         data.update(scenario_json(seek.scenario))
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return _dumps(data)

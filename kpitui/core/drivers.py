@@ -19,7 +19,7 @@ from kpitui.core.analysis import Analysis, NodeResult, thresholds_of
 from kpitui.core.findings import collect_findings
 from kpitui.core.model import SEVERITY_ORDER, Finding
 from kpitui.core.rules import Suggester
-from kpitui.core.status import aggregate, pace, worst
+from kpitui.core.status import UNKNOWN, aggregate, pace, worst
 from kpitui.core.values import ACTUAL, TARGET, WHATIF, Layer, ValueGraph
 from kpitui.core.whatif_forecast import scenario_forecasts
 
@@ -130,33 +130,42 @@ def what_if(analysis: Analysis, overrides: Mapping[str, float], kind: str = ACTU
     results = dict(analysis.results)
     status_moved: set[str] = set()
     thresholds = analysis.tree.settings.thresholds
+    other = layers[TARGET if kind == ACTUAL else ACTUAL]
     for node_id in moved:
         node, old = nodes[node_id], results[node_id]
         computed = layer.values[node_id]
+        # As in the analysis, a value beyond a float's range (sessies=1e308 times a conversion)
+        # is unknown, with the finding `overflow`; never an infinity in the report.
+        value = computed.value if _finite(computed.value) else None
         if kind == ACTUAL:
             # A hypothetical value does not make a node measured more recently: staleness stays as it is.
             last = old.last_measured if computed.source in (old.actual_source, WHATIF) else None
-            updated = old._replace(actual=computed.value, actual_source=computed.source, last_measured=last)
+            updated = old._replace(actual=value, actual_source=computed.source, last_measured=last)
         else:
-            updated = old._replace(target=computed.value)
-        updated = updated._replace(
-            pace=pace(
-                pacing=node.pacing,
-                sign=node.sign,
-                baseline=node.effective_baseline,
-                target=updated.target,
-                actual=updated.actual,
-                period=updated.period,
-                as_of=analysis.as_of,
-                thresholds=thresholds_of(node, thresholds),
-            ),
+            updated = old._replace(target=value)
+        paced = pace(
+            pacing=node.pacing,
+            sign=node.sign,
+            baseline=node.effective_baseline,
+            target=updated.target,
+            actual=updated.actual,
+            period=updated.period,
+            as_of=analysis.as_of,
+            thresholds=thresholds_of(node, thresholds),
         )
+        overflow = not _finite(computed.value, other.value(node_id), paced.expected, paced.attainment)
+        updated = updated._replace(pace=UNKNOWN if overflow else paced, overflow=overflow)
         results[node_id] = updated
         if updated.status != old.status:
             status_moved.add(node_id)
     rolled = _rollup_statuses(analysis, results, status_moved)
     forecast = scenario_forecasts(analysis, kind, layer, moved, results)
     return Scenario(analysis, kind, dict(overrides), layers, results, moved | rolled | forecast)
+
+
+def _finite(*values: float | None) -> bool:
+    """Whether every known value is a finite number."""
+    return all(v is None or math.isfinite(v) for v in values)
 
 
 def _rollup_statuses(analysis: Analysis, results: dict[str, NodeResult], moved: set[str]) -> set[str]:

@@ -10,6 +10,7 @@ forecast's status. Only nodes downstream of a change are visited.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Mapping
 from functools import partial
 
@@ -76,6 +77,10 @@ def scenario_forecasts(
                 period=result.period,
                 thresholds=thresholds,
             )
+        if forecast is not None and not all(
+            v is None or math.isfinite(v) for v in (forecast.value, forecast.low, forecast.high)
+        ):
+            forecast = None  # beyond a float's range (a driver at 1e308): no forecast, as no actual
         if forecast == result.forecast:
             continue
         results[node_id] = result._replace(forecast=forecast)

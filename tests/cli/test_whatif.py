@@ -184,3 +184,43 @@ def test_review_says_what_moved_each_goal_that_moved() -> None:
     assert parts["conversieratio"] == pytest.approx(36.15 * -0.02 * 1_405_000 / 200, abs=1e-6)
     assert parts["gemiddelde-orderwaarde"] == pytest.approx(0.1 * (695_000 * 2.12 + 710_000 * 2.1) / 200, abs=1e-6)
     assert sum(parts.values()) == pytest.approx(moved["after"] - moved["before"], abs=1e-6)
+
+
+def test_a_result_beyond_a_float_is_unknown_with_the_finding_overflow(capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    # 1e308 sessions x 2.1 (the conversion, before the division by 100) is beyond a float:
+    # orders and revenue are unknown, as the analysis makes such a value, and `overflow` says why.
+    assert main(["whatif", str(ROOT / WEBSHOP), "sessies=1e308"]) == 0
+    out = capsys.readouterr().out
+    assert "      actual          539,742 EUR → –" in out
+    assert "      actual          14,910 orders → –" in out
+    assert "      actual          710,000 sessies → 1e+308 sessies" in out
+    assert "overflow: 'Online omzet €1,2M': a value computed from its numbers is beyond ±1.8e308" in out
+    assert "inf" not in out.lower()
+
+
+def test_json_of_a_result_beyond_a_float_is_null_and_still_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    assert main(["whatif", str(ROOT / WEBSHOP), "sessies=1e308", "--format", "json"]) == 0
+    text = capsys.readouterr().out
+    assert "Infinity" not in text and "NaN" not in text
+    data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    revenue = next(c for c in data["changes"] if c["node"] == "omzet")
+    assert revenue["actual"] == {"before": 539742.0, "after": None}
+    assert revenue["status"] == {"before": "at_risk", "after": "unknown"}
+    assert {(f["code"], f["node"]) for f in data["findings_appeared"]} == {
+        ("overflow", "omzet"),
+        ("overflow", "bestellingen"),
+    }
+
+
+@pytest.mark.parametrize("to", ["inf", "nan", "-inf"])
+def test_seeking_a_value_beyond_a_float_is_refused(to: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    assert main(["whatif", str(ROOT / WEBSHOP), "--seek", "omzet", "--via", "conversieratio", f"--to={to}"]) == 2
+    captured = capsys.readouterr()
+    assert "is not a number to reach; give a finite value" in captured.err
+    assert "internal error" not in captured.err and captured.out == ""

@@ -14,3 +14,11 @@ def test_other_values_keep_the_digits_a_hand_check_needs() -> None:
     assert exact(2.3418) == "2.3418"
     assert exact(0.023418) == "0.02342"
     assert exact(None) == "–"
+
+
+def test_a_value_beyond_a_float_is_unknown_and_a_huge_one_is_short() -> None:
+    assert exact(float("inf")) == "–"
+    assert exact(float("nan")) == "–"
+    assert exact(1e308) == "1e+308"
+    assert exact(-1.5e20) == "-1.5e+20"
+    assert exact(123_456_789_012_345.0) == "123,456,789,012,345"
