@@ -35,7 +35,7 @@ bench-full: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# The mutation fuzzer and the hang-up test at length (make test runs a few cases of each).
+# The mutation fuzzer, the edit-and-save fuzzer and the hang-up test at length (make test runs a few cases of each).
 fuzz: $(STAMP)
 	FUZZ_CASES=$${FUZZ_CASES:-5000} HANGUP_TRIES=$${HANGUP_TRIES:-50} HANGUP_NODES=$${HANGUP_NODES:-50000} \
-		$(BIN)/pytest -q tests/cli/test_fuzz.py tests/tui/test_hangup.py
+		$(BIN)/pytest -q tests/cli/test_fuzz.py tests/core/test_edit_fuzz.py tests/tui/test_hangup.py

@@ -72,7 +72,7 @@ def string(rng: random.Random, text: str) -> str:
         forms.append("literal")
     if "'''" not in text:
         forms.append("ml_literal")
-    form = rng.choice(forms)
+    form = rng.choice([*forms, "ml_basic", "ml_literal"] if "'''" not in text else [*forms, "ml_basic"])
     if form == "literal":
         written = "'" + text + "'"
     elif form == "ml_literal":
@@ -87,7 +87,7 @@ def string(rng: random.Random, text: str) -> str:
 
 def words(rng: random.Random, most: int = 12) -> str:
     text = "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(most)))
-    if rng.random() < 0.3:
+    if rng.random() < 0.5:
         text += rng.choice(['"', '""', "'", "''"])  # a string ending in its own quotes
     return text
 
