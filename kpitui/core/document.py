@@ -16,6 +16,7 @@ from typing import Any
 
 from kpitui.core.appending import rows_write
 from kpitui.core.filesafe import why
+from kpitui.core.gcpause import no_gc_pauses
 from kpitui.core.journal import (
     JournalRecord,
     Recovered,
@@ -743,19 +744,20 @@ class Document:
         if self.settings_changed:
             intended["tree"] = self.settings
         try:
-            bounded = shallow(data)
-            if bounded and data.count(b"\n[nodes.") > READ_WHOLE:
-                from kpitui.core.stepwise import read_toml_in_steps
+            with no_gc_pauses():  # the parsed copy is freed right after, by reference counts
+                bounded = shallow(data)
+                if bounded and data.count(b"\n[nodes.") > READ_WHOLE:
+                    from kpitui.core.stepwise import read_toml_in_steps
 
-                written = read_toml_in_steps(text, str(self.path), per_step=PIECE_NODES, bounded=True)
-            else:
-                written = read_toml(text, str(self.path), bounded=bounded)
+                    written = read_toml_in_steps(text, str(self.path), per_step=PIECE_NODES, bounded=True)
+                else:
+                    written = read_toml(text, str(self.path), bounded=bounded)
+                lost = differences(written, intended)
         except TreeLoadError as exc:
             raise SaveError(
                 f"not saved: the new contents of {self.path} would not read as TOML ({exc}); "
                 "the file and its backup are as they were — please report this"
             ) from None
-        lost = differences(written, intended)
         if lost:
             raise SaveError(
                 f"not saved: the new contents of {self.path} would not read back as edited "
