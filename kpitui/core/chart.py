@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from kpitui.core.forecast import DEFAULT_STEP, LEVEL_STEPS
-from kpitui.core.model import FREQUENCIES, Period
+from kpitui.core.model import FREQUENCIES, Period, days_after
 from kpitui.core.values import ACTUAL
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def chart_data(analysis: Analysis, node_id: str) -> ChartData | None:
         start, end = period.start, period.end
     else:
         step = FREQUENCIES[node.frequency] if node.frequency else DEFAULT_STEP
-        horizon = forecast.day if forecast else analysis.as_of + timedelta(days=LEVEL_STEPS * step)
+        horizon = forecast.day if forecast else days_after(analysis.as_of, LEVEL_STEPS * step)
         start, end = period.start, max(min(horizon, period.end), history[-1][0])
     pace: Series = ()
     target = result.target

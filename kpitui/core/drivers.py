@@ -12,12 +12,12 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from math import factorial
 
 from kpitui.core.analysis import Analysis, NodeResult, thresholds_of
 from kpitui.core.findings import collect_findings
-from kpitui.core.model import SEVERITY_ORDER, Finding
+from kpitui.core.model import SEVERITY_ORDER, Finding, days_after
 from kpitui.core.rules import Suggester
 from kpitui.core.status import UNKNOWN, aggregate, pace, worst
 from kpitui.core.values import ACTUAL, TARGET, WHATIF, Layer, ValueGraph
@@ -337,7 +337,7 @@ def earlier_analysis(analysis: Analysis, days: int = SINCE_DAYS) -> Analysis | N
         return cached[1]
     from kpitui.core.analysis import analyze
 
-    earlier = analyze(analysis.tree, analysis.as_of - timedelta(days=days), analysis.graph)
+    earlier = analyze(analysis.tree, days_after(analysis.as_of, -days), analysis.graph)
     _EARLIER.clear()
     _EARLIER[key] = (analysis.tree, earlier)
     return earlier

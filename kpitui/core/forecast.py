@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from kpitui.core.model import FREQUENCIES, Period, Thresholds, unchecked
+from kpitui.core.model import FREQUENCIES, Period, Thresholds, days_after, unchecked
 from kpitui.core.status import elapsed, pace_at
 from kpitui.core.trend import Fit, Sums, fit_sums, trend
 
@@ -32,7 +32,7 @@ def horizon(pacing: str, frequency: str | None, period: Period, as_of: date) -> 
     if pacing == "linear":
         return period.end
     step = FREQUENCIES[frequency] if frequency else DEFAULT_STEP
-    return min(as_of + timedelta(days=LEVEL_STEPS * step), period.end)
+    return min(days_after(as_of, LEVEL_STEPS * step), period.end)
 
 
 def trend_forecast(

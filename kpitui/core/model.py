@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,6 +60,19 @@ FINDING_SEVERITY: dict[str, str] = {
 PAIR_CODES: frozenset[str] = frozenset({"conflict", "goodhart"})
 
 EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
+
+
+def days_after(day: date, days: int) -> date:
+    """`day` plus `days` (minus, when negative), held within the dates there are (year 1 to 9999).
+
+    A week before 0001-01-01 is 0001-01-01 and four weeks after 9999-12-31 is 9999-12-31: an
+    analysis at either end of the calendar still has a horizon and a week before, where plain
+    date arithmetic raised OverflowError.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from kpitui.core.analysis import Analysis, analyze, resolve_as_of
@@ -19,7 +19,7 @@ from kpitui.core.format import amount
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, load_measurements
-from kpitui.core.model import SEVERITY_ORDER, Finding
+from kpitui.core.model import SEVERITY_ORDER, Finding, days_after
 from kpitui.core.text import safe_text
 
 GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
@@ -92,7 +92,7 @@ def review(
         after: the analysis at `as_of` when the caller has it already (the TUI).
     """
     day = after.as_of if after is not None else resolve_as_of(tree, as_of)
-    since = since or day - timedelta(days=WEEK)
+    since = since or days_after(day, -WEEK)
     graph = after.graph if after is not None else KpiGraph(tree.nodes)
     if measurements is None:
         if after is not None:
@@ -135,7 +135,7 @@ def _attention(an: Analysis) -> list[Attention]:
             gap = node.sign * (result.pace.expected - result.actual)
         horizon = forecast.day if forecast is not None else None
         if horizon is None and result.period is not None:
-            horizon = result.period.end if node.pacing == "linear" else an.as_of + timedelta(days=28)
+            horizon = result.period.end if node.pacing == "linear" else days_after(an.as_of, 28)
         needed = None  # a level has no weekly amount to add: its gap to the target level says it
         if (
             node.pacing == "linear"
@@ -169,7 +169,7 @@ def _recent_pace(an: Analysis, node_id: str) -> float | None:
     if len(history) < 2:
         return None
     last_day, last_value = history[-1]
-    cutoff = an.as_of - timedelta(days=LOOKBACK_WEEKS * WEEK)
+    cutoff = days_after(an.as_of, -LOOKBACK_WEEKS * WEEK)
     older = [obs for obs in history if obs[0] <= cutoff]
     first_day, first_value = older[-1] if older else history[0]
     if first_day >= last_day:

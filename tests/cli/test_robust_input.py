@@ -83,3 +83,41 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, capsys: pytest.CaptureF
     os.mkfifo(fifo)
     assert main(["check", str(fifo)]) == 2
     assert "is not a regular file (a pipe or a device)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check"],
+        ["export"],
+        ["diagram"],
+        ["review"],
+        ["whatif", "conversieratio=2.6"],
+        ["whatif", "--seek", "omzet", "--via", "conversieratio", "--to", "1200000"],
+    ],
+)
+def test_every_command_works_at_either_end_of_the_calendar(
+    command: list[str], day: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A level KPI's horizon four steps after 9999-12-31, and the week before 0001-01-01 that
+    # `review` compares with, were beyond the dates Python has: OverflowError, exit 3.
+    code = main([command[0], str(SAMPLES / "webshop.toml"), *command[1:], "--as-of", day])
+    captured = capsys.readouterr()
+    assert code == (1 if command == ["check"] else 0), captured.err
+    assert "internal error" not in captured.err and captured.out
+
+
+def test_a_tree_dated_at_the_end_of_the_calendar_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "far.toml"
+    path.write_text(
+        '[tree]\nas_of = 9999-12-31\nperiod = { start = 0001-01-01, end = 9999-12-31 }\nmeasurements = "m.csv"\n'
+        '[nodes.g]\nname = "G"\nkind = "goal"\nrollup = "sum"\n'
+        '[nodes.a]\nname = "A"\nparent = "g"\nowner = "Ops"\nunit = "x"\ntarget = 100\npacing = "level"\n'
+        'frequency = "yearly"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "m.csv").write_text("node,date,value\na,0001-01-01,1\na,5000-06-30,2\na,9999-12-30,3\n")
+    for command in ("check", "review", "export"):
+        assert main([command, str(path)]) in (0, 1)
+        assert "internal error" not in capsys.readouterr().err

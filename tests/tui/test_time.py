@@ -231,3 +231,23 @@ async def test_the_detail_panel_says_why_a_future_inline_actual_is_not_shown(sam
             "Its inline actual 31 zoekwoorden is dated 2026-06-29, after 2026-05-30: it counts from that date on "
             "(> moves the date)"
         ) in text
+
+
+async def test_time_travel_stops_at_either_end_of_the_calendar(samples: Path) -> None:
+    # A step past 9999-12-31 (or before 0001-01-01) raised OverflowError, as did the level
+    # forecast's horizon four steps after the last day: the TUI crashed on opening.
+    for first, key, other in ((date.max, "greater_than_sign", "less_than_sign"), (date.min, "less_than_sign", None)):
+        app = make_app(samples / "webshop.toml", as_of=first)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await ready(pilot)
+            assert tree(app).reveal("sessies")  # weekly, with a forecast and a chart
+            await pilot.pause()
+            assert "Bezoeken" in detail_text(app)
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running and app.main.analysis is not None and app.main.analysis.as_of == first
+            assert any("kpitui goes no further" in str(n.message) for n in app._notifications)
+            if other:
+                await pilot.press(other)
+                await pilot.pause()
+                assert app.main.analysis is not None and app.main.analysis.as_of == date(9999, 12, 24)

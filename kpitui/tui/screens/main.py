@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from kpitui.core.model import FREQUENCIES, TreeLoadError
+from kpitui.core.model import FREQUENCIES, TreeLoadError, days_after
 from kpitui.tui import hangup
 from kpitui.tui.loading import PROGRESS_SECONDS, LoadProgress, no_gc_pauses
 from kpitui.tui.screens.dialogs import ChoiceDialog
@@ -290,7 +290,11 @@ class MainScreen(EditingActions, Screen[None]):
         node_id = self.current()
         node = self.analysis.tree.nodes.get(node_id) if node_id else None
         days = FREQUENCIES[node.frequency] if node is not None and node.frequency else 7
-        self.as_of = self.analysis.as_of + timedelta(days=steps * days)
+        as_of = days_after(self.analysis.as_of, steps * days)
+        if as_of == self.analysis.as_of:
+            self.notify(f"{as_of} is the {'last' if steps > 0 else 'first'} day there is; kpitui goes no further.")
+            return
+        self.as_of = as_of
         self.travelled = True
         self.refresh_analysis(node_id)
 
