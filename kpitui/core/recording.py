@@ -67,7 +67,10 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
     except OSError as exc:
         raise RecordError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
     reader = csv.reader(text.splitlines(keepends=True))
-    header = [c.strip().lower() for c in next(reader, [])]
+    try:
+        header = [c.strip().lower() for c in next(reader, [])]
+    except csv.Error as exc:
+        raise RecordError([f"{path}:1: {_unreadable(exc)}"]) from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         hint = ""
@@ -80,7 +83,15 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
     rows: list[Row] = []
     problems: list[str] = []
     line = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            # The rows after it cannot be told apart: those found so far are reported with it.
+            problems.append(f"{path}:{line + 1}: {_unreadable(exc)}")
+            break
+        if cells is None:
+            break
         start, line = line + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue  # a blank line
@@ -119,6 +130,16 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
     if not rows:
         raise RecordError([f"{path}: no rows to record below the header"])
     return rows
+
+
+def _unreadable(exc: csv.Error) -> str:
+    """What to do about a row the CSV reader gives up on."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"has a cell of more than {csv.field_size_limit():,} characters: a quote opened and never closed "
+            "makes the rest of the file one cell; close the quote, or shorten the note"
+        )
+    return f"is not CSV ({exc}); save the file as comma-separated CSV"
 
 
 def record(tree_file: Path, rows_file: Path, force: bool = False) -> Recorded:

@@ -102,6 +102,33 @@ def test_record_refuses_a_row_with_more_cells_than_the_header(
     assert (tmp_path / "m.csv").read_bytes() == measured
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('node,date,value,note\nk,2026-01-08,4,ok\nx,2026-01-08,1,\nk,2026-01-15,5,"' + "y" * 140_000 + "\n", 4),
+        ("node,date,value,note\nk,2026-01-08,4," + "y" * 140_000 + "\n", 2),
+        ("node,date,value," + "n" * 140_000 + "\nk,2026-01-08,4,\n", 1),
+    ],
+    ids=["an-open-quote", "a-long-note", "a-long-header"],
+)
+def test_record_reports_a_cell_too_long_for_csv_at_its_line(
+    text: str, line: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python's CSV reader refuses a cell over 131,072 characters (most often a quote never
+    # closed, which makes the rest of the file one cell): it was an internal error, exit 3.
+    tree = make(tmp_path, measurements=True)
+    before = (tmp_path / "m.csv").read_bytes()
+    data = rows(tmp_path, "")
+    data.write_text(text, encoding="utf-8")
+    assert main(["record", str(tree), str(data)]) == 2
+    err = capsys.readouterr().err
+    assert f"{data}:{line}: has a cell of more than 131,072 characters: a quote opened and never closed" in err
+    assert "internal error" not in err
+    if line == 4:
+        assert f"{data}:3: names node 'x'" in err and "2 problems; nothing was written." in err
+    assert (tmp_path / "m.csv").read_bytes() == before
+
+
 def test_record_leaves_out_rows_the_measurements_file_already_holds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
