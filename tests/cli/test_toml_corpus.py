@@ -7,11 +7,11 @@ import pytest
 from kpitui.cli import main
 from tests.conftest import ROOT
 
-CORPUS = ROOT.parent / "shared" / "data" / "toml-test" / "tests"
+CORPUS = ROOT / "tests" / "data" / "toml-test" / "tests"  # the public toml-test corpus (MIT, LICENSE beside it)
 FILES = sorted(CORPUS.rglob("*.toml")) if CORPUS.exists() else []
 
 
-@pytest.mark.skipif(not FILES, reason="../shared/data/toml-test is not beside this checkout")
+@pytest.mark.skipif(not FILES, reason="tests/data/toml-test is missing")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_corpus_file_is_refused_cleanly(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(path)]) == 2

@@ -140,13 +140,14 @@ def test_a_journal_write_failure_is_reported_not_raised(tree: Path, monkeypatch:
     def full(path: Path, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("kpitui.core.journal.replace_file", full)
     doc = Document.open(tree)
-    doc.set_fields("k", {"actual": 1})
-    assert doc.write_journal() == "edits not journaled: disk full"
-    assert doc.journal_problem == "edits not journaled: disk full"
-    assert doc.tables["k"]["actual"] == 1 and doc.undo_stack
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # undone alone: the XDG folders stay the test's own
+        patched.setattr("kpitui.core.journal.replace_file", full)
+        doc.set_fields("k", {"actual": 1})
+        assert doc.write_journal() == "edits not journaled: disk full"
+        assert doc.journal_problem == "edits not journaled: disk full"
+        assert doc.tables["k"]["actual"] == 1 and doc.undo_stack
+    assert os.environ["XDG_STATE_HOME"].startswith(str(tree.parent))
     assert doc.write_journal() is None and doc.journal_problem is None
 
 

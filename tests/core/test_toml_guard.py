@@ -26,7 +26,7 @@ from kpitui.core.loader import SHALLOW_DEPTH, load_tree, nesting, read_toml, sha
 from kpitui.core.model import TreeLoadError
 from tests.conftest import ROOT
 
-CORPUS = ROOT.parent / "shared" / "data" / "toml-test" / "tests"
+CORPUS = ROOT / "tests" / "data" / "toml-test" / "tests"  # the public toml-test corpus (MIT, LICENSE beside it)
 FILES = sorted(CORPUS.rglob("*.toml")) if CORPUS.exists() else []
 
 N = 100_000
@@ -103,14 +103,13 @@ def test_hostile_documents_are_never_called_shallow(name: str) -> None:
 
 def load_outcome(path: Path, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> Any:
     """The nodes loaded from `path` or the errors' text, with the guard or without it."""
-    if not fast:
-        monkeypatch.setattr("kpitui.core.loader.shallow", lambda data: False)
-    try:
-        tree = load_tree(path)
-    except TreeLoadError as exc:
-        return [str(e) for e in exc.errors]
-    finally:
-        monkeypatch.undo()
+    with monkeypatch.context() as patched:  # undone alone: the XDG folders stay the test's own
+        if not fast:
+            patched.setattr("kpitui.core.loader.shallow", lambda data: False)
+        try:
+            tree = load_tree(path)
+        except TreeLoadError as exc:
+            return [str(e) for e in exc.errors]
     return list(tree.nodes.values()), normal(tree.doc)
 
 
@@ -159,7 +158,7 @@ def test_doubt_is_not_shallow(text: str) -> None:
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
 
-@pytest.mark.skipif(not FILES, reason="../shared/data/toml-test is not beside this checkout")
+@pytest.mark.skipif(not FILES, reason="tests/data/toml-test is missing")
 def test_the_corpus_reads_the_same_with_the_fast_reader() -> None:
     called_shallow = 0
     for path in FILES:
