@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,43 @@ def config_path() -> Path:
     return Path(base) / "kpitui" / "config.toml"
 
 
+# A settings file is a few lines: one bigger than this is not one (a device, a log written
+# to the wrong name), and is refused rather than read into memory whole.
+MAX_BYTES = 1 << 20
+NEAR_DEPTH = 100  # nesting deeper than this is where a refused file's line is looked for
+
+
+def _read_text(path: Path) -> str:
+    """The config file's text, read only if it is a regular file of at most MAX_BYTES.
+
+    Opened without blocking, so a FIFO in its place is refused at once instead of waiting for
+    a writer; a device (a symlink to /dev/zero) is refused instead of read without end.
+
+    Raises:
+        FileNotFoundError: there is none.
+        OSError: it cannot be read, or is not a settings file (the message says why).
+        UnicodeDecodeError: it is not UTF-8.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("it is not a regular file (a pipe, a device or a folder); make it a text file or remove it")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise OSError(f"it is more than {MAX_BYTES >> 20} MiB, far more than any settings; is it the right file?")
+    return b"".join(chunks).decode("utf-8")
+
+
 def _error(path: Path, message: str, line: int = 0, col: int = 0) -> TreeLoadError:
     return TreeLoadError([LoadError(Location(str(path), line, col), message)])
 
@@ -53,7 +91,7 @@ def load_config(path: Path | None = None) -> Config:
     """
     path = path or config_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     except FileNotFoundError:
         return Config(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -66,6 +104,11 @@ def load_config(path: Path | None = None) -> Config:
         reason = getattr(exc, "msg", str(exc))
         line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
         raise _error(path, f"not valid TOML: {reason}; fix the syntax there", line, col) from None
+    except RecursionError:  # the standard library's reader recurses once per level
+        from kpitui.core.loader import too_deep_line
+
+        message = "nests arrays or tables deeper than the TOML reader can read (settings need two levels); flatten it"
+        raise _error(path, message, too_deep_line(text, NEAR_DEPTH)) from None
 
     def line_of(key: str) -> int:
         pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=|^\s*\[{re.escape(key)}\]")
@@ -102,9 +145,11 @@ def remember_theme(theme: str, path: Path | None = None) -> Path:
 
     path = path or config_path()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = _read_text(path).splitlines(keepends=True)
     except FileNotFoundError:
         lines = []
+    except UnicodeDecodeError:
+        raise OSError("it is not UTF-8 text") from None
     setting = f"theme = {json.dumps(theme, ensure_ascii=False)}\n"
     top = next((i for i, line in enumerate(lines) if _TABLE_LINE.match(line)), len(lines))
     at = next((i for i in range(top) if _THEME_LINE.match(lines[i])), None)
