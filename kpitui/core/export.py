@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import IO
 
 from kpitui.core.analysis import Analysis
@@ -47,11 +48,27 @@ NUMERIC = frozenset(
     {"depth", "baseline", "target", "actual", "expected", "attainment", "forecast", "forecast_low", "forecast_high"}
 )
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = frozenset("=+-@")
 
 
 def escape(text: str) -> str:
-    """Neutralise a cell a spreadsheet would read as a formula."""
-    return "'" + text if text.startswith(RISKY_START) else text
+    """Neutralise a cell a spreadsheet would read as a formula.
+
+    A cell starting with a tab or CR, or whose first character after any leading
+    whitespace (Unicode spaces such as U+00A0 and U+3000, newlines, and invisible format
+    characters such as U+200B and U+FEFF) is `=`, `+`, `-` or `@`, in ASCII or in a
+    full-width or small form (U+FF1D, U+FE66 …), gets a `'` in front: spreadsheets
+    trim such whitespace, and some fold those forms to ASCII, before they look for a formula.
+    """
+    if text.startswith(RISKY_START):
+        return "'" + text
+    if text[:1].isascii() and not text[:1].isspace():
+        return text  # the usual cell: its first character decides, and is no trigger
+    for char in text:
+        if char.isspace() or unicodedata.category(char) == "Cf":
+            continue
+        return "'" + text if unicodedata.normalize("NFKC", char) in FORMULA_START else text
+    return text
 
 
 def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:

@@ -138,3 +138,13 @@ def test_libreoffice_reads_text_and_numbers(suffix: str, tmp_path: Path) -> None
     assert ',"linear",0,3000000,978500,' in team
     assert float(by_id["teamomzet"]["target"]) == 3_000_000
     assert by_id["omzet"]["period_start"] == "2026-01-01"
+
+
+def test_xlsx_escapes_a_formula_behind_a_space_or_in_full_width(
+    write_tree: Callable[..., Path], tmp_path: Path
+) -> None:
+    tree = write_tree('[nodes.a]\nname = " =HYPERLINK(1)"\nkind = "goal"\nowner = "\\uff1d1+2"\nbaseline = -5\n')
+    sheet = openpyxl.load_workbook(export(tmp_path, tree, ".xlsx"))["KPIs"]
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell.value for name, cell in zip(header, sheet[2], strict=True)}
+    assert (row["name"], row["owner"], row["baseline"]) == ("' =HYPERLINK(1)", "'\uff1d1+2", -5)
