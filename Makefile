@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench bench-full clean fuzz
+.PHONY: run test check lint bench bench-full clean fuzz docs-rules
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ clean:
 fuzz: $(STAMP)
 	FUZZ_CASES=$${FUZZ_CASES:-5000} HANGUP_TRIES=$${HANGUP_TRIES:-50} HANGUP_NODES=$${HANGUP_NODES:-50000} \
 		$(BIN)/pytest -q tests/cli/test_fuzz.py tests/core/test_edit_fuzz.py tests/tui/test_hangup.py
+
+# The docs' page per finding code, from the rules registry (a test fails when they are out of date).
+docs-rules: $(STAMP)
+	$(BIN)/python -c "from kpitui.rule_cmd import write_pages; write_pages('docs/rules')"

@@ -3,8 +3,11 @@
 `tree.measurements` is a literal path relative to the tree file (no globs), naming a
 regular `.csv` or `.parquet` file. Rows are appended only to a regular `.csv` file in
 the tree's folder or below; anywhere else needs the user's consent (`outside_ok`: the
-TUI asks, `record --force`). Rows are written with a CSV writer, so an id holding a
-comma, a quote or a newline stays one cell.
+TUI asks, `record --force`). Where the bytes live decides, not the name: a symbolic link
+leading out is outside, and so may be a file with several hard links (its other names
+cannot be found without searching every folder), so such a file needs consent too; the
+check is made again under the save lock, just before the file is written. Rows are
+written with a CSV writer, so an id holding a comma, a quote or a newline stays one cell.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ def append_target(tree_file: Path, value: str, outside_ok: bool = False) -> Path
     """The measurements file rows may be appended to, checked before anything is written.
 
     Raises:
-        OutsideFolder: it is outside the tree's folder (and not `outside_ok`).
+        OutsideFolder: it is outside the tree's folder, or has several names (hard links)
+            that may be (and not `outside_ok`).
         SaveError: anything else that prevents appending (not .csv, not a regular file,
             its folder missing).
     """
@@ -76,7 +80,23 @@ def append_target(tree_file: Path, value: str, outside_ok: bool = False) -> Path
             f"not saved: the measurements file {value!r} is outside the tree's folder "
             f"({real_path(path)}); append to it only with --force"
         )
+    if not outside_ok:
+        try:
+            links = os.stat(path).st_nlink
+        except FileNotFoundError:
+            links = 1
+        if links > 1:
+            raise OutsideFolder(
+                f"not saved: the measurements file {value!r} has {links} names (hard links), and the others "
+                "may be outside the tree's folder; append to it only with --force, or give it one name "
+                "(copy it and use the copy)"
+            )
     return path
+
+
+def _confine(tree_file: Path, outside_ok: bool) -> Path | None:
+    """The folder appended bytes must stay in (checked again under the lock), or None with consent."""
+    return None if outside_ok else real_path(tree_file).parent
 
 
 def csv_rows(rows: Sequence[Row], columns: Sequence[str] = HEADER) -> str:
@@ -115,7 +135,13 @@ def appended(old: bytes | None, rows: Sequence[Row]) -> bytes:
 def rows_write(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> Write:
     """The Write that appends rows to a tree's measurements file (for `commit`)."""
     path = append_target(tree_file, value, outside_ok)
-    return Write(path, b"", backup=False, transform=lambda old: appended(old, rows))
+    return Write(
+        path,
+        b"",
+        backup=False,
+        transform=lambda old: appended(old, rows),
+        confine=_confine(tree_file, outside_ok),
+    )
 
 
 def append_rows(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bool = False) -> tuple[Path, int]:
@@ -140,7 +166,7 @@ def append_rows(tree_file: Path, value: str, rows: Sequence[Row], outside_ok: bo
         repeated[:] = [len(rows) - len(fresh)]
         return appended(old, fresh) if fresh else (old or b"")
 
-    commit([Write(path, b"", backup=False, transform=transform)], force=False)
+    commit([Write(path, b"", backup=False, transform=transform, confine=_confine(tree_file, outside_ok))], force=False)
     return path, repeated[0] if repeated else 0
 
 

@@ -65,7 +65,7 @@ def read_bytes(path: Path) -> bytes:
         if path.exists() and not path.is_dir() and not path.is_file():
             # A FIFO or a device would be waited on (or read forever): refuse it.
             raise _fail(name, "is not a regular file (a pipe or a device); name a .toml file")
-        return path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise _fail(name, "no such file; check the path, or run `kpitui FILE` to start a new tree") from None
     except IsADirectoryError:
@@ -74,6 +74,25 @@ def read_bytes(path: Path) -> bytes:
         raise _fail(name, "cannot be read: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise _fail(name, f"cannot be read: {exc.strerror or exc}") from None
+    problem = _interrupted_write(path, data)
+    if problem is not None:
+        raise _fail(name, problem)
+    return data
+
+
+def _interrupted_write(path: Path, data: bytes) -> str | None:
+    """Why the file may be torn (a save writing it in place was killed), or None.
+
+    One look for the copy such a save keeps beside the file (`.NAME.kpitui-inplace`); the
+    saving machinery is imported only when there is one.
+    """
+    real = os.path.realpath(path)
+    folder, name = os.path.split(real)
+    if not os.path.lexists(os.path.join(folder, f".{name}.kpitui-inplace")):
+        return None
+    from kpitui.core.filesafe import interrupted_write
+
+    return interrupted_write(path, data)
 
 
 def decode(data: bytes, name: str) -> str:

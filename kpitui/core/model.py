@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kpitui.core.registry import RULES, SEVERITY_RANK
+
 if TYPE_CHECKING:  # loaded only where a tree has formulas
     from kpitui.core.formula import Formula
 
@@ -26,38 +28,13 @@ FREQUENCIES: dict[str, int] = {
 }
 HORIZONS: tuple[str, ...] = ("short", "long")
 ROLLUPS: tuple[str, ...] = ("sum", "mean", "min", "max")
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER: dict[str, int] = SEVERITY_RANK
 
-# Every finding code and its severity (SPEC 4.5); `accept` may name any code that is not an error.
-FINDING_SEVERITY: dict[str, str] = {
-    "dangling_ref": "error",
-    "cycle": "error",
-    "measurements_error": "error",
-    "orphan": "warning",
-    "conflict": "warning",
-    "goodhart": "warning",
-    "off_track": "warning",
-    "stale": "warning",
-    "unmeasured_goal": "warning",
-    "no_period": "warning",
-    "bad_measurement": "warning",
-    "forecast_miss": "warning",
-    "mixed_units": "warning",
-    "scale_mismatch": "warning",
-    "formula_error": "warning",
-    "overflow": "warning",
-    "at_risk": "info",
-    "too_many_children": "info",
-    "too_many_kpis": "info",
-    "short_term_only": "info",
-    "not_smart": "info",
-    "single_kpi_goal": "info",
-    "individual_target": "info",
-    "unknown_key": "info",
-    "unknown_node_in_measurements": "info",
-}
+# Every finding code and its severity (SPEC 4.5), from the rules registry; `accept` may name
+# any code that is not an error.
+FINDING_SEVERITY: dict[str, str] = {rule.code: rule.severity for rule in RULES}
 # Findings about a pair of nodes: shown on both, accepted by either.
-PAIR_CODES: frozenset[str] = frozenset({"conflict", "goodhart"})
+PAIR_CODES: frozenset[str] = frozenset(rule.code for rule in RULES if rule.pair)
 
 EMPTY: MappingProxyType[str, Any] = MappingProxyType({})
 
@@ -258,6 +235,12 @@ class Finding:
     kind: str | None = None  # for conflicts: declared, influence, target_gap
     accepted: bool = False  # a node's `accept` names this code (SPEC 4.5)
     reason: str | None = None  # why it was accepted
+
+    @property
+    def key(self) -> tuple[str, str | None, tuple[str, ...], str | None]:
+        """The finding's identity across dates and scenarios (review, what-if): its message
+        holds numbers that move every week, its acceptance is the user's."""
+        return self.code, self.node, self.related, self.kind
 
     @property
     def concerns(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -343,3 +344,41 @@ def test_review_screen_says_the_level_gap_too(tmp_path: Path) -> None:
         "  ✖ Conversion — Shop team — off track; 0.7% below the 2.8% target level; "
         "last 4 weeks −0.075% per week, away from the target"
     )
+
+
+def test_record_refuses_a_measurements_file_with_another_name_outside_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hard link inside the tree's folder to a file elsewhere let `record` write there unasked.
+    folder, elsewhere = tmp_path / "trees", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    tree = make(folder, measurements=True)
+    (folder / "m.csv").unlink()
+    victim = elsewhere / "victim.csv"
+    victim.write_text("node,date,value,note\n", encoding="utf-8")
+    os.link(victim, folder / "m.csv")
+    data = rows(folder, "node,date,value\nk,2026-01-08,4\n")
+    assert main(["record", str(tree), str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "has 2 names (hard links)" in err and "--force" in err
+    assert victim.read_text() == "node,date,value,note\n"
+    assert main(["record", str(tree), str(data), "--force"]) == 0
+    assert victim.read_text() == "node,date,value,note\nk,2026-01-08,4,\n"
+
+
+def test_record_refuses_a_measurements_file_linked_out_of_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, elsewhere = tmp_path / "trees", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    tree = make(folder, measurements=True)
+    (folder / "m.csv").unlink()
+    victim = elsewhere / "victim.csv"
+    victim.write_text("node,date,value,note\n", encoding="utf-8")
+    (folder / "m.csv").symlink_to(victim)
+    data = rows(folder, "node,date,value\nk,2026-01-08,4\n")
+    assert main(["record", str(tree), str(data)]) == 2
+    assert "is outside the tree's folder" in capsys.readouterr().err
+    assert victim.read_text() == "node,date,value,note\n"

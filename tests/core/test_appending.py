@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.appending import append_rows, appended, measurements_path
+from kpitui.core.appending import append_rows, appended, measurements_path, rows_write
 from kpitui.core.document import Document
+from kpitui.core.filesafe import commit
 from kpitui.core.saving import OutsideFolder, SaveError
 
 WEIRD = 'a,b\n"c'
@@ -156,3 +157,37 @@ def test_check_never_expands_a_glob_or_waits_on_a_fifo(tmp_path: Path) -> None:
         assert proc.returncode in (0, 1), proc.stderr
         assert "measurements_error" in proc.stdout
         assert '"value": 5' not in proc.stdout
+
+
+def test_a_hard_link_made_after_the_check_is_refused_under_the_lock(tmp_path: Path) -> None:
+    # The path check comes first; the file can gain a name elsewhere before the lock is taken.
+    folder, elsewhere = tmp_path / "trees", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    tree = tree_with(folder, "m.csv")
+    (folder / "m.csv").write_text("node,date,value\n")
+    write = rows_write(tree, "m.csv", [("g", date(2026, 6, 1), 1.0)])
+    os.link(folder / "m.csv", elsewhere / "m.csv")
+    with pytest.raises(OutsideFolder, match=r"has 2 names \(hard links\)"):
+        commit([write])
+    assert (elsewhere / "m.csv").read_text() == "node,date,value\n"
+    commit([rows_write(tree, "m.csv", [("g", date(2026, 6, 1), 1.0)], outside_ok=True)])
+    assert (elsewhere / "m.csv").read_text() == "node,date,value\ng,2026-06-01,1\n"
+
+
+def test_a_document_save_asks_before_appending_to_a_hard_linked_measurements_file(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "trees", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    tree = tree_with(folder, "m.csv")
+    (elsewhere / "m.csv").write_text("node,date,value\n")
+    os.link(elsewhere / "m.csv", folder / "m.csv")
+    doc = Document.open(tree)
+    doc.record_actual("g", 1.0, date(2026, 6, 1), measurements=True)
+    before = tree.read_bytes()
+    with pytest.raises(OutsideFolder, match="hard links"):
+        doc.save()
+    assert tree.read_bytes() == before
+    assert (elsewhere / "m.csv").read_text() == "node,date,value\n"
+    doc.save(outside_ok=True)
+    assert (elsewhere / "m.csv").read_text() == "node,date,value\ng,2026-06-01,1\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,7 @@ import pytest
 from kpitui.cli import main
 from kpitui.core import filesafe
 from kpitui.core.document import Document
+from kpitui.core.model import TreeLoadError
 from kpitui.core.saving import ExternalChange, ReadOnly, SaveError
 
 TREE = textwrap.dedent(
@@ -465,3 +467,242 @@ def test_a_process_that_ended_but_was_not_reaped_is_not_running() -> None:
     finally:
         child.wait()
     assert filesafe.process_alive(os.getpid())
+
+
+# ── an in-place write killed half-way ──────────────────────────────────
+
+LONG = TREE.replace('name = "KPI"', 'name = "KPI"\ndescription = "' + "x" * 400 + '"')
+
+
+def edited_elsewhere(tmp_path: Path, text: str, fields: dict[str, object]) -> bytes:
+    """The bytes a save of this edit writes (made on a copy in a folder of its own)."""
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    copy = folder / "tree.toml"
+    copy.write_text(text, encoding="utf-8")
+    doc = Document.open(copy)
+    doc.set_fields("k", fields)
+    doc.save()
+    return copy.read_bytes()
+
+
+def kill_in_place(tree: Path, step: str, fields: dict[str, object]) -> int:
+    """Save an edit in a process killed at `step` of its in-place write; returns its pid."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from kpitui.core import filesafe
+        from kpitui.core.document import Document
+        doc = Document.open(Path({str(tree)!r}))
+        doc.set_fields("k", {fields!r})
+        def die(*args):
+            os.kill(os.getpid(), signal.SIGKILL)
+        if {step!r} == "before-write":
+            filesafe._writing_in_place = die
+        else:
+            setattr(os, {step!r}, die)
+        doc.save()
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    assert proc.wait() == -9
+    return proc.pid
+
+
+def test_a_save_killed_between_writing_in_place_and_truncating_leaves_a_whole_copy(
+    tmp_path: Path, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree.write_text(LONG, encoding="utf-8")
+    os.link(tree, tmp_path / "other-name.toml")  # written in place, to keep the link
+    new = edited_elsewhere(tmp_path, LONG, {"description": "short"})
+    kill_in_place(tree, "ftruncate", {"description": "short"})
+    torn = tree.read_bytes()
+    assert torn.startswith(new) and torn != new  # the new bytes, then the old file's tail
+    recovery = tmp_path / ".tree.toml.kpitui-inplace"
+    assert recovery.read_bytes() == new
+    assert os.stat(recovery).st_mode & 0o7777 == os.stat(tree).st_mode & 0o7777
+    # Opening says so, with the copy's path, instead of reading the torn file.
+    with pytest.raises(TreeLoadError, match="may be torn") as info:
+        Document.open(tree)
+    assert str(recovery) in str(info.value)
+    # So does the next save; its clean-up of killed saves' temporary files leaves the copy.
+    with pytest.raises(SaveError, match="may be torn"):
+        filesafe.write_atomic(tree, b"# mine\n")
+    assert main(["set", str(tree), "k", "actual=1"]) == 2
+    assert str(recovery) in capsys.readouterr().err
+    filesafe.remove_stale_temps(tree)
+    assert recovery.read_bytes() == new
+    assert tree.read_bytes() == torn
+    # Moved over the file as the message says, the tree is whole again and saves.
+    os.replace(recovery, tree)
+    doc = Document.open(tree)
+    assert doc.tables["k"]["description"] == "short"
+    doc.set_fields("k", {"actual": 2})
+    doc.save()
+    assert not recovery.exists()
+
+
+def test_a_save_killed_before_its_in_place_write_leaves_the_file_and_the_copy_whole(tmp_path: Path, tree: Path) -> None:
+    os.link(tree, tmp_path / "other-name.toml")
+    new = edited_elsewhere(tmp_path, TREE, {"actual": 5})
+    kill_in_place(tree, "before-write", {"actual": 5})
+    assert tree.read_text() == TREE
+    assert (tmp_path / ".tree.toml.kpitui-inplace").read_bytes() == new
+    with pytest.raises(SaveError, match="may be torn"):
+        filesafe.write_atomic(tree, b"# mine\n")
+    assert tree.read_text() == TREE
+
+
+def test_a_copy_the_file_already_matches_is_removed_by_the_next_save(tmp_path: Path, tree: Path) -> None:
+    # Killed after the in-place write was on disk, before its copy was removed: nothing is lost.
+    (tmp_path / ".tree.toml.kpitui-inplace").write_text(TREE)
+    assert Document.open(tree).tables["k"]["target"] == 10
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 6})
+    doc.save()
+    assert not (tmp_path / ".tree.toml.kpitui-inplace").exists()
+
+
+def test_an_in_place_write_that_fails_puts_the_old_contents_back_and_removes_its_copy(
+    tmp_path: Path, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.link(tree, tmp_path / "other-name.toml")
+    real_ftruncate = os.ftruncate
+    calls: list[int] = []
+
+    def full_once(fd: int, length: int) -> None:
+        calls.append(length)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_ftruncate(fd, length)
+
+    monkeypatch.setattr(os, "ftruncate", full_once)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 5})
+    with pytest.raises(SaveError, match="disk full"):
+        doc.save()
+    assert tree.read_text() == TREE
+    assert not (tmp_path / ".tree.toml.kpitui-inplace").exists()
+    assert temps(tree.parent) == []
+    monkeypatch.setattr(os, "ftruncate", real_ftruncate)
+    doc.save()
+    assert "actual = 5" in (tmp_path / "other-name.toml").read_text()
+    assert not (tmp_path / ".tree.toml.kpitui-inplace").exists()
+
+
+# ── modes, extended attributes, ACLs and owners of what a save makes ──
+
+
+@pytest.mark.usefixtures("umask022")
+@pytest.mark.parametrize("how", ["rename", "in place", "no hard links"])
+def test_a_private_trees_lock_backup_and_copies_stay_private(
+    tmp_path: Path, tree: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.chmod(tree, 0o600)
+    if how == "in place":
+        os.link(tree, tmp_path / "other-name.toml")
+    elif how == "no hard links":
+        monkeypatch.setattr(filesafe.os, "link", no_links)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 1})
+    doc.save()
+    for name in ("tree.toml", "tree.toml~", ".tree.toml.lock"):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o600, name
+    # Another file made as a copy of it (save to another file) and that file's lock.
+    filesafe.commit([filesafe.Write(tmp_path / "mine.toml", tree.read_bytes(), like=tree)])
+    for name in ("mine.toml", ".mine.toml.lock"):
+        assert os.stat(tmp_path / name).st_mode & 0o777 == 0o600, name
+
+
+@pytest.mark.usefixtures("umask022")
+def test_a_lock_file_made_before_its_tree_was_narrowed_is_narrowed_too(tree: Path) -> None:
+    lock = filesafe.lock_path(tree)
+    lock.touch(mode=0o644)
+    os.chmod(tree, 0o600)
+    filesafe.write_atomic(tree, b"# x\n")
+    assert os.stat(lock).st_mode & 0o777 == 0o600
+
+
+def no_links(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.EPERM, "hard links not supported here")
+
+
+def set_user_xattr(path: Path) -> None:
+    try:
+        os.setxattr(path, "user.kpitui-test", b"keep me")
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM):
+            pytest.skip(f"this file system does not keep user.* extended attributes ({exc.strerror})")
+        raise
+
+
+def set_acl(path: Path) -> str:
+    """Give a file an ACL entry for a user who is not its owner; returns the entry as getfacl shows it."""
+    if shutil.which("setfacl") is None or shutil.which("getfacl") is None:
+        pytest.skip("setfacl/getfacl are not installed (package acl)")
+    made = subprocess.run(["setfacl", "-m", "u:65534:rw", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"this file system does not keep POSIX ACLs: {made.stderr.strip()}")
+    return "user:65534:rw-"
+
+
+def acl_of(path: Path) -> str:
+    return subprocess.run(["getfacl", "-cpn", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("how", ["rename", "in place", "no hard links"])
+def test_a_save_keeps_extended_attributes_and_acls_on_the_file_and_its_backup(
+    tmp_path: Path, tree: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_user_xattr(tree)
+    entry = set_acl(tree)
+    if how == "in place":
+        os.link(tree, tmp_path / "other-name.toml")
+    elif how == "no hard links":
+        monkeypatch.setattr(filesafe.os, "link", no_links)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 2})
+    doc.save()
+    assert doc.notes == []
+    for path in (tree, tmp_path / "tree.toml~"):
+        assert os.getxattr(path, "user.kpitui-test") == b"keep me", path
+        assert entry in acl_of(path), path
+    filesafe.commit([filesafe.Write(tmp_path / "mine.toml", tree.read_bytes(), like=tree)])
+    assert os.getxattr(tmp_path / "mine.toml", "user.kpitui-test") == b"keep me"
+    assert entry in acl_of(tmp_path / "mine.toml")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+@pytest.mark.parametrize("how", ["rename", "in place", "no hard links"])
+def test_the_backup_keeps_the_files_owner(
+    tmp_path: Path, tree: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.chown(tree, 65534, 65534)
+    if how == "in place":
+        os.link(tree, tmp_path / "other-name.toml")
+    elif how == "no hard links":
+        monkeypatch.setattr(filesafe.os, "link", no_links)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 3})
+    doc.save()
+    for name in ("tree.toml", "tree.toml~"):
+        st = os.stat(tmp_path / name)
+        assert (st.st_uid, st.st_gid) == (65534, 65534), name
+
+
+def test_attributes_the_file_system_refuses_are_left_out_and_the_save_goes_on(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(filesafe.os, "listxattr", lambda source: ["trusted.mine"])
+    monkeypatch.setattr(filesafe.os, "getxattr", lambda source, name: b"x")
+
+    def refuse(*args: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(filesafe.os, "setxattr", refuse)
+    doc = Document.open(tree)
+    doc.set_fields("k", {"actual": 4})
+    doc.save()
+    assert "actual = 4" in tree.read_text()
+    assert doc.notes == [f"{tree}: its extended attributes trusted.mine could not be kept"]
