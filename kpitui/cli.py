@@ -16,7 +16,19 @@ from kpitui.core.text import safe_text
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-COMMANDS = ("check", "export", "set", "diagram", "schema", "serve", "completion", "record", "review", "whatif")
+COMMANDS = (
+    "check",
+    "export",
+    "set",
+    "diagram",
+    "schema",
+    "serve",
+    "completion",
+    "record",
+    "review",
+    "whatif",
+    "rule",
+)
 SAMPLE = "webshop.toml"
 
 DESCRIPTION = """\
@@ -33,6 +45,7 @@ Browse, check, edit and export KPI trees.
   kpitui completion SHELL        shell completion for bash, zsh or fish
   kpitui schema                  print the tree file's JSON Schema (for Taplo, VS Code)
   kpitui whatif FILE ID=VALUE    what changes if a driver had this value; --seek ID --via DRIVER
+  kpitui rule CODE               what a finding code means, why it matters, how to fix it
 
 Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
 Run `kpitui COMMAND --help` for a command's options.
@@ -208,6 +221,10 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         from kpitui.whatif_cmd import parser
 
         return parser(_Parser, _as_of)
+    if command == "rule":
+        from kpitui.rule_cmd import parser as rule_parser
+
+        return rule_parser(_Parser)
     if command == "schema":
         return _Parser(
             prog="kpitui schema",
@@ -573,6 +590,12 @@ def _completion(options: argparse.Namespace) -> int:
     return 0
 
 
+def _rule(options: argparse.Namespace) -> int:
+    from kpitui.rule_cmd import run
+
+    return run(options)
+
+
 def _whatif(options: argparse.Namespace) -> int:
     from kpitui.whatif_cmd import run
 
@@ -591,4 +614,5 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "record": _record,
     "review": _review,
     "whatif": _whatif,
+    "rule": _rule,
 }

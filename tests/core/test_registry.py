@@ -111,3 +111,12 @@ def test_docs_folder_is_where_help_uri_points() -> None:
         assert r.help_uri.endswith(f"docs/rules/{r.code}.md")
         assert (DOCS / f"{r.code}.md").exists()
     assert isinstance(DOCS, Path)
+
+
+def test_kpitui_rule_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    assert main(["rule", "goodhart"]) == 0
+    assert capsys.readouterr().out == pages()["goodhart.md"]
+    assert main(["rule", "nope_nope"]) == 2
+    assert "`kpitui rule --all` lists them" in capsys.readouterr().err
