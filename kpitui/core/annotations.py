@@ -13,6 +13,7 @@ from typing import Any
 from kpitui import __version__
 from kpitui.core.analysis import Analysis
 from kpitui.core.model import Finding, LoadError
+from kpitui.core.registry import rule
 from kpitui.core.report import summary
 from kpitui.core.text import safe_text
 
@@ -22,34 +23,12 @@ LOAD_ERROR = "load_error"
 GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
-# One line per code for SARIF rules (codes not listed are described by their name).
-RULES: dict[str, str] = {
-    LOAD_ERROR: "The file could not be loaded: not readable, not TOML, or a value the schema refuses.",
-    "dangling_ref": "A reference to a node id that does not exist.",
-    "cycle": "Parent links (or formulas) that go round in a loop.",
-    "measurements_error": "The measurements file is missing or unreadable.",
-    "orphan": "A node that serves no goal.",
-    "conflict": "Two nodes whose pursuit works against each other.",
-    "goodhart": "One side of a declared conflict is bought at the other's cost.",
-    "off_track": "A KPI whose actual lags the pace needed to reach its target.",
-    "stale": "A KPI not measured as often as its frequency says.",
-    "unmeasured_goal": "A goal with no KPI anywhere below it.",
-    "no_period": "A linear KPI without a period.",
-    "bad_measurement": "A measurement row whose date or value cannot be read.",
-    "forecast_miss": "On track today, forecast to miss at the horizon.",
-    "mixed_units": "A rollup over children with different units.",
-    "scale_mismatch": "A % KPI whose numbers mix the 0-1 and 0-100 scales.",
-    "formula_error": "A formula that cannot be evaluated (division by zero).",
-    "at_risk": "A KPI somewhat behind its pace.",
-    "too_many_children": "A node with more children than max_children.",
-    "too_many_kpis": "A goal with more KPIs below it than max_kpis.",
-    "short_term_only": "A goal steered on short-term KPIs only.",
-    "not_smart": "A KPI lacking a target, unit, owner or period.",
-    "single_kpi_goal": "A goal or objective measured by one KPI without a counter-metric.",
-    "individual_target": "A target set on one person.",
-    "unknown_key": "A key kpitui does not know (kept as written).",
-    "unknown_node_in_measurements": "A measurement row for a node that does not exist.",
-}
+LOAD_ERROR_TEXT = "The file could not be loaded: not readable, not TOML, or a value the schema refuses."
+LOAD_ERROR_HELP = (
+    "kpitui could not read the tree, so nothing in it was checked. The message names the line and "
+    "what to do there: fix the syntax, the value or the encoding it points at, then check again. "
+    "A load error cannot be accepted."
+)
 
 
 @dataclass(frozen=True)
@@ -168,6 +147,28 @@ def _location(file: str, line: int | None, col: int | None = None) -> dict[str, 
     return {"physicalLocation": physical}
 
 
+def _sarif_rule(code: str, level: str) -> dict[str, Any]:
+    """A SARIF rule with the registry's words: GitHub code scanning shows `help` as the rule's page."""
+    found = rule(code)
+    if found is None:  # a load error
+        return {
+            "id": code,
+            "shortDescription": {"text": LOAD_ERROR_TEXT},
+            "fullDescription": {"text": LOAD_ERROR_TEXT},
+            "help": {"text": LOAD_ERROR_HELP, "markdown": LOAD_ERROR_HELP},
+            "defaultConfiguration": {"level": level},
+        }
+    return {
+        "id": code,
+        "shortDescription": {"text": found.summary},
+        "fullDescription": {"text": found.why},
+        "help": {"text": f"{found.fix} {found.accepting}", "markdown": found.page()},
+        "helpUri": found.help_uri,
+        "defaultConfiguration": {"level": level},
+        "properties": {"family": found.family},
+    }
+
+
 def as_sarif(results: list[Checked]) -> str:
     """A SARIF 2.1.0 log: one run, one rule per finding code, one result per finding or load error."""
     items: list[tuple[str, str, dict[str, Any]]] = []  # (code, severity, result without rule)
@@ -191,14 +192,7 @@ def as_sarif(results: list[Checked]) -> str:
     codes = list(dict.fromkeys(code for code, _, _ in items))
     index = {code: i for i, code in enumerate(codes)}
     severity = {code: sev for code, sev, _ in reversed(items)}
-    rules = [
-        {
-            "id": code,
-            "shortDescription": {"text": RULES.get(code, code.replace("_", " "))},
-            "defaultConfiguration": {"level": SARIF_LEVEL[severity[code]]},
-        }
-        for code in codes
-    ]
+    rules = [_sarif_rule(code, SARIF_LEVEL[severity[code]]) for code in codes]
     sarif_results = [
         {"ruleId": code, "ruleIndex": index[code], "level": SARIF_LEVEL[sev], **result} for code, sev, result in items
     ]

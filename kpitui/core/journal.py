@@ -17,6 +17,7 @@ import hashlib
 import os
 import secrets
 import socket
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -356,7 +357,13 @@ def read_journals(tree_file: Path, own_session: str | None = None) -> Found:
         if session == own_session:
             continue
         try:
-            data = path.read_bytes()
+            data = _read_regular(path)
+            if data is None:
+                found.problems.append(
+                    f"A journal of unsaved edits to {tree_file.name} is not a regular file (a FIFO or a device) "
+                    f"and was not read: remove {path}."
+                )
+                continue
             recovered = parse_journal(data)
         except OSError:
             continue
@@ -378,6 +385,23 @@ def read_journals(tree_file: Path, own_session: str | None = None) -> Found:
         found.journals.append(_with_path(recovered, path))
     found.journals.sort(key=lambda r: r.written)
     return found
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """A journal's bytes; None when it is not a regular file (a FIFO or a device).
+
+    Opened without blocking and checked on the open file: a FIFO named like a journal
+    would otherwise wait for a writer (the TUI hung on its load, deaf to q and ctrl+c),
+    a link to /dev/zero would be read without end.
+
+    Raises:
+        OSError: it cannot be opened or read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read()
 
 
 def _with_path(recovered: Recovered, path: Path) -> Recovered:

@@ -14,6 +14,7 @@ from kpitui.cli import main
 from kpitui.core.analysis import analyze
 from kpitui.core.annotations import Failed, as_github, as_json, as_sarif
 from kpitui.core.loader import load_tree
+from kpitui.core.registry import rule
 from tests.conftest import SAMPLES
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
@@ -200,3 +201,20 @@ def test_github_never_prints_control_characters_from_the_file(
     _, out, _ = check(capsys, path, "--format", "github")
     assert "\x1b" not in out and "\x07" not in out
     assert "K\\x1b]0;owned\\x07" in out
+
+
+def test_every_sarif_rule_has_its_page_from_the_registry(
+    files: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = check(capsys, files[0], files[1], "--format", "sarif")
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    for item in rules:
+        assert item["fullDescription"]["text"] and item["help"]["text"] and item["help"]["markdown"]
+        found = rule(item["id"])
+        if found is None:
+            assert item["id"] == "load_error"
+            continue
+        assert item["shortDescription"]["text"] == found.summary
+        assert item["fullDescription"]["text"] == found.why
+        assert item["help"]["markdown"] == found.page()
+        assert item["helpUri"].endswith(f"/docs/rules/{found.code}.md")

@@ -11,7 +11,7 @@ import pytest
 
 from kpitui.core import filesafe
 from kpitui.core.document import Document
-from kpitui.core.journal import journal_dir, journal_path, parse_journal, read_journals
+from kpitui.core.journal import Found, journal_dir, journal_path, parse_journal, read_journals
 
 TREE = textwrap.dedent(
     """\
@@ -237,3 +237,34 @@ def test_a_record_with_a_node_the_schema_refuses_makes_the_journal_corrupt(tree:
         out.write(b'\n[[edit]]\nwritten = "x"\nedits = 2\n[edit.set.k]\nname = "K"\nkind = "goa"\n# end of edit\n')
     found = read_journals(tree)
     assert found.journals == [] and "is not valid" in found.problems[0]
+
+
+def test_a_journal_that_is_not_a_regular_file_is_reported_never_read(tree: Path) -> None:
+    import threading
+
+    # A FIFO named like a journal waited for a writer (the TUI hung on loading), a link to
+    # /dev/zero was read without end. Both are reported and left alone; a good journal
+    # beside them is still offered.
+    fifo, zero = journal_path(tree, "1-fifo"), journal_path(tree, "2-zero")
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    zero.symlink_to("/dev/zero")
+    put_journal(tree, "3-good", GOOD)
+    found: list[Found] = []
+    reader = threading.Thread(target=lambda: found.append(read_journals(tree)), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():
+        zero.unlink()  # never read next
+        with open(fifo, "wb"):  # let the reader go
+            pass
+        pytest.fail("reading the journals waited on a FIFO")
+    result = found[0]
+    assert [j.path.name for j in result.journals if j.path] == [journal_path(tree, "3-good").name]
+    assert len(result.problems) == 2
+    for problem, path in zip(result.problems, (fifo, zero), strict=True):
+        assert problem == (
+            f"A journal of unsaved edits to tree.toml is not a regular file (a FIFO or a device) "
+            f"and was not read: remove {path}."
+        )
+    assert fifo.exists() and zero.is_symlink()

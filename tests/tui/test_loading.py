@@ -416,3 +416,34 @@ async def test_garbage_made_while_browsing_is_not_frozen_with_the_tree(samples: 
             assert closed() is None
     finally:
         gc.unfreeze()
+
+
+async def test_a_fifo_named_like_a_journal_neither_hangs_the_load_nor_stops_quitting(samples: Path) -> None:
+    # Reading it waited for a writer on the event loop: "Loading…" forever, q and ctrl+c unheard.
+    from kpitui.core.journal import journal_path
+
+    fifo = journal_path(samples / "webshop.toml", "1-abc")
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)
+    waited: list[bool] = []
+
+    def release() -> None:  # should the load wait on it after all, let it go on (and the test fail)
+        waited.append(True)
+        with open(fifo, "wb"):
+            pass
+
+    guard = threading.Timer(15, release)
+    guard.daemon = True
+    guard.start()
+    try:
+        app = make_app(samples / "webshop.toml")
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await ready(pilot)
+            await pilot.pause()
+            assert any("is not a regular file (a FIFO or a device)" in str(n.message) for n in app._notifications)
+            await pilot.press("q")
+            await pilot.pause()
+        assert not app.is_running
+    finally:
+        guard.cancel()
+    assert not waited
