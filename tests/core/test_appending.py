@@ -101,10 +101,12 @@ def test_a_failing_append_leaves_the_tree_unsaved(tmp_path: Path, monkeypatch: p
     assert (tmp_path / "m.csv").read_text() == "node,date,value\n"
 
 
-@pytest.mark.parametrize("where", ["../outside.csv", "/tmp/kpitui-outside-test.csv"])
+@pytest.mark.parametrize("where", ["../outside.csv", "ABSOLUTE/outside.csv"])
 def test_appending_outside_the_trees_folder_needs_consent(tmp_path: Path, where: str) -> None:
     folder = tmp_path / "trees"
     folder.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    where = where.replace("ABSOLUTE", str(tmp_path / "elsewhere"))  # an absolute path, still the test's own
     tree = tree_with(folder, where)
     target = (folder / where).resolve()
     target.write_text("node,date,value\n")
