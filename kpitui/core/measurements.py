@@ -8,6 +8,10 @@ a million rows cost what polars costs, not a Python loop per row.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -186,6 +190,108 @@ def _SCHEMA() -> dict[str, pl.DataType]:
     return {"node": pl.String(), "day": pl.Date(), "value": pl.Float64(), "line": pl.Int64()}
 
 
+LIMIT_VARIABLE = "KPITUI_MAX_MEASUREMENTS"
+DEFAULT_LIMIT = 1 << 30  # 1 GiB: about 30 million rows of CSV
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
+SPARSE_FROM = 1 << 20  # a sparse file smaller than this costs nothing to read: not looked at
+_ZEROS_READ = 1 << 16
+
+
+def size_limit() -> int | str:
+    """The largest measurements file read, in bytes: $KPITUI_MAX_MEASUREMENTS (`2G`, `500M`,
+    a number of bytes), else DEFAULT_LIMIT; the problem when the variable is not a size."""
+    text = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_LIMIT
+    match = _SIZE.match(text)
+    if match is None:
+        return f"{LIMIT_VARIABLE}={text!r} is not a size like 2G, 500M or 1073741824 (bytes)"
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def too_big(path: Path) -> str | None:
+    """Why a measurements file is not read, or None to read it.
+
+    polars holds several times a file's size while it reads it (a 2 GB file: 21 GB): a file
+    over the size limit is refused, and so is a sparse one, whose size costs nothing on disk
+    (`truncate -s 2G`) and whose unwritten part reads as zero bytes, which no CSV or Parquet
+    file holds.
+    """
+    name = str(path)
+    limit = size_limit()
+    if isinstance(limit, str):
+        return f"measurements file {name!r} was not read: {limit}"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return f"measurements file {name!r} cannot be read ({exc.strerror or exc})"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return f"measurements file {name!r} is not a regular file; fix tree.measurements"
+        size = info.st_size
+        unwritten = _unwritten(fd, size) if size >= SPARSE_FROM else 0
+        if unwritten * 2 > size:
+            return (
+                f"measurements file {name!r} is sparse: {_size(size)} long with only {_size(size - unwritten)} "
+                "written (the rest, never written, reads as zero bytes); it is not a measurements file: "
+                "fix tree.measurements, or write the file again"
+            )
+        if size > limit:
+            return (
+                f"measurements file {name!r} is {_size(size)}, more than the {_size(limit)} kpitui reads: "
+                f"if it is the right file, raise the limit ({LIMIT_VARIABLE}={(size >> 30) + 1}G), "
+                "else fix tree.measurements"
+            )
+        return None
+    finally:
+        os.close(fd)
+
+
+def _unwritten(fd: int, size: int, extents: int = 4096) -> int:
+    """How many bytes of an open file are holes (never written), as the file system says
+    (SEEK_DATA / SEEK_HOLE); 0 where it cannot say.
+
+    A file system that reports no holes gives 0, never a false sparse file; what it reports
+    is also read back (the first block of the first hole must be zeros), so a file system
+    that calls data not yet flushed a hole does not have a good file refused. At most
+    `extents` pieces of data are looked at; the rest counts as written.
+    """
+    seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
+    if seek_data is None or seek_hole is None:
+        return 0
+    holes, at, first = 0, 0, -1
+    try:
+        for _ in range(extents):
+            if at >= size:
+                break
+            try:
+                data = os.lseek(fd, at, seek_data)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:
+                    raise
+                data = size  # no data after `at`: a hole to the end
+            if data > at and first < 0:
+                first = at
+            holes += min(data, size) - at
+            if data >= size:
+                break
+            at = os.lseek(fd, data, seek_hole)
+        if first >= 0 and os.pread(fd, _ZEROS_READ, first).strip(b"\0"):
+            return 0
+    except OSError:  # the file system cannot say
+        return 0
+    return holes
+
+
 def load_measurements(path: Path) -> Measurements:
     """Read a measurements file; never raises for bad content, it is reported instead."""
     import polars as pl  # only trees with measurements pay for importing polars
@@ -199,6 +305,10 @@ def load_measurements(path: Path) -> Measurements:
         if not path.is_file():  # a FIFO or a device is never opened: reading it could hang
             what = "does not exist" if not path.exists() else "is not a regular file"
             result.problems.append(f"measurements file {str(path)!r} {what}; fix tree.measurements")
+            return result
+        refused = too_big(path)
+        if refused:
+            result.problems.append(refused)
             return result
         # glob=False: the path is literal (SPEC 2); `*` in it never reads other files.
         if path.suffix.lower() == ".parquet":

@@ -121,3 +121,40 @@ def test_a_tree_dated_at_the_end_of_the_calendar_is_checked(tmp_path: Path, caps
     for command in ("check", "review", "export"):
         assert main([command, str(path)]) in (0, 1)
         assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_sparse_measurements_file_is_refused_fast_in_little_memory(tmp_path: Path) -> None:
+    import json
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    # A 2 GB measurements file that is all hole (`truncate -s 2G`, 0 bytes on disk) drove
+    # `check` to 21 GB resident for 92 s. Run with 6 GB of address space at most, so that
+    # reading it again fails this test instead of the machine.
+    tree = tmp_path / "tree.toml"
+    tree.write_text('[tree]\nmeasurements = "m.csv"\n[nodes.g]\nname = "G"\nkind = "goal"\n', encoding="utf-8")
+    (tmp_path / "m.csv").write_bytes(b"")
+    os.truncate(tmp_path / "m.csv", 2 << 30)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpitui", "check", str(tree), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap,
+        check=False,
+    )
+    assert time.monotonic() - started < 20
+    # A measurements file that cannot be read is the error finding measurements_error, as a
+    # missing one is: `check` fails (exit 1), and the TUI still shows the tree with it.
+    assert proc.returncode == 1, proc.stderr
+    errors = [f for f in json.loads(proc.stdout)["findings"] if f["code"] == "measurements_error"]
+    assert len(errors) == 1
+    assert f"measurements file {str(tmp_path / 'm.csv')!r} is sparse: 2.0 GiB long" in errors[0]["message"]
