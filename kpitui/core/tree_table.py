@@ -16,6 +16,7 @@ from kpitui.core.source import _content_end, _headers
 
 SUB_TABLES = ("thresholds",)  # written as [tree.<name>] tables, as the README shows them
 MEASUREMENT_SUFFIXES = (".csv", ".parquet")
+HEADER_CHARS = 1 << 16  # a measurements CSV's first line is read up to this many characters
 
 
 def render_tree(table: Mapping[str, Any]) -> str:
@@ -85,12 +86,19 @@ def check_measurements(folder: Path, name: str) -> str | None:
         return f"{path} does not exist"
     if not path.is_file():
         return f"{path} is not a regular file"
+    from kpitui.core.measurements import too_big
+
+    refused = too_big(path)  # sparse, or beyond the size the analysis reads
+    if refused:
+        return refused
     if path.suffix.lower() == ".parquet":
         return None
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError) as exc:
+            # The first line only, and only so much of it: a file of zero bytes or one long
+            # line was read whole (a 300 MB one: 620 MB), then refused by the CSV reader.
+            header = next(csv.reader([handle.readline(HEADER_CHARS)]), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         return f"{path} cannot be read: {exc}"
     missing = [c for c in ("node", "date", "value") if c not in [h.strip() for h in header]]
     if missing:

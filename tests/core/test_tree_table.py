@@ -133,6 +133,20 @@ def test_measurements_files_are_checked_when_chosen(tmp_path: Path) -> None:
     assert "does not exist" in (check_measurements(tmp_path, "nowhere/new.csv") or "")
 
 
+def test_a_measurements_file_chosen_that_is_sparse_or_one_long_line_is_refused_not_read(tmp_path: Path) -> None:
+    # Its first line was read whole, then refused by the CSV reader with an error nothing
+    # caught: the settings screen ended the TUI (a 300 MB sparse file: 620 MB read first).
+    import os
+
+    (tmp_path / "sparse.csv").write_bytes(b"")
+    os.truncate(tmp_path / "sparse.csv", 300 << 20)
+    assert "is sparse: 300.0 MiB long with only 0 bytes written" in (check_measurements(tmp_path, "sparse.csv") or "")
+    (tmp_path / "long.csv").write_text("node,date,value," + "n" * 200_000 + "\n")
+    assert check_measurements(tmp_path, "long.csv") is None  # its first 65,536 characters name the columns
+    (tmp_path / "noise.csv").write_text("x" * 200_000 + ",node,date,value\n")
+    assert "no column(s) node, date, value" in (check_measurements(tmp_path, "noise.csv") or "")
+
+
 def test_unsaved_settings_are_journaled_and_recovered(tmp_path: Path) -> None:
     from kpitui.core.journal import read_journals
 
