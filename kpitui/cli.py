@@ -572,7 +572,8 @@ def _open(options: argparse.Namespace) -> int:
         from kpitui.core.config import load_config
         from kpitui.tui.app import make_app
 
-        app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config())
+        served = os.environ.get("KPITUI_SERVED") == "1"  # set by `kpitui serve` for its app processes
+        app = make_app(path, as_of=options.as_of, theme=options.theme, config=load_config(), served=served)
         hangup.install(app.journal_now, terminal)
         app.run()
     finally:

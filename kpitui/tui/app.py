@@ -44,11 +44,17 @@ class KpiApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]  # noqa: RUF012 (Textual declares it so)
 
     def __init__(
-        self, path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None
+        self,
+        path: Path,
+        as_of: date | None = None,
+        theme: str | None = None,
+        config: Config | None = None,
+        served: bool = False,
     ) -> None:
         super().__init__()
         use_no_color(self.no_color)  # NO_COLOR: marks in bold, reverse and underline, not in colour
         self.path = path
+        self.served = served  # run by `kpitui serve` for a browser: files are written only in the tree's folder
         self.as_of = as_of
         self.config = config or Config(config_path())
         self._start_theme = theme or self.config.theme
@@ -250,11 +256,18 @@ class KpiApp(App[None]):
         yield SystemCommand("Keys and marks", "List every key and what each mark means", main.action_help)
 
 
-def make_app(path: Path, as_of: date | None = None, theme: str | None = None, config: Config | None = None) -> KpiApp:
+def make_app(
+    path: Path,
+    as_of: date | None = None,
+    theme: str | None = None,
+    config: Config | None = None,
+    served: bool = False,
+) -> KpiApp:
     """The app on a tree file; the only way the CLI and the tests build it.
 
     Args:
         theme: a Textual theme for this run (else the config file's).
         config: the user's settings (default: read nothing; the CLI passes the config file's).
+        served: run for a browser by `kpitui serve`, whose users may not be the file's owner.
     """
-    return KpiApp(path, as_of, theme, config)
+    return KpiApp(path, as_of, theme, config, served)

@@ -108,6 +108,20 @@ def test_external_change_refuses_to_overwrite(tree_file: Path) -> None:
     assert doc.path == other and not doc.dirty
 
 
+def test_another_file_is_replaced_only_as_agreed(tree_file: Path) -> None:
+    other = tree_file.parent / "other.toml"
+    other.write_text("# another tree\n", encoding="utf-8")
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"actual": 1})
+    with pytest.raises(ExternalChange, match="was created"):
+        doc.save(to=other)
+    with pytest.raises(ExternalChange, match="changed on disk"):
+        doc.save(to=other, replacing=b"# what the user saw\n")
+    assert other.read_text(encoding="utf-8") == "# another tree\n"
+    doc.save(to=other, replacing=b"# another tree\n")
+    assert load_tree(other).nodes["k"].actual == 1
+
+
 def test_edits_are_validated_like_the_loader(tree_file: Path) -> None:
     doc = Document.open(tree_file)
     with pytest.raises(EditError, match="`kind` is 'goa'"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -53,6 +54,35 @@ def proposal(parent: dict[str, Any] | None) -> dict[str, Any]:
         if key in parent and (key != "unit" or kind == "kpi"):
             table[key] = parent[key]
     return table
+
+
+def other_file(typed: str, folder: Path, served: bool) -> tuple[Path, str | None, bool]:
+    """The file a name typed for "write mine to another file" means, why it is refused (or None),
+    and whether it lies outside the tree's folder (`folder`, its real path).
+
+    A relative name is in the tree's folder. Outside it: refused when served to a browser;
+    in a terminal, refused unless typed in full (from / or ~), and then to be confirmed.
+    """
+    named = Path(typed.strip()).expanduser()
+    target = named if named.is_absolute() else folder / named
+    real = Path(os.path.realpath(target))
+    outside = not real.parent.is_relative_to(folder)
+    if not outside:
+        if served and _other_names(real):
+            return target, f"{real} has other names (hard links), perhaps outside the tree's folder.", False
+        return target, None, False
+    if served:
+        return target, f"{real} is outside the tree's folder; name a file in {folder}.", True
+    if not named.is_absolute():
+        return target, f"{real} is outside the tree's folder; to write there, type its full path.", True
+    return target, None, True
+
+
+def _other_names(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_nlink > 1
+    except OSError:
+        return False
 
 
 class EditingActions:
@@ -334,6 +364,7 @@ class EditingActions:
         to: Path | None = None,
         read_only_ok: bool = False,
         outside_ok: bool = False,
+        replacing: bytes | None = None,
     ) -> None:
         from kpitui.core.saving import ExternalChange, OutsideFolder, ReadOnly, SaveError
 
@@ -341,7 +372,7 @@ class EditingActions:
         if doc is None:
             return
         try:
-            written = doc.save(to=to, read_only_ok=read_only_ok, outside_ok=outside_ok)
+            written = doc.save(to=to, read_only_ok=read_only_ok, outside_ok=outside_ok, replacing=replacing)
         except ExternalChange as exc:
             self._external_change(str(exc), then)
             return
@@ -353,7 +384,7 @@ class EditingActions:
 
             def agreed(answer: str | None) -> None:
                 if answer == "yes":
-                    self._write(then, to, read_only_ok or read_only, outside_ok or not read_only)
+                    self._write(then, to, read_only_ok or read_only, outside_ok or not read_only, replacing)
 
             screen.app.push_screen(ChoiceDialog(question[:1].upper() + question[1:], [("yes", "y", label)]), agreed)
             return
@@ -383,15 +414,51 @@ class EditingActions:
                     self.document.drop_journal()
                 screen.reload_from_disk()
             elif answer == "other":
-                suggestion = str(screen.path.with_name(screen.path.stem + ".mine" + screen.path.suffix))
-
-                def to_file(text: str | None) -> None:
-                    if text:
-                        self._write(then, Path(text).expanduser())
-
-                screen.app.push_screen(LineDialog("Write your version to:", suggestion), to_file)
+                self._write_elsewhere(then)
 
         screen.app.push_screen(ChoiceDialog(message, answers), done)
+
+    def _write_elsewhere(self, then: Callable[[], None] | None) -> None:
+        """Ask for another file to write to: a name in the tree's folder, never over a file unasked.
+
+        Served to a browser (`kpitui serve`), nothing outside the tree's folder is written; in a
+        terminal, only a path typed in full (from / or ~) and confirmed.
+        """
+        screen = self._main()
+        served = bool(getattr(screen.app, "served", False))
+        folder = Path(os.path.realpath(screen.path.parent))
+        suggestion = screen.path.stem + ".mine" + screen.path.suffix
+
+        def problem(text: str) -> str | None:
+            return other_file(text, folder, served)[1] if text.strip() else "Name a file."
+
+        def to_file(text: str | None) -> None:
+            if not text:
+                return
+            target, _problem, outside = other_file(text, folder, served)
+            real = Path(os.path.realpath(target))
+            try:
+                old = real.read_bytes() if real.is_file() else None
+            except OSError as exc:
+                screen.notify(safe_text(f"Not saved: {real}: {exc.strerror or exc}"), severity="error", timeout=10)
+                return
+            if old is None and not outside:
+                self._write(then, target)
+                return
+            if old is None:
+                question = f"{real} is outside the tree's folder {folder}."
+            else:
+                question = f"{real} is outside the tree's folder {folder} and exists." if outside else f"{real} exists."
+            label = "Write it there" if old is None else "Replace it"
+
+            def agreed(answer: str | None) -> None:
+                if answer == "yes":
+                    self._write(then, target, replacing=old)
+
+            screen.app.push_screen(ChoiceDialog(question, [("yes", "y", label)]), agreed)
+
+        question = f"Write your version to (a file in {folder}):"
+        screen.app.push_screen(LineDialog(question, suggestion, problem), to_file)
 
     def action_quit_or_ask(self) -> None:
         screen = self._main()
