@@ -12,15 +12,15 @@ from math import isfinite
 from typing import NamedTuple
 
 from kpitui.core.analysis_state import AnalysisState, split_findings
-from kpitui.core.conflicts import Conflict, Conflicts, InfluenceConflicts
-from kpitui.core.findings import collect_findings, gap_explanation, kpi_below_map
+from kpitui.core.below import below_maps, kpi_below_map
+from kpitui.core.conflicts import Conflict, Conflicts, InfluenceConflicts, gap_explanation
+from kpitui.core.findings import collect_findings
 from kpitui.core.forecast import Forecast, combined, trend_forecast
 from kpitui.core.formula_errors import ZeroDivision
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, WindowSums, load_measurements
 from kpitui.core.model import FREQUENCIES, SEVERITY_ORDER, Finding, Node, Period, Thresholds
-from kpitui.core.rules import below_maps
 from kpitui.core.status import STATUS_RANK, UNKNOWN, Pace, aggregate, elapsed, pace_at
 from kpitui.core.values import ACTUAL, NO_VALUE, TARGET, Layer, Value, ValueGraph, make_value, rollup
 from kpitui.core.walk import PATH_LIMIT, TreeWalk, join_path
@@ -84,7 +84,7 @@ class Analysis:
     def findings(self) -> list[Finding]:
         """Every finding, most severe first, then in file order of their nodes."""
         if self._findings is None:
-            self._findings = self.state.sorted_findings(self) if self.state is not None else []
+            self._findings = self.state.sorted_findings(self.graph.order) if self.state is not None else []
         return self._findings
 
     @findings.setter
@@ -244,8 +244,8 @@ def analyze(
         rows=tuple(extra_rows or ()),
         newest=builder.newest,
         sums=builder.sums,
-        kpi_below=kpi_below_map(analysis),
-        maps=below_maps(analysis),
+        kpi_below=kpi_below_map(tree.nodes, graph),
+        maps=below_maps(tree.nodes, graph, tree.settings.thresholds.max_kpis),
         declared=declared,
         influence=influence,
         gaps=gaps,

@@ -8,16 +8,15 @@ someone asks for it (the findings view, `check`), not on every keystroke.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from kpitui.core.below import Below, BelowMaps
 from kpitui.core.model import PAIR_CODES, SEVERITY_ORDER, Finding
-from kpitui.core.rules import Below, BelowMaps
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
     from kpitui.core.conflicts import Conflict, InfluenceConflicts
     from kpitui.core.measurements import Measurements, WindowSums
 
@@ -50,7 +49,7 @@ class AnalysisState:
         """The influence conflicts."""
         self.influence = found
 
-    def pair_rank(self, analysis: Analysis, pair: frozenset[str]) -> tuple[int, int, int]:
+    def pair_rank(self, order: Mapping[str, int], pair: frozenset[str]) -> tuple[int, int, int]:
         """Where a pair first appears among the conflicts (declared, influence, then target gaps in
         file order): the order of pair findings that share a node and a code."""
         if len(pair) > 2:
@@ -62,7 +61,6 @@ class AnalysisState:
         influence = self.influence.rank(pair)
         if influence is not None:
             return (1, *influence)
-        order = analysis.graph.order
         best = (3, 0, 0)
         for member in pair:
             for i, c in enumerate(self.gaps.get(member, ())):
@@ -75,22 +73,20 @@ class AnalysisState:
         kpis, horizon, long = self.maps
         return Below(tuple(kpis[node_id]), tuple(horizon[node_id]), long[node_id])
 
-    def sorted_findings(self, analysis: Analysis) -> list[Finding]:
-        """Every finding in the order `analyze` sorts them."""
-        order = analysis.graph.order
+    def sorted_findings(self, order: Mapping[str, int]) -> list[Finding]:
+        """Every finding in the order `analyze` sorts them (`order`: the nodes' places in the file)."""
         keyed: list[tuple[int, int, str, tuple[int, int, int], Finding]] = []
         for node_id, group in self.groups.items():
             where = order.get(node_id or "", -1)
             keyed.extend((SEVERITY_ORDER[f.severity], where, f.code, (i, 0, 0), f) for i, f in enumerate(group))
         for pair, f in self.pairs.items():
-            rank = self.pair_rank(analysis, pair)
+            rank = self.pair_rank(order, pair)
             keyed.append((SEVERITY_ORDER[f.severity], order.get(f.node or "", -1), f.code, rank, f))
         keyed.sort(key=lambda k: k[:4])
         return [k[4] for k in keyed]
 
-    def node_view(self, analysis: Analysis, node_id: str, pairs: Iterable[Finding]) -> list[Finding]:
+    def node_view(self, order: Mapping[str, int], node_id: str, pairs: Iterable[Finding]) -> list[Finding]:
         """The findings shown on one node, in the global order: its own, and the pairs it is in."""
-        order = analysis.graph.order
         keyed = [
             (SEVERITY_ORDER[f.severity], order.get(node_id, -1), f.code, (i, 0, 0), f)
             for i, f in enumerate(self.groups.get(node_id, ()))
@@ -100,7 +96,7 @@ class AnalysisState:
                 SEVERITY_ORDER[f.severity],
                 order.get(f.node or "", -1),
                 f.code,
-                self.pair_rank(analysis, frozenset(f.concerns)),
+                self.pair_rank(order, frozenset(f.concerns)),
                 f,
             )
             for f in pairs

@@ -105,7 +105,7 @@ def load_config(path: Path | None = None) -> Config:
         line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
         raise _error(path, f"not valid TOML: {reason}; fix the syntax there", line, col) from None
     except RecursionError:  # the standard library's reader recurses once per level
-        from kpitui.core.loader import too_deep_line
+        from kpitui.core.toml_read import too_deep_line
 
         message = "nests arrays or tables deeper than the TOML reader can read (settings need two levels); flatten it"
         raise _error(path, message, too_deep_line(text, NEAR_DEPTH)) from None

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, overload
 
-from kpitui.core.findings import influence_explanation
+from kpitui.core.format import amount
 from kpitui.core.graph import pop_component
 
 if TYPE_CHECKING:
@@ -27,6 +27,30 @@ Pair = frozenset[str]
 _BITS = bytes.maketrans(b"01", b"\x00\x01")  # a binary numeral's digits as selectors for compress
 _BOTTOM = 16  # how many nodes from the stack's bottom Tarjan's step looks at before a set intersection
 _SEARCHES_KEPT = 64  # breadth-first searches kept for paths asked later (a clique's detail panel asks 399)
+
+
+def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: list[int]) -> str:
+    """`pushing 'Ad spend' up pushes 'Margin' down: Ad spend →(+) Clicks →(−) Margin`."""
+    first, last = nodes[path[0]], nodes[path[-1]]
+    product = 1
+    for sign in signs:
+        product *= sign
+    moved = "up" if first.sign * product > 0 else "down"
+    steps = "".join(f" →({'+' if s > 0 else '−'}) {nodes[n].name}" for n, s in zip(path[1:], signs, strict=True))
+    return (
+        f"influence: pushing '{first.name}' {'up' if first.sign > 0 else 'down'} pushes "
+        f"'{last.name}' {moved}, against its {last.direction}: {first.name}{steps}"
+    )
+
+
+def gap_explanation(node: Node, total: float) -> str:
+    """`children's targets add up to 2.7M EUR, short of 3M EUR`."""
+    verb = {"sum": "add up to", "mean": "average", "min": "have a minimum of", "max": "have a maximum of"}
+    side = "short of" if node.sign > 0 else "above"
+    return (
+        f"target gap: children's targets {verb[node.rollup or 'sum']} {amount(total, node.unit)}, "
+        f"{side} {amount(node.target, node.unit)}"
+    )
 
 
 class Conflict:
@@ -601,3 +625,16 @@ def components(nodes: list[str], successors: Mapping[str, Mapping[str, int]]) ->
             if low[node] == index[node]:
                 found.append(pop_component(stack, on_stack, node))
     return found
+
+
+def influence_pairs(graph: KpiGraph) -> Iterator[tuple[str, str, list[str], list[int]]]:
+    """Pairs (a, b) where pushing a in its direction pushes b the wrong way, each pair once,
+    with one witnessing path (a shortest one from a) and the signs along it.
+
+    In the order conflicts are listed: by source in file order, each one's partners nearest
+    first. `InfluenceConflicts` keeps them without a path per pair.
+    """
+    found = InfluenceConflicts.find(graph)
+    for a in found.partners:
+        for b in found.ordered(a):
+            yield a, b, *found.witness(a, b)

@@ -26,18 +26,7 @@ from kpitui.core.journal import (
     replay,
     start_journal,
 )
-from kpitui.core.loader import (
-    BOM,
-    PIECE_NODES,
-    READ_WHOLE,
-    KpiTree,
-    Reader,
-    decode,
-    parse_tree,
-    read_bytes,
-    read_toml,
-    shallow,
-)
+from kpitui.core.loader import BOM, KpiTree, Reader, decode, parse_tree, read_bytes
 from kpitui.core.model import Node, TreeLoadError
 from kpitui.core.saving import (
     ExternalChange,
@@ -52,6 +41,7 @@ from kpitui.core.saving import (
 )
 from kpitui.core.schema import FieldError, read_node, read_settings
 from kpitui.core.source import SourceMap
+from kpitui.core.toml_read import PIECE_NODES, READ_WHOLE, read_toml, shallow
 
 Tables = dict[str, dict[str, Any]]
 NEW_TREE = 'version = 1\n\n[tree]\ntitle = "{title}"\n'
@@ -680,7 +670,6 @@ class Document:
         force: bool = False,
         read_only_ok: bool = False,
         outside_ok: bool = False,
-        replacing: bytes | None = None,
     ) -> Path:
         """Write the tree (to its own file, or `to`); afterwards the document is clean.
 
@@ -693,12 +682,9 @@ class Document:
             force: overwrite the file even if it changed on disk since it was loaded.
             read_only_ok: write a read-only file too (`--force`).
             outside_ok: append rows to a measurements file outside the tree's folder.
-            replacing: the contents of `to` the user agreed to replace; without them another
-                file is written only if it does not exist yet.
 
         Raises:
-            ExternalChange: the file changed on disk since it was loaded, or `to` is not as
-                `replacing` says (unless `force`).
+            ExternalChange: the file changed on disk since it was loaded (unless `force`).
             ReadOnly: the file is read-only (unless `read_only_ok`).
             OutsideFolder: the measurements file is outside the tree's folder.
             SaveError: the result would not load back, or the write failed (disk full,
@@ -708,9 +694,8 @@ class Document:
         self._check_rendered()
         text, data = self._render()
         self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data)
-        elsewhere = to is not None and (to != self.path or replacing is not None)
-        check = not force and (elsewhere or target == self.path)
-        writes = [Write(target, data, check=check, expected=replacing if elsewhere else self.loaded_bytes)]
+        check = not force and target == self.path
+        writes = [Write(target, data, check=check, expected=self.loaded_bytes)]
         if self.state.rows and self.tree.settings.measurements:
             writes.append(rows_write(target, self.tree.settings.measurements, self.state.rows, outside_ok))
         self.notes = commit(writes, force=read_only_ok)

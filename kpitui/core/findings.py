@@ -7,9 +7,10 @@ from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kpitui.core.below import below_goals, kpi_below_map
 from kpitui.core.format import amount, apart, digits_apart, number, percent
 from kpitui.core.model import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
-from kpitui.core.rules import Suggester, below_goals, goodhart, mixed_units, scale_mismatch
+from kpitui.core.rules import Suggester, goodhart, mixed_units, scale_mismatch
 
 if TYPE_CHECKING:
     from kpitui.core.analysis import Analysis, NodeResult
@@ -42,30 +43,6 @@ def _finding(
         kind=kind,
         accepted=False,
         reason=None,
-    )
-
-
-def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: list[int]) -> str:
-    """`pushing 'Ad spend' up pushes 'Margin' down: Ad spend →(+) Clicks →(−) Margin`."""
-    first, last = nodes[path[0]], nodes[path[-1]]
-    product = 1
-    for sign in signs:
-        product *= sign
-    moved = "up" if first.sign * product > 0 else "down"
-    steps = "".join(f" →({'+' if s > 0 else '−'}) {nodes[n].name}" for n, s in zip(path[1:], signs, strict=True))
-    return (
-        f"influence: pushing '{first.name}' {'up' if first.sign > 0 else 'down'} pushes "
-        f"'{last.name}' {moved}, against its {last.direction}: {first.name}{steps}"
-    )
-
-
-def gap_explanation(node: Node, total: float) -> str:
-    """`children's targets add up to 2.7M EUR, short of 3M EUR`."""
-    verb = {"sum": "add up to", "mean": "average", "min": "have a minimum of", "max": "have a maximum of"}
-    side = "short of" if node.sign > 0 else "above"
-    return (
-        f"target gap: children's targets {verb[node.rollup or 'sum']} {amount(total, node.unit)}, "
-        f"{side} {amount(node.target, node.unit)}"
     )
 
 
@@ -412,7 +389,7 @@ def _quality(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     limit = an.tree.settings.thresholds.max_children
     # Every declared node at once for the whole tree; for a few nodes, each is looked up.
     declared: Container[str] = {n for pair in graph.declared for n in pair} if only is None else _Declared(graph)
-    kpi_below = kpi_below_map(an) if an.state is None else an.state.kpi_below
+    kpi_below = kpi_below_map(an.tree.nodes, an.graph) if an.state is None else an.state.kpi_below
     found: list[Finding] = []
     results, children_of = an.results, graph.children
     for node_id, node in _nodes(an, only):
@@ -520,7 +497,7 @@ def _goals(an: Analysis, only: list[str] | None = None) -> list[Finding]:
     limit = an.tree.settings.thresholds.max_kpis
     found: list[Finding] = []
     if an.state is None:
-        goals = below_goals(an)
+        goals = below_goals(an.tree.nodes, an.graph, an.tree.settings.thresholds.max_kpis)
     else:
         kpis = an.state.maps[0]
         ids = [n for n, node in nodes.items() if node.kind == "goal"] if only is None else only
@@ -561,21 +538,6 @@ class _Declared:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def kpi_below_map(an: Analysis) -> dict[str, bool]:
-    """For each node, whether a kpi sits anywhere below it."""
-    nodes, graph = an.tree.nodes, an.graph
-    below: dict[str, bool] = {}
-    children_of = graph.children
-    for node_id in reversed(graph.topological()):
-        children = children_of(node_id)
-        below[node_id] = bool(children) and any(nodes[c].kind == "kpi" or below.get(c, False) for c in children)
-    for members in graph.cycles():
-        # Every member of a cycle reaches the same nodes: search once per cycle.
-        anywhere = any(nodes[d].kind == "kpi" for d in graph.descendants(members[0]))
-        below.update(dict.fromkeys(members, anywhere))
-    return below
 
 
 def _file_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]:

@@ -228,20 +228,6 @@ class KpiGraph:
                         ready.append(child)
         return result
 
-    def influence_conflicts(self) -> Iterator[tuple[str, str, list[str], list[int]]]:
-        """Pairs (a, b) where pushing a in its direction pushes b the wrong way, each pair once,
-        with one witnessing path (a shortest one from a) and the signs along it.
-
-        In the order conflicts are listed: by source in file order, each one's partners nearest
-        first. See `conflicts.InfluenceConflicts`, which keeps them without a path per pair.
-        """
-        from kpitui.core.conflicts import InfluenceConflicts
-
-        found = InfluenceConflicts.find(self)
-        for a in found.partners:
-            for b in found.ordered(a):
-                yield a, b, *found.witness(a, b)
-
 
 def strong_components(nodes: list[T], successors: Mapping[T, list[T]]) -> list[list[T]]:
     """The strongly connected components of a graph, each one's successors' components first.

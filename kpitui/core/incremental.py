@@ -45,6 +45,7 @@ from kpitui.core.analysis import (
     resolve_as_of,
 )
 from kpitui.core.analysis_state import split_findings
+from kpitui.core.below import below_step
 from kpitui.core.conflicts import Conflict, Conflicts
 from kpitui.core.findings import file_findings, node_findings, pair_findings
 from kpitui.core.forecast import Forecast
@@ -52,7 +53,6 @@ from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements
 from kpitui.core.model import Finding, Node, Period
-from kpitui.core.rules import below_step
 from kpitui.core.status import Pace, worst
 from kpitui.core.values import ACTUAL, TARGET, Value, ValueGraph
 
@@ -424,7 +424,7 @@ class _Update:
             state.kpi_below[n] = any(
                 self.nodes[c].kind == "kpi" or state.kpi_below.get(c, False) for c in graph.children(n)
             )
-            below_step(an, n, state.maps)
+            below_step(an.tree.nodes, an.graph, an.tree.settings.thresholds.max_kpis, n, state.maps)
 
         # Conflicts: declared pairs, influence components, target gaps.
         changed_pairs = self._conflicts(graph, old_tree.nodes)
@@ -519,7 +519,7 @@ class _Update:
             if n not in self.nodes:
                 an.by_node.pop(n, None)
                 continue
-            view = state.node_view(an, n, pairs_of.get(n, ()))
+            view = state.node_view(an.graph.order, n, pairs_of.get(n, ()))
             if view:
                 an.by_node[n] = view
             else:

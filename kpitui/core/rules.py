@@ -6,7 +6,6 @@ Each rule reads an analysis and returns plain values; findings.py words them as 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kpitui.core.model import Node
@@ -49,79 +48,6 @@ def scale_mismatch(node: Node, result: NodeResult) -> tuple[float, float] | None
         return None
     low, high = min(values), max(values)
     return (low, high) if high >= SCALE_RATIO * low else None
-
-
-# ── what sits below a goal ─────────────────────────────────────────────
-
-
-@dataclass(frozen=True)
-class Below:
-    """For one goal: a few of its KPIs, which of them state a horizon, and whether one is long."""
-
-    kpis: tuple[str, ...]  # KPIs below it, not looking past a goal below it; at most a limit + 1
-    with_horizon: tuple[str, ...]  # KPIs anywhere below that state a horizon; at most 2 kept
-    long: bool  # a KPI anywhere below is `long`
-
-
-BelowMaps = tuple[dict[str, dict[str, None]], dict[str, dict[str, None]], dict[str, bool]]
-
-
-def below_goals(an: Analysis) -> dict[str, Below]:
-    """For every goal outside a parent cycle, what sits below it (children before parents, no recursion).
-
-    The sets are capped (a goal needs to know only whether it has more than `max_kpis` KPIs,
-    and whether at least two state a horizon), so the work stays linear in the tree's size.
-    """
-    kpis, horizon, long = below_maps(an)
-    nodes = an.tree.nodes
-    return {n: Below(tuple(kpis[n]), tuple(horizon[n]), long[n]) for n in kpis if nodes[n].kind == "goal"}
-
-
-def below_maps(an: Analysis) -> BelowMaps:
-    """For every node outside a parent cycle: its KPIs (capped), KPIs stating a horizon (2 kept), any long."""
-    maps: BelowMaps = ({}, {}, {})
-    kpis, horizon, long = maps
-    children_of = an.graph.children
-    for node_id in reversed(an.graph.topological()):
-        if children_of(node_id):
-            below_step(an, node_id, maps)
-        else:  # nothing below a leaf (what below_step gives it, without the call)
-            kpis[node_id], horizon[node_id], long[node_id] = {}, {}, False
-    return maps
-
-
-def below_step(an: Analysis, node_id: str, maps: BelowMaps) -> None:
-    """One node's entries of the below maps, from its children's (which must be there already)."""
-    nodes, graph = an.tree.nodes, an.graph
-    kpis, horizon, long = maps
-    limit = an.tree.settings.thresholds.max_kpis + 1
-    own_kpis: dict[str, None] = {}
-    own_horizon: dict[str, None] = {}
-    own_long = False
-    # Each set only grows, up to its cap: once full, nothing more is added to it.
-    for child in graph.children(node_id):
-        node = nodes[child]
-        kind = node.kind
-        if kind == "kpi":
-            if len(own_kpis) < limit:
-                own_kpis[child] = None
-            if node.horizon is not None:
-                if len(own_horizon) < 2:
-                    own_horizon[child] = None
-                own_long = own_long or node.horizon == "long"
-        if kind != "goal" and len(own_kpis) < limit:
-            for kpi in kpis.get(child, ()):
-                if len(own_kpis) >= limit:
-                    break
-                own_kpis[kpi] = None
-        below = horizon.get(child)
-        if below and len(own_horizon) < 2:
-            for kpi in below:
-                if len(own_horizon) >= 2:
-                    break
-                own_horizon[kpi] = None
-        own_long = own_long or long.get(child, False)
-    kpis[node_id], horizon[node_id], long[node_id] = own_kpis, own_horizon, own_long
 
 
 # ── Goodhart: a declared pair where one side is bought at the other's cost ──

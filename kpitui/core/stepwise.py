@@ -23,7 +23,7 @@ from typing import Any
 import rtoml
 import toml_rs
 
-from kpitui.core.loader import read_toml, shallow
+from kpitui.core.toml_read import read_toml, shallow
 
 NODES_PER_STEP = 500  # about 10 ms of reading on this machine
 

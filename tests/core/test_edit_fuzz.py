@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kpitui.core.document import Document, EditError
-from kpitui.core.loader import read_toml
 from kpitui.core.saving import SaveError, differences
+from kpitui.core.toml_read import read_toml
 from tests import toml_shapes
 
 CASES = int(os.environ.get("FUZZ_CASES", "40"))

@@ -251,7 +251,7 @@ def test_nodes_are_the_dataclass_the_fields_give() -> None:
     )
 )
 def test_nesting_counts_levels_as_a_recursive_walk_does(doc: object) -> None:
-    from kpitui.core.loader import nesting
+    from kpitui.core.toml_read import nesting
 
     def depth(value: object) -> int:
         if isinstance(value, dict):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from benchmarks import shapes
 from kpitui.core.analysis import analyze
+from kpitui.core.conflicts import influence_pairs
 from kpitui.core.export import write_csv
 from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import load_tree
@@ -117,7 +118,7 @@ def test_influence_conflicts_match_a_full_search_on_random_graphs() -> None:
             if rng.random() < rng.choice((0.15, 0.4, 0.8))
         }
         graph = _graph(n, edges, [rng.choice(("increase", "decrease")) for _ in range(n)])
-        found = list(graph.influence_conflicts())
+        found = list(influence_pairs(graph))
         pairs = [frozenset((a, b)) for a, b, _, _ in found]
         assert len(pairs) == len(set(pairs)), "each pair once"
         assert set(pairs) == _brute_pairs(graph)
@@ -141,7 +142,7 @@ def _signed_graphs(draw: st.DrawFn) -> KpiGraph:
 
 
 def _check_against_brute_force(graph: KpiGraph) -> None:
-    found = list(graph.influence_conflicts())
+    found = list(influence_pairs(graph))
     pairs = [frozenset((a, b)) for a, b, _, _ in found]
     assert len(pairs) == len(set(pairs)), "each pair once"
     assert set(pairs) == _brute_pairs(graph)

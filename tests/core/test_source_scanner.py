@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from kpitui.cli import main
 from kpitui.core import document as document_module
 from kpitui.core.document import Document
-from kpitui.core.loader import read_toml
 from kpitui.core.saving import SaveError, differences
 from kpitui.core.source import NodeSource, SourceMap, locate, scan, string_end
+from kpitui.core.toml_read import read_toml
 from tests import toml_shapes
 
 QUOTED = textwrap.dedent(

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import tree_text
 from kpitui.core import loader, stepwise
-from kpitui.core.loader import load_tree, read_toml, shallow
+from kpitui.core.loader import load_tree
 from kpitui.core.model import TreeLoadError
 from kpitui.core.stepwise import read_toml_in_steps
+from kpitui.core.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
 from tests.conftest import SAMPLES
 
 HEAD = 'version = 1\n\n[tree]\ntitle = "T"\n\n'
@@ -166,7 +167,7 @@ def test_a_shallow_text_reads_the_same_in_unproved_pieces(blocks: list[tuple[str
     starts = [0, *(m.start() + 1 for m in stepwise._HEADER.finditer(text)), len(text)]
     for begin, end in itertools.pairwise(starts):
         with contextlib.suppress(tomli.TOMLDecodeError):
-            assert loader.nesting(tomli.loads(text[begin:end])) <= loader.SHALLOW_DEPTH
+            assert nesting(tomli.loads(text[begin:end])) <= SHALLOW_DEPTH
     one = both(text)[0]
     try:
         steps: Any = read_toml_in_steps(text, "t.toml", per_step=1, bounded=True)

@@ -22,8 +22,9 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.loader import SHALLOW_DEPTH, load_tree, nesting, read_toml, shallow
+from kpitui.core.loader import load_tree
 from kpitui.core.model import TreeLoadError
+from kpitui.core.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "data" / "toml-test" / "tests"  # the public toml-test corpus (MIT, LICENSE beside it)
@@ -90,7 +91,7 @@ def normal(value: Any) -> Any:
 
 
 def test_the_bound_stays_within_the_loaders_depth_limit() -> None:
-    from kpitui.core.loader import DEPTH_LIMIT
+    from kpitui.core.toml_read import DEPTH_LIMIT
 
     assert SHALLOW_DEPTH <= DEPTH_LIMIT
 
@@ -105,7 +106,7 @@ def load_outcome(path: Path, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> 
     """The nodes loaded from `path` or the errors' text, with the guard or without it."""
     with monkeypatch.context() as patched:  # undone alone: the XDG folders stay the test's own
         if not fast:
-            patched.setattr("kpitui.core.loader.shallow", lambda data: False)
+            patched.setattr("kpitui.core.loader.shallow", lambda data: False)  # the name the loader calls
         try:
             tree = load_tree(path)
         except TreeLoadError as exc:
