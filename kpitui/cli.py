@@ -106,6 +106,12 @@ def _as_of(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-06-30") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _parser(command: str | None) -> argparse.ArgumentParser:
     if command is None:
         p = _Parser(prog="kpitui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -174,12 +180,21 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p = _Parser(
             prog="kpitui serve",
             description="Serve the app to a web browser (textual-serve; install with pip install 'kpitui[web]'). "
-            "Each browser tab runs its own app on FILE. Bound to 127.0.0.1 unless --host says otherwise: "
-            "anyone who reaches the address can edit the tree.",
+            "Each browser tab runs its own app on FILE. Bound to 127.0.0.1 unless --host says otherwise. "
+            "Only whoever opens the printed address, with its secret token, gets in: share it as you would "
+            "the file itself.",
         )
         p.add_argument("file", nargs="?", help="tree file (default: a copy of the bundled sample tree)")
         p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
         p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+        p.add_argument(
+            "--sessions",
+            type=_positive,
+            default=1,
+            metavar="N",
+            help="browser tabs open at once, each an app process (default: 1)",
+        )
+        p.add_argument("--token-file", metavar="PATH", help="also write the token here, readable by you only")
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         return p
     if command == "completion":
@@ -486,27 +501,54 @@ def _diagram(options: argparse.Namespace) -> int:
 
 
 def _serve(options: argparse.Namespace) -> int:
+    import contextlib
+    import errno
     import shlex
 
     try:
-        from textual_serve.server import Server
+        from kpitui import serving
     except ImportError:
         print("kpitui serve needs textual-serve: pip install 'kpitui[web]'", file=sys.stderr)
         return 2
     path = Path(options.file).resolve() if options.file else sample_path()
-    command = [sys.executable, "-m", "kpitui", str(path)]
+    # KPITUI_SERVED: the app writes files only in the tree's folder (its users may not be the file's owner).
+    command = "KPITUI_SERVED=1 " + shlex.join([sys.executable, "-m", "kpitui", str(path)])
     if options.as_of:
-        command += ["--as-of", options.as_of.isoformat()]
-    shown = "localhost" if options.host in ("127.0.0.1", "localhost") else options.host
-    print(f"kpitui: serving {path} on http://{shown}:{options.port} (ctrl+c to stop)", file=sys.stderr)
-    server = Server(
-        shlex.join(command),
-        host=options.host,
-        port=options.port,
-        title=f"kpitui — {path.name}",
-        public_url=f"http://{shown}:{options.port}",
+        command += " " + shlex.join(["--as-of", options.as_of.isoformat()])
+    port = options.port
+
+    def cannot_listen(exc: OSError) -> int:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"kpitui: port {port} is in use; pick another with --port", file=sys.stderr)
+        else:
+            print(f"kpitui: cannot listen on {options.host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+    problem = serving.bind_problem(options.host, port)
+    if problem is not None:
+        return cannot_listen(problem)
+    token = serving.new_token()
+    token_file = Path(options.token_file) if options.token_file else None
+    if token_file is not None:
+        try:
+            serving.write_token(token_file, token)
+        except OSError as exc:
+            print(f"kpitui: {token_file}: cannot write the token: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    server = serving.Guarded(
+        command, host=options.host, port=port, title=f"kpitui — {path.name}", token=token, sessions=options.sessions
     )
-    server.serve()
+    print(safe_text(f"kpitui: serving {path} (ctrl+c to stop); open"), file=sys.stderr)
+    print(f"  {server.public_url}/?token={token}", file=sys.stderr)
+    try:
+        server.serve()
+    except OSError as exc:  # taken between the test and the server's own bind
+        return cannot_listen(exc)
+    finally:
+        if token_file is not None:
+            with contextlib.suppress(OSError):
+                if token_file.read_text(encoding="utf-8").strip() == token:
+                    token_file.unlink()
     return 0
 
 
