@@ -670,6 +670,7 @@ class Document:
         force: bool = False,
         read_only_ok: bool = False,
         outside_ok: bool = False,
+        replacing: bytes | None = None,
     ) -> Path:
         """Write the tree (to its own file, or `to`); afterwards the document is clean.
 
@@ -682,9 +683,12 @@ class Document:
             force: overwrite the file even if it changed on disk since it was loaded.
             read_only_ok: write a read-only file too (`--force`).
             outside_ok: append rows to a measurements file outside the tree's folder.
+            replacing: the contents of `to` the user agreed to replace; without them another
+                file is written only if it does not exist yet.
 
         Raises:
-            ExternalChange: the file changed on disk since it was loaded (unless `force`).
+            ExternalChange: the file changed on disk since it was loaded, or `to` is not as
+                `replacing` says (unless `force`).
             ReadOnly: the file is read-only (unless `read_only_ok`).
             OutsideFolder: the measurements file is outside the tree's folder.
             SaveError: the result would not load back, or the write failed (disk full,
@@ -694,8 +698,11 @@ class Document:
         self._check_rendered()
         text, data = self._render()
         self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data)
-        check = not force and target == self.path
-        writes = [Write(target, data, check=check, expected=self.loaded_bytes)]
+        elsewhere = to is not None and (to != self.path or replacing is not None)
+        check = not force and (elsewhere or target == self.path)
+        expected = replacing if elsewhere else self.loaded_bytes
+        # Another file made as a copy of this one takes its mode, attributes and ACL (as `cp` does).
+        writes = [Write(target, data, check=check, expected=expected, like=self.path if elsewhere else None)]
         if self.state.rows and self.tree.settings.measurements:
             writes.append(rows_write(target, self.tree.settings.measurements, self.state.rows, outside_ok))
         self.notes = commit(writes, force=read_only_ok)

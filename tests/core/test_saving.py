@@ -542,3 +542,17 @@ def test_the_index_of_references_is_what_indexing_each_table_gives(tmp_path: Pat
         "c": {"d"},
         "d": {"e"},
     }
+
+
+def test_saving_to_another_file_takes_the_tree_s_mode_not_the_umask(tree_file: Path) -> None:
+    tree_file.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        doc = Document.open(tree_file)
+        doc.set_fields("k", {"owner": "me"})
+        other = tree_file.with_name("mine.toml")
+        doc.save(to=other)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(other.stat().st_mode) == 0o600
+    assert load_tree(other).nodes["k"].owner == "me"
