@@ -370,7 +370,7 @@ def _check(options: argparse.Namespace) -> int:
                 if not options.only_trees:
                     results.append(annotations.Failed(file, exc.errors))
                 elif options.format == "text":
-                    print(f"{file}: not a KPI tree, skipped", file=sys.stderr)
+                    print(safe_text(f"{file}: not a KPI tree, skipped"), file=sys.stderr)
             except TreeLoadError as exc:
                 results.append(annotations.Failed(file, exc.errors))
         if not results:
@@ -423,9 +423,16 @@ def _export(options: argparse.Namespace) -> int:
             with open(options.output, "wb") as out:
                 write_csv(analysis, out, options.raw)
         except OSError as exc:
-            print(f"{options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+            print(safe_text(f"{options.output}: cannot write: {exc.strerror or exc}"), file=sys.stderr)
             return 2
-    else:
+    elif sys.stdout.isatty():  # read by a person: the file's control characters shown escaped, as everywhere
+        import io
+
+        data = io.BytesIO()
+        write_csv(analysis, data, options.raw)
+        sys.stdout.write(safe_text(data.getvalue().decode("utf-8"), newlines=True))
+        sys.stdout.flush()
+    else:  # data for a program, exactly as the file has it
         write_csv(analysis, sys.stdout.buffer, options.raw)
         sys.stdout.flush()
     return 0
@@ -450,11 +457,11 @@ def _record(options: argparse.Namespace) -> int:
         done = record(Path(options.file), Path(options.rows), options.force)
     except RecordError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(safe_text(problem), file=sys.stderr)
         if len(exc.problems) > 1:
             print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
         return 2
-    print(f"{options.file}: {done}")
+    print(safe_text(f"{options.file}: {done}"))  # names the measurements file, as the tree says it
     return 0
 
 
@@ -495,7 +502,7 @@ def _diagram(options: argparse.Namespace) -> int:
     try:
         Path(options.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"{options.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        print(safe_text(f"{options.output}: cannot write: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     return 0
 
@@ -602,8 +609,10 @@ def _open(options: argparse.Namespace) -> int:
     # A driver other than the terminal's (textual-serve's web driver, for `kpitui serve`) needs no terminal.
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(
-            "kpitui: the tree browser needs a terminal (stdin and stdout); in scripts and pipes use "
-            f"`kpitui check {path}` or `kpitui export {path}`",
+            safe_text(
+                "kpitui: the tree browser needs a terminal (stdin and stdout); in scripts and pipes use "
+                f"`kpitui check {path}` or `kpitui export {path}`"
+            ),
             file=sys.stderr,
         )
         return 2

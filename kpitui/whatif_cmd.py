@@ -35,9 +35,10 @@ def run(options: argparse.Namespace) -> int:
     from kpitui.core.driver_report import seek_json, seek_text, whatif_json, whatif_text
     from kpitui.core.drivers import TARGET, DriverError, seek_goal, what_if
     from kpitui.core.loader import load_tree
+    from kpitui.core.text import safe_text
 
     def refuse(message: str) -> int:
-        print(f"{options.file}: {message}", file=sys.stderr)
+        print(safe_text(f"{options.file}: {message}"), file=sys.stderr)
         return 2
 
     seeking = options.seek is not None or options.via is not None

@@ -15,7 +15,7 @@ from kpitui.core.analysis import Analysis
 from kpitui.core.model import Finding, LoadError
 from kpitui.core.registry import rule
 from kpitui.core.report import summary
-from kpitui.core.text import safe_text
+from kpitui.core.text import safe_json, safe_text
 
 HOMEPAGE = "https://github.com/kpitui/kpitui"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -90,7 +90,7 @@ def as_json(results: list[Checked], several: bool) -> str:
     docs = [file_json(c) for c in results]
     import json
 
-    return json.dumps(docs if several else docs[0], ensure_ascii=False, indent=2)
+    return safe_json(json.dumps(docs if several else docs[0], ensure_ascii=False, indent=2))
 
 
 def _data(text: str) -> str:
@@ -210,4 +210,4 @@ def as_sarif(results: list[Checked]) -> str:
     }
     import json
 
-    return json.dumps(log, ensure_ascii=False, indent=2)
+    return safe_json(json.dumps(log, ensure_ascii=False, indent=2))

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from datetime import date
 from typing import Any
 
 from kpitui.core.analysis import Analysis
 from kpitui.core.drivers import Attribution, Scenario, Seek
 from kpitui.core.model import Finding
+from kpitui.core.text import safe_json, safe_text
 
 STATUS_WORDS = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
-
-
-def safe(text: str) -> str:
-    """Text from the tree file with control characters shown escaped, never raw."""
-    if all(unicodedata.category(c) != "Cc" for c in text):
-        return text
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def exact(value: float | None) -> str:
@@ -42,11 +35,11 @@ def with_unit(value: float | None, unit: str | None) -> str:
     text = exact(value)
     if value is None or not unit:
         return text
-    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe(unit)}"
+    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe_text(unit)}"
 
 
 def _label(analysis: Analysis, node_id: str) -> str:
-    return f"{safe(analysis.tree.nodes[node_id].name)} ({safe(node_id)})"
+    return f"{safe_text(analysis.tree.nodes[node_id].name)} ({safe_text(node_id)})"
 
 
 def _field(analysis: Analysis, node_id: str, name: str, value: object) -> str:
@@ -87,7 +80,7 @@ def scenario_text(scenario: Scenario) -> list[str]:
     for title, group in (("Findings that appear", appeared), ("Findings that clear", cleared)):
         if group:
             lines += ["", f"{title} ({len(group)}):"]
-            lines += [f"  {f.code}: {safe(f.message)}" for f in group]
+            lines += [f"  {f.code}: {safe_text(f.message)}" for f in group]
     return lines
 
 
@@ -99,7 +92,7 @@ def whatif_text(scenario: Scenario) -> str:
         f"{_label(base, n)} {scenario.kind} = {exact(v)} (now {exact(layer.value(n))})"
         for n, v in scenario.overrides.items()
     )
-    lines = [f"{safe(base.tree.display_name)} — as of {base.as_of}", f"What if {what}:", ""]
+    lines = [f"{safe_text(base.tree.display_name)} — as of {base.as_of}", f"What if {what}:", ""]
     return "\n".join(lines + scenario_text(scenario)) + "\n"
 
 
@@ -119,7 +112,7 @@ def seek_text(analysis: Analysis, seek: Seek) -> str:
     node, driver = nodes[seek.node], nodes[seek.driver]
     why = seek_reason(analysis, seek)
     lines = [
-        f"{safe(analysis.tree.display_name)} — as of {analysis.as_of}",
+        f"{safe_text(analysis.tree.display_name)} — as of {analysis.as_of}",
         f"Goal: {_label(analysis, seek.node)} reaches {with_unit(seek.goal, node.unit)} ({why});",
         f"      now {with_unit(analysis.results[seek.node].actual, node.unit)}.",
         "",
@@ -143,7 +136,7 @@ def attribution_lines(analysis: Analysis, attribution: Attribution, limit: int =
     """`moved by: Sessies +18,866.35 EUR, Conversieratio −4,978.59 EUR`, biggest first."""
     unit = analysis.tree.nodes[attribution.node].unit
     parts = [(n, p) for n, p in attribution.parts if p != 0][:limit]
-    shown = [f"{safe(analysis.name(n))} {'+' if p > 0 else '−'}{with_unit(abs(p), unit)}" for n, p in parts]
+    shown = [f"{safe_text(analysis.name(n))} {'+' if p > 0 else '−'}{with_unit(abs(p), unit)}" for n, p in parts]
     return [", ".join(shown)] if shown else []
 
 
@@ -186,7 +179,7 @@ def _json_ready(value: Any) -> Any:
 
 
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(_json_ready(data), ensure_ascii=False, indent=2, allow_nan=False)
+    return safe_json(json.dumps(_json_ready(data), ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def whatif_json(scenario: Scenario) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 
+from kpitui.core.text import safe_text
+
 
 def number(value: float, digits: int = 3) -> str:
     """A number as a person writes it: 3M, 2.7M, 25k, 0.95, 12 (`digits` significant)."""
@@ -25,13 +27,17 @@ _G = {d: f".{d}g" for d in range(1, 10)}  # format specs of `digits` significant
 
 
 def amount(value: float | None, unit: str | None, digits: int = 3) -> str:
-    """A number with its unit (`94%`, `2.7M EUR`); `–` when unknown."""
+    """A number with its unit (`94%`, `2.7M EUR`); `–` when unknown.
+
+    The unit is the file's text: shown escaped (`safe_text`), as everything that prints an
+    amount (messages, reports, the TUI) shows it.
+    """
     if value is None:
         return "–"
     text = number(value, digits)
     if not unit:
         return text
-    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {unit}"
+    return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe_text(unit)}"
 
 
 def digits_apart(*values: float | None) -> int:

@@ -20,7 +20,7 @@ from kpitui.core.graph import KpiGraph
 from kpitui.core.loader import KpiTree
 from kpitui.core.measurements import Measurements, load_measurements
 from kpitui.core.model import SEVERITY_ORDER, Finding, days_after
-from kpitui.core.text import safe_text
+from kpitui.core.text import safe_json, safe_text
 
 GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 WEEK = 7
@@ -316,4 +316,4 @@ def as_json(r: Review) -> str:
             for a in r.attention
         ],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return safe_json(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -21,6 +21,7 @@ from kpitui.core.config import Config, config_path, remember_theme
 from kpitui.core.text import safe_text
 from kpitui.tui.contrast import with_full_contrast
 from kpitui.tui.marks import use_no_color
+from kpitui.tui.safe_lines import NO_CONTROL_CHARACTERS
 from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ class KpiApp(App[None]):
         return bool(actions & INTERRUPTS) or (bool(actions & QUITS) and not behind)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's filters; with NO_COLOR its greyscale one keeps every text at full contrast."""
-        return with_full_contrast(super().get_line_filters())
+        """Textual's filters (with NO_COLOR its greyscale one keeps every text at full contrast),
+        then the one that keeps control characters off the terminal."""
+        return [*with_full_contrast(super().get_line_filters()), NO_CONTROL_CHARACTERS]
 
     def on_mount(self) -> None:
         self._apply_settings()

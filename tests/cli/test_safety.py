@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
 import pty
 import subprocess
@@ -13,7 +15,80 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from tests.tui.test_safety import HOSTILE
+from tests.tui.test_safety import CONTROLS, HOSTILE, HOSTILE_ID, PAYLOAD, hostile_tree, leaks
+
+
+class Tty(io.TextIOWrapper):
+    """A terminal for `sys.stdout` or `sys.stderr`: says it is one, and keeps the bytes written."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+
+    def isatty(self) -> bool:
+        return True
+
+    def written(self) -> str:
+        self.flush()
+        raw = self.buffer
+        assert isinstance(raw, io.BytesIO)
+        return raw.getvalue().decode("utf-8")
+
+
+def commands(tree: Path) -> list[list[str]]:
+    """Every command that prints, each way it prints, on the hostile tree (and two it refuses)."""
+    folder = tree.parent
+    rows = folder / "rows.csv"
+    rows.write_text(f'node,date,value,note\nsessies,2026-06-30,700000,"note{PAYLOAD}"\n')
+    bad = folder / f"bad{CONTROLS}.csv"
+    bad.write_text(f'node,date,value\n"{HOSTILE_ID}",2026-06-30,1\n"not-there{CONTROLS}",x,y\n')
+    file = str(tree)
+    return [
+        *(["check", file, "--fail-on", "never", "--format", form] for form in ("text", "json", "github", "sarif")),
+        ["review", file],
+        ["review", file, "--format", "json"],
+        ["whatif", file, "sessies=1600000"],
+        ["whatif", file, "sessies=1600000", "--format", "json"],
+        ["whatif", file, "--seek", "omzet", "--via", "sessies"],
+        ["whatif", file, "--seek", "omzet", "--via", "sessies", "--format", "json"],
+        ["whatif", file, "--seek", HOSTILE_ID, "--via", "sessies"],
+        ["record", file, str(rows)],
+        ["record", file, str(bad)],
+        ["export", file],
+        ["diagram", file],
+        ["diagram", file, "--format", "dot"],
+        ["set", file, HOSTILE_ID, "owner=Stagiair"],
+    ]
+
+
+def test_no_command_prints_a_control_character_from_the_file(tmp_path: Path) -> None:
+    """Each command on a tree whose every text holds escape sequences, C1 and bidi controls,
+    printing to a terminal: nothing a terminal acts on beyond colour, and text shows them escaped."""
+    tree = hostile_tree(tmp_path)
+    problems: dict[str, list[str]] = {}
+    for argv in commands(tree):
+        out, err = Tty(), Tty()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main(argv)
+        written = out.written() + err.written()
+        found = leaks(written)
+        if "json" in argv or "sarif" in argv:
+            json.loads(out.written())  # the same JSON, its controls written as \u escapes
+        elif "x1b]0;x" not in written and "Stagiair" not in written:  # escaped (DOT doubles the \\)
+            found.append(f"the file's text is not shown: {written[:200]!r}")
+        if found:
+            problems[" ".join(argv[:1] + argv[2:])] = found
+    assert problems == {}
+
+
+def test_json_escapes_what_a_terminal_acts_on_and_keeps_every_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = hostile_tree(tmp_path)
+    main(["whatif", str(tree), "sessies=1600000", "--format", "json"])
+    out = capsys.readouterr().out
+    assert "\\u009b" in out and "\\u202e" in out and "\x9b" not in out
+    names = {c["node"]: c["name"] for c in json.loads(out)["changes"]}
+    assert names["sessies"] == "Bezoeken (sessies)" + PAYLOAD
 
 
 def test_check_escapes_control_characters_from_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,3 +22,8 @@ def test_a_value_beyond_a_float_is_unknown_and_a_huge_one_is_short() -> None:
     assert exact(1e308) == "1e+308"
     assert exact(-1.5e20) == "-1.5e+20"
     assert exact(123_456_789_012_345.0) == "123,456,789,012,345"
+
+
+def test_a_unit_is_shown_with_every_control_escaped_as_everywhere_else() -> None:
+    # The report once had its own, weaker escaping: a bidi override went through.
+    assert with_unit(3, "EUR\u202e\x1b]0;x\x07\x9b") == "3 EUR\\u202e\\x1b]0;x\\x07\\x9b"

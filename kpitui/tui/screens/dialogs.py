@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from kpitui.core.text import safe_text
+from kpitui.core.text import editable, edited, safe_text
 
 
 class ChoiceDialog(ModalScreen[str | None]):
@@ -66,18 +66,19 @@ class LineDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(safe_text(self.question, newlines=True)), classes="dialog-question")
-            yield Input(self.value, id="line")
+            yield Input(editable(self.value), id="line")  # a control character in it shown escaped
             yield Static(id="line-error", classes="field-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        problem = self.check(event.value) if callable(self.check) else None
+        value = edited(event.value, self.value)  # untouched: the value given, exactly
+        problem = self.check(value) if callable(self.check) else None
         if problem:
             error = self.query_one("#line-error", Static)
             error.update(Text(safe_text(str(problem), newlines=True), style="bold red"))
             error.display = True
             return
-        self.dismiss(event.value)
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -98,7 +99,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.question), classes="dialog-question")
+            yield Static(Text(safe_text(self.question, newlines=True)), classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text(f"{self.yes} [y]"), id="confirm-yes", variant="error")
                 yield Button(Text(f"{self.no} [n/esc]"), id="confirm-no")

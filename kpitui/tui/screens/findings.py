@@ -77,7 +77,7 @@ class FindingsScreen(ModalScreen[str | None]):
             severity = Text(
                 f"{SEVERITY_GLYPH[finding.severity]} {finding.severity}", style=SEVERITY_STYLE[finding.severity]
             )
-            table.add_row(severity, finding.code, node)
+            table.add_row(severity, Text(finding.code), Text(node))  # Text, not a string: a name is not markup
         if self.rows:
             table.move_cursor(row=min(row, len(self.rows) - 1))
         accepted = sum(1 for f in self.rows if f.accepted)

@@ -31,12 +31,14 @@ from kpitui.core.inputs import (
 )
 from kpitui.core.model import Period
 from kpitui.core.schema import CHOICES, read_node
-from kpitui.core.text import safe_text
+from kpitui.core.text import editable, edited, safe_text
 from kpitui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 from kpitui.tui.widgets.fields import ChoiceField, RefsField
 
 NUMBER_HINT = "1500 · 1 500 · 1,5 · 1.234,5 · 25k · 3M"
+# Under a field whose value holds a control character (shown escaped, see `editable`).
+ESCAPED_NOTE = "control characters shown as \\x1b, \\n (\\\\ is a backslash): kept unless you delete them"
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
         self.year = year  # of a quarter or half typed without one (the tree's period)
         self.show_more = False
         self.initial: dict[str, Any] = {}
+        self.opened: dict[str, str] = {}  # each typed field's value as it opened, before `editable`
 
     # ── building ───────────────────────────────────────────────────────
 
@@ -178,13 +181,17 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
             ids = list(raw) if spec.how == "influences" else _ids(value)
             signs = {k: str(v) for k, v in raw.items()} if spec.how == "influences" else None
             return RefsField(ids, self.names, signs, hint=spec.hint or "", id=f"field-{spec.id}")
-        return Input(shown_value(spec.how, value), placeholder=spec.hint or "", id=f"field-{spec.id}")
+        # A control character in the value is shown escaped; `field_text` reads the field back.
+        self.opened[spec.id] = shown_value(spec.how, value)
+        return Input(editable(self.opened[spec.id]), placeholder=spec.hint or "", id=f"field-{spec.id}")
 
     def on_mount(self) -> None:
         self._arrange()
         for spec in FIELDS:
             if spec.how in ("number", "date", "period"):
                 self._note(spec)
+            else:
+                self._escaped_note(spec)
         self.initial = self.raw_values()
 
     def kind(self) -> str:
@@ -231,14 +238,19 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 values[spec.id] = (tuple(widget.ids), tuple(sorted((widget.signs or {}).items())))
         return values
 
+    def field_text(self, field_id: str) -> str:
+        """What a text field stands for: the value it opened with while untouched (a control
+        character in it shown escaped), else its text with those escapes read back (`edited`)."""
+        return edited(self.query_one(f"#field-{field_id}", Input).value, self.opened[field_id])
+
     def changed(self) -> bool:
         """Whether anything was changed since the form opened."""
         return self.raw_values() != self.initial
 
     def new_id(self) -> str:
         """The node's id: as typed, or made from the name where the suggestion was left alone."""
-        typed = self.query_one("#field-id", Input).value.strip()
-        name = self.query_one("#field-name", Input).value.strip()
+        typed = self.field_text("id").strip()
+        name = self.field_text("name").strip()
         if self.auto_id is not None and typed == self.node_id and name:
             return self.auto_id(name)
         return typed
@@ -267,7 +279,7 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 if spec.id == "kind" and value == "kpi" and "kind" not in self.original:
                     value = None
             elif isinstance(widget, Input):
-                text = widget.value.strip()
+                text = self.field_text(spec.id).strip()
                 if spec.how in ("number", "date", "period"):
                     try:
                         value = understood(spec.how, text, self.today, self.year)
@@ -300,6 +312,13 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
         return problems
 
     # ── showing what was understood ─────────────────────────────────────
+
+    def _escaped_note(self, spec: Field) -> None:
+        """Say so under a text field whose value is shown escaped."""
+        if spec.id in self.opened and editable(self.opened[spec.id]) != self.opened[spec.id]:
+            note = self.query_one(f"#note-{spec.id}", Static)
+            note.update(Text(ESCAPED_NOTE, style="dim"))
+            note.display = True
 
     def _note(self, spec: Field) -> None:
         text = self.query_one(f"#field-{spec.id}", Input).value
@@ -409,8 +428,10 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 self._note(spec)
                 continue
             note = self.query_one(f"#note-{spec.id}", Static)
-            note.update(Text(problems.get(spec.id, ""), style="bold red"))
+            note.update(Text(safe_text(problems.get(spec.id, "")), style="bold red"))
             note.display = spec.id in problems
+            if spec.id not in problems:
+                self._escaped_note(spec)
         if problems:
             first = next(f for f in FIELDS if f.id in problems)
             row = self.query_one(f"#row-{first.id}")

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from kpitui.core.model import FREQUENCIES, TreeLoadError, days_after
+from kpitui.core.text import safe_text
 from kpitui.tui import hangup
 from kpitui.tui.loading import PROGRESS_SECONDS, LoadProgress, no_gc_pauses
 from kpitui.tui.screens.dialogs import ChoiceDialog
@@ -414,9 +415,9 @@ class MainScreen(EditingActions, Screen[None]):
         self.shown = True
         self.analysis = self.outline = None
         errors = self.query_one("#errors", Static)
-        text = Text(f"{self.path} cannot be shown:\n\n", style="bold red")
+        text = Text(f"{safe_text(str(self.path))} cannot be shown:\n\n", style="bold red")
         for error in exc.errors:
-            text.append(f"{error}\n", style="")
+            text.append(f"{safe_text(str(error))}\n", style="")
         text.append("\nFix the file in your editor: kpitui reloads it as soon as it changes.", style="dim")
         errors.update(text)
         errors.display = True

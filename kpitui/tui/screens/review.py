@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
@@ -80,7 +81,11 @@ class ReviewScreen(ModalScreen[str | None]):
         r = self.review
         yield Static(f"Weekly review {r.since} → {r.as_of} — enter goes to the node", id="review-title")
         yield OptionList(
-            *(Option(text, id=f"{i}", disabled=node is None) for i, (text, node) in enumerate(self.lines)),
+            # Text, not markup: a name's `[link=…]` or `[@click=…]` stays what it says.
+            *(
+                Option(Text(safe_text(text)), id=f"{i}", disabled=node is None)
+                for i, (text, node) in enumerate(self.lines)
+            ),
             id="review-list",
         )
         yield Footer()

@@ -18,9 +18,10 @@ from textual.widgets import Input, Label, Static
 
 from kpitui.core.inputs import InputError, parse_date, parse_number, parse_period, shown_number
 from kpitui.core.schema import THRESHOLD_KEYS, read_settings
+from kpitui.core.text import editable, edited, safe_text
 from kpitui.core.tree_table import check_measurements
 from kpitui.tui.screens.dialogs import ConfirmDialog
-from kpitui.tui.screens.form import shown_value
+from kpitui.tui.screens.form import ESCAPED_NOTE, shown_value
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,15 @@ class TreeSettingsScreen(ModalScreen[dict[str, Any] | None]):
         self.folder = folder
         self.today = today or date.today()
         self.initial: dict[str, str] = {}
+        # Each field's value as it opened; a control character in it is shown escaped (`editable`).
+        self.opened = {s.key: shown_value(s.how, _get(self.original, s.key)) for s in SETTINGS}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog settings"):
             yield Static(Text("Tree settings — tab: next field, ctrl+s: apply, esc: cancel", style="bold"))
             with VerticalScroll(classes="settings-fields"):
                 for setting in SETTINGS:
-                    value = _get(self.original, setting.key)
-                    shown = shown_value(setting.how, value)
+                    shown = editable(self.opened[setting.key])
                     with Horizontal(classes="form-line"):
                         yield Label(setting.label)
                         yield Input(shown, placeholder=setting.hint, id=_field_id(setting))
@@ -127,6 +129,10 @@ class TreeSettingsScreen(ModalScreen[dict[str, Any] | None]):
         """The text of every field."""
         return {s.key: self.query_one("#" + _field_id(s), Input).value for s in SETTINGS}
 
+    def meant(self, setting: Setting, text: str) -> str:
+        """What a field's text stands for: escapes of control characters read back (`edited`)."""
+        return edited(text, self.opened[setting.key])
+
     def build(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The new `[tree]` table (unknown keys kept) and setting key -> what is wrong."""
         table = {k: dict(v) if isinstance(v, dict) else v for k, v in self.original.items()}
@@ -136,7 +142,7 @@ class TreeSettingsScreen(ModalScreen[dict[str, Any] | None]):
             if texts[setting.key] == self.initial.get(setting.key):
                 continue  # untouched: kept exactly as written
             try:
-                value = read_setting(setting, texts[setting.key], self.today, self.folder)
+                value = read_setting(setting, self.meant(setting, texts[setting.key]), self.today, self.folder)
             except InputError as exc:
                 problems[setting.key] = str(exc)
                 continue
@@ -162,15 +168,20 @@ class TreeSettingsScreen(ModalScreen[dict[str, Any] | None]):
         text = self.query_one("#" + _field_id(setting), Input).value
         if problem is None and text != self.initial.get(setting.key):
             try:
-                value = read_setting(setting, text, self.today, self.folder)
+                value = read_setting(setting, self.meant(setting, text), self.today, self.folder)
             except InputError as exc:
                 problem = str(exc)
             else:
                 shown = self._understood(setting, text, value)
-                note.update(Text(f"= {shown}", style="green"))
-                note.display = bool(shown)
-                return
-        note.update(Text(problem or "", style="bold red"))
+                if shown:
+                    note.update(Text(f"= {shown}", style="green"))
+                    note.display = True
+                    return
+        if not problem and editable(self.opened[setting.key]) != self.opened[setting.key]:
+            note.update(Text(ESCAPED_NOTE, style="dim"))  # the value is shown escaped: say why
+            note.display = True
+            return
+        note.update(Text(safe_text(problem or ""), style="bold red"))
         note.display = bool(problem)
 
     def _understood(self, setting: Setting, text: str, value: Any) -> str:

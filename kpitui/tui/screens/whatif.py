@@ -27,6 +27,7 @@ from kpitui.core.driver_report import exact, with_unit
 from kpitui.core.drivers import DriverError, Scenario, Seek, seek_goal, what_if
 from kpitui.core.format import amount
 from kpitui.core.inputs import number_problem, parse_number
+from kpitui.core.text import safe_text
 from kpitui.tui.marks import HYPOTHETICAL, MARK_STYLE, STATUS_WORD, LabelParts, node_label_parts
 from kpitui.tui.screens.dialogs import LineDialog
 from kpitui.tui.screens.picker import NodePicker
@@ -148,22 +149,21 @@ class WhatIfScreen(Screen[dict[str, float] | None]):
 
     def _show_header(self) -> None:
         text = Text(" WHAT-IF ", style=MARK_STYLE["whatif_bar"])
-        text.append(f"  {self.base.tree.display_name}  as of {self.base.as_of}", style="bold")
+        text.append(f"  {safe_text(self.base.tree.display_name)}  as of {self.base.as_of}", style="bold")
         text.append("   s keeps it, esc leaves\n", style="dim")
         nodes = self.base.tree.nodes
         if self.overrides:
             layer = self.base.layers["actual"]
-            text.append(
-                "   ".join(
-                    f"{nodes[n].name}: {with_unit(layer.value(n), nodes[n].unit)} → {with_unit(v, nodes[n].unit)}"
-                    for n, v in self.overrides.items()
-                ),
-                style=MARK_STYLE["whatif_values"],
-            )
+            changed = [
+                f"{safe_text(node.name)}: {with_unit(layer.value(n), node.unit)} → {with_unit(v, node.unit)}"
+                for n, v in self.overrides.items()
+                for node in (nodes[n],)
+            ]
+            text.append("   ".join(changed), style=MARK_STYLE["whatif_values"])
         else:
             text.append("On a driver: + / − change it by 1%, > / < by 10%, = types a value; t reaches a target")
         if self.note:
-            text.append(f"\n{self.note}", style=MARK_STYLE["hypothetical"])
+            text.append(f"\n{safe_text(self.note)}", style=MARK_STYLE["hypothetical"])
         self.query_one("#whatif-header", Static).update(text)
 
     @on(KpiTreeView.NodeFocused)

@@ -53,7 +53,7 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
         status.append("   rolled up: ")
         status.append_text(status_text(result.rollup_status))
     parts.append(status)
-    unit = safe_text(node.unit) if node.unit else node.unit
+    unit = node.unit  # `amount` shows it escaped
     if result.target is not None or result.actual is not None:
         digits = digits_apart(result.actual, result.target, result.pace.expected)
         numbers = Text()
@@ -127,7 +127,9 @@ def describe_rest(analysis: Analysis, node_id: str, hints: bool = True, real: An
     if result.stale:
         parts.append(Text("◷ stale: not measured as often as its frequency says", style=MARK_STYLE["stale"]))
     if result.orphaned:
-        parts.append(Text(f"⌀ orphan: serves no goal ({result.orphan_reason})", style=MARK_STYLE["orphan"]))
+        parts.append(
+            Text(f"⌀ orphan: serves no goal ({safe_text(str(result.orphan_reason))})", style=MARK_STYLE["orphan"])
+        )
     lines = conflict_lines(analysis, node_id)
     if lines:
         parts.append(Text("Conflicts", style=MARK_STYLE["heading_conflicts"]))
@@ -226,15 +228,18 @@ def formula_lines(analysis: Analysis, node_id: str, real: Analysis | None = None
     values = analysis.values
     if node.formula is None or values is None:
         return []
-    lines = [Text.assemble(("Formula ", "bold"), node.formula.text)]
+    lines = [Text.assemble(("Formula ", "bold"), safe_text(node.formula.text))]
     for ref in node.formula.refs:
         other = analysis.tree.nodes.get(ref)
         if other is None:
-            lines.append(Text(f"  {ref} = ? (no such node)", style="red"))
+            lines.append(Text(f"  {safe_text(ref)} = ? (no such node)", style="red"))
             continue
         value = analysis.results[ref].actual
         lines.append(
-            Text(f"  {ref} = {amount(value, other.unit)}  ({other.name})", style="dim" if value is None else "")
+            Text(
+                f"  {safe_text(ref)} = {amount(value, other.unit)}  ({safe_text(other.name)})",
+                style="dim" if value is None else "",
+            )
         )
     moved = moved_lines(real or analysis, node_id, hypothetical=real is not None)
     return lines + moved
@@ -292,7 +297,10 @@ def moved_lines(analysis: Analysis, node_id: str, hypothetical: bool = False) ->
     shares = [(n, p) for n, p in moved.parts if p != 0][:4]
     if shares:
         line.append(
-            " — " + ", ".join(f"{analysis.name(n)} {'+' if p > 0 else '−'}{amount(abs(p), unit)}" for n, p in shares),
+            " — "
+            + ", ".join(
+                f"{safe_text(analysis.name(n))} {'+' if p > 0 else '−'}{amount(abs(p), unit)}" for n, p in shares
+            ),
             style="",
         )
     return [line]
