@@ -702,7 +702,12 @@ class Document:
         check = not force and (elsewhere or target == self.path)
         expected = replacing if elsewhere else self.loaded_bytes
         # Another file made as a copy of this one takes its mode, attributes and ACL (as `cp` does).
-        writes = [Write(target, data, check=check, expected=expected, like=self.path if elsewhere else None)]
+        # FILE~ only ever holds a tree that reads: a forced save over a file someone broke keeps
+        # the backup there was (the file itself is what the user chose to overwrite).
+        backup = not (force and target == self.path) or _reads_as_toml(target)
+        writes = [
+            Write(target, data, check=check, expected=expected, like=self.path if elsewhere else None, backup=backup)
+        ]
         if self.state.rows and self.tree.settings.measurements:
             writes.append(rows_write(target, self.tree.settings.measurements, self.state.rows, outside_ok))
         self.notes = commit(writes, force=read_only_ok)
@@ -777,6 +782,21 @@ class Document:
 
 
 _BOM_BYTES = BOM.encode("utf-8")
+
+
+def _reads_as_toml(path: Path) -> bool:
+    """Whether the file there now is UTF-8 TOML (True where there is no file: nothing to keep)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        read_toml(decode(data, str(path)).removeprefix(BOM), str(path), bounded=shallow(data))
+    except TreeLoadError:
+        return False
+    return True
 
 
 def _tables(tree: KpiTree) -> Tables:

@@ -556,3 +556,16 @@ def test_saving_to_another_file_takes_the_tree_s_mode_not_the_umask(tree_file: P
         os.umask(old)
     assert stat.S_IMODE(other.stat().st_mode) == 0o600
     assert load_tree(other).nodes["k"].owner == "me"
+
+
+def test_a_forced_save_over_a_broken_file_keeps_the_backup_that_reads(tree_file: Path) -> None:
+    doc = Document.open(tree_file)
+    doc.set_fields("k", {"owner": "first"})
+    doc.save()
+    backup = tree_file.with_name("tree.toml~")
+    good_backup = backup.read_bytes()
+    tree_file.write_text("[nodes.k\nname = broken", encoding="utf-8")  # someone broke the file
+    doc.set_fields("k", {"owner": "second"})
+    doc.save(force=True)
+    assert backup.read_bytes() == good_backup
+    assert load_tree(tree_file).nodes["k"].owner == "second"
