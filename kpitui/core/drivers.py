@@ -91,14 +91,9 @@ class Scenario:
 
     def findings_changed(self) -> tuple[list[Finding], list[Finding]]:
         """(findings that appear, findings that clear) in the scenario."""
-        key = _finding_key
-        before = {key(f): f for f in self.base.findings}
-        after = {key(f): f for f in self.analysis().findings}
+        before = {f.key: f for f in self.base.findings}
+        after = {f.key: f for f in self.analysis().findings}
         return [f for k, f in after.items() if k not in before], [f for k, f in before.items() if k not in after]
-
-
-def _finding_key(f: Finding) -> tuple[str, str | None, tuple[str, ...]]:
-    return (f.code, f.node, f.related)
 
 
 def _known(analysis: Analysis, node_id: str) -> None:

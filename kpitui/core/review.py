@@ -74,11 +74,6 @@ class Review:
         return self.after.as_of
 
 
-def _key(f: Finding) -> tuple[str, str | None, tuple[str, ...], str | None]:
-    """A finding's identity across dates: its message holds numbers that move every week."""
-    return f.code, f.node, f.related, f.kind
-
-
 def review(
     tree: KpiTree,
     as_of: date | None = None,
@@ -110,10 +105,10 @@ def review(
         for node_id, result in now.results.items()
         if (then.results[node_id].status, then.results[node_id].rollup_status) != (result.status, result.rollup_status)
     ]
-    before_keys = {_key(f) for f in then.findings}
-    after_keys = {_key(f) for f in now.findings}
-    appeared = [f for f in now.findings if _key(f) not in before_keys]
-    cleared = [f for f in then.findings if _key(f) not in after_keys]
+    before_keys = {f.key for f in then.findings}
+    after_keys = {f.key for f in now.findings}
+    appeared = [f for f in now.findings if f.key not in before_keys]
+    cleared = [f for f in then.findings if f.key not in after_keys]
     moved = [
         found
         for node_id, node in now.tree.nodes.items()

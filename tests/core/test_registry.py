@@ -120,3 +120,13 @@ def test_kpitui_rule_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out == pages()["goodhart.md"]
     assert main(["rule", "nope_nope"]) == 2
     assert "`kpitui rule --all` lists them" in capsys.readouterr().err
+
+
+def test_one_identity_of_a_finding_across_dates_and_scenarios() -> None:
+    from kpitui.core.model import Finding
+
+    declared = Finding("conflict", "info", "a", "managed tension", ("b",), kind="declared")
+    same_later = Finding("conflict", "info", "a", "other numbers this week", ("b",), kind="declared", accepted=True)
+    by_influence = Finding("conflict", "warning", "a", "pushing a up pushes b down", ("b",), kind="influence")
+    assert declared.key == same_later.key
+    assert declared.key != by_influence.key  # a managed tension that became a real conflict is news
