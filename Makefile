@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check kpitui tests benchmarks
 	$(BIN)/ruff format --check kpitui tests benchmarks
 	$(BIN)/mypy --strict kpitui
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q
@@ -42,4 +43,4 @@ fuzz: $(STAMP)
 
 # The docs' page per finding code, from the rules registry (a test fails when they are out of date).
 docs-rules: $(STAMP)
-	$(BIN)/python -c "from kpitui.rule_cmd import write_pages; write_pages('docs/rules')"
+	$(BIN)/python -c "from kpitui.cli.rule import write_pages; write_pages('docs/rules')"

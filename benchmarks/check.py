@@ -115,8 +115,8 @@ def run(base: Path, full: bool, runs: int) -> list[Ratio]:
 
 def save_ratio(path: Path, runs: int) -> Ratio:
     """Saving after one edit against loading the same file, in one process (as the TUI does)."""
-    from kpitui.core.document import Document
-    from kpitui.core.loader import load_tree
+    from kpitui.io.loader import load_tree
+    from kpitui.services.document import Document
 
     def load() -> Timing:
         start = time.perf_counter()

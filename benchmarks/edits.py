@@ -2,7 +2,7 @@
 
 An edit is what the TUI does after a key: the document applies it (`Document`, in place),
 the tree of the nodes now is taken, the analysis is updated for the changed nodes
-(`core/incremental.update`) and the change is journaled. Measured for the edits a user
+(`engine/incremental.update`) and the change is journaled. Measured for the edits a user
 makes most: record an actual (inline), undo and redo it, rename a node, add a leaf, delete
 it, move a KPI under another objective. Each is timed against a full analysis of the same
 tree in the same run; the goal is ≤ 0.02 at 100k nodes (the median edit).
@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import tree_text
 from benchmarks.harness import Ratio, print_ratio, seconds
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.document import Document
-from kpitui.core.incremental import update
+from kpitui.analysis.results import Analysis
+from kpitui.engine import analyze
+from kpitui.engine.incremental import update
+from kpitui.services.document import Document
 
 GOAL = 0.02
 

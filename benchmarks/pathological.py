@@ -26,7 +26,7 @@ CASES = (
     ("800-node influence clique", shapes.clique, 800),
 )
 GOAL = 3.0
-# Reading the file as check does: toml-rs, the clique being proved shallow (core/toml_read.py).
+# Reading the file as check does: toml-rs, the clique being proved shallow (io/toml_read.py).
 READ = "import sys, toml_rs; toml_rs.loads(open(sys.argv[1], encoding='utf-8').read())"
 
 

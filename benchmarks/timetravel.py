@@ -22,9 +22,9 @@ GOAL = 1.0
 
 
 def main() -> None:
-    from kpitui.core.analysis import analyze
-    from kpitui.core.graph import KpiGraph
-    from kpitui.core.loader import load_tree
+    from kpitui.analysis.graph import KpiGraph
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

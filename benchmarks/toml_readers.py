@@ -5,7 +5,7 @@ Speed is each reader's median parse time ÷ the standard library's `tomllib` on 
 Correctness: valid files read differently from `tomllib` (types and values), and invalid
 files accepted (TOML 1.0's corpus; readers of TOML 1.1 accept a few 1.1 forms on purpose).
 Readers that are not installed are skipped (`pip install pytomlpp` to compare all). kpitui
-gives toml-rs only what `kpitui.core.toml_read.shallow` proves shallow (toml-rs crashes on values
+gives toml-rs only what `kpitui.io.toml_read.shallow` proves shallow (toml-rs crashes on values
 nested thousands deep); that check is timed too, on the file's bytes, as the loader runs it.
 
 Usage: python benchmarks/toml_readers.py
@@ -80,7 +80,7 @@ def main() -> None:
                     except Exception:
                         pass
             print(f"{name:9} valid files read wrongly {wrong}/{valid}, invalid files accepted {accepted}/{invalid}")
-    from kpitui.core.toml_read import shallow
+    from kpitui.io.toml_read import shallow
 
     for n in (10_000, 100_000):
         text = tree_text(n)

@@ -47,9 +47,9 @@ def formula_tree(n: int = NODES, formulas: int = FORMULAS, seed: int = 3) -> str
 
 
 def main() -> None:
-    from kpitui.core.analysis import analyze
-    from kpitui.core.drivers import what_if
-    from kpitui.core.loader import load_tree
+    from kpitui.drivers.questions import what_if
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "formulas.toml"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.loader import KpiTree, load_tree
+from kpitui.analysis.results import Analysis
+from kpitui.engine import analyze
+from kpitui.io.loader import KpiTree, load_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_trees"

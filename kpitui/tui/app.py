@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import WorkerFailed
 
-from kpitui.core.config import Config, config_path, remember_theme
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
+from kpitui.io.config import Config, config_path, remember_theme
 from kpitui.tui.contrast import with_full_contrast
 from kpitui.tui.marks import use_no_color
 from kpitui.tui.safe_lines import NO_CONTROL_CHARACTERS
@@ -160,9 +160,9 @@ class KpiApp(App[None]):
     @work(thread=True, group="start")
     def _prepare_main(self) -> None:
         """Import the main screen's modules off the event loop, so that q is answered meanwhile."""
-        import kpitui.core.document
-        import kpitui.core.outline
-        import kpitui.core.stepwise
+        import kpitui.io.stepwise
+        import kpitui.services.document
+        import kpitui.services.outline
         import kpitui.tui.screens.main  # noqa: F401 - importing them is the slow part
 
         self.call_from_thread(self._show_main)

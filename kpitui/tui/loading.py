@@ -12,7 +12,7 @@ import gc
 import time
 from collections.abc import Iterator
 
-from kpitui.core.gcpause import no_gc_pauses as paused
+from kpitui.common.gcpause import no_gc_pauses as paused
 
 # How often the header shows the progress again (when it changed): each time the screen is
 # laid out again, which takes the interpreter from the loading thread (4% of a 100k load at 0.1 s).

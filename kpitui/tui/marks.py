@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kpitui.core.format import amount, digits_apart
-from kpitui.core.model import PAIR_CODES, Finding
-from kpitui.core.text import safe_text
+from kpitui.common.format import amount, digits_apart
+from kpitui.common.text import safe_text
+from kpitui.model.domain import PAIR_CODES, Finding
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
+    from kpitui.analysis.results import Analysis
 
 
 TREND_ARROW = {"improving": "↗", "worsening": "↘", "flat": "→"}  # in the node's direction: ↗ is better

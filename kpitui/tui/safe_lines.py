@@ -13,7 +13,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from kpitui.core.text import without_unsafe
+from kpitui.common.text import without_unsafe
 
 
 class NoControlCharacters(LineFilter):

@@ -11,10 +11,10 @@ import pytest
 from jsonschema import Draft4Validator
 
 from kpitui.cli import main
-from kpitui.core.analysis import analyze
-from kpitui.core.annotations import Failed, as_github, as_json, as_sarif
-from kpitui.core.loader import load_tree
-from kpitui.core.registry import rule
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
+from kpitui.model.registry import rule
+from kpitui.outputs.ci import Failed, as_github, as_json, as_sarif
 from tests.conftest import SAMPLES
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
@@ -141,7 +141,7 @@ def test_github_load_errors_are_error_annotations(files: tuple[str, str], capsys
 def test_github_escapes_newlines_and_property_separators() -> None:
     failed = Failed("a,b:c.toml", [])
     assert as_github([failed]) == ""
-    from kpitui.core.model import LoadError, Location
+    from kpitui.model.domain import LoadError, Location
 
     failed = Failed("a,b:c.toml", [LoadError(Location("a,b:c.toml", 2), "one\ntwo 5%")])
     assert as_github([failed]) == "::error file=a%2Cb%3Ac.toml,line=2,title=kpitui load_error::one%0Atwo 5%25\n"

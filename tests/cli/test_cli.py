@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.export import COLUMNS
+from kpitui.outputs.export import COLUMNS
 from tests.conftest import ROOT, SAMPLES
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -194,7 +194,7 @@ def test_no_file_opens_a_copy_of_the_sample(tmp_path: Path) -> None:
     # The copy's `#:schema` line leads to the schema, so an editor completes it as well.
     first = path.read_text(encoding="utf-8").partition("\n")[0]
     schema = path.parent / first.removeprefix("#:schema ")
-    from kpitui.core.json_schema import schema_text
+    from kpitui.model.json_schema import schema_text
 
     assert schema.read_text(encoding="utf-8") == schema_text()
     path.write_text("# my edits\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
@@ -234,7 +234,8 @@ def test_check_makes_its_report_without_garbage_collections(
 ) -> None:
     import gc
 
-    from kpitui.core import annotations, report
+    from kpitui.outputs import ci as annotations
+    from kpitui.outputs import text_report as report
 
     seen: list[bool] = []
     for module, name in ((annotations, "as_json"), (annotations, "as_sarif"), (report, "as_text")):

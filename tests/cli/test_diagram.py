@@ -12,9 +12,9 @@ import pydot
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.analysis import analyze
-from kpitui.core.diagram import COLOURS
-from kpitui.core.loader import load_tree
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
+from kpitui.outputs.diagram import COLOURS
 from tests.conftest import SAMPLES
 
 TREE = """\

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.export import COLUMNS, NUMERIC, escape
+from kpitui.outputs.export import COLUMNS, NUMERIC, escape
 from tests.conftest import SAMPLES
 
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.toml"))

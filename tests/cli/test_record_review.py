@@ -334,8 +334,8 @@ def test_review_json_of_a_level_kpi_has_no_needed_pace(tmp_path: Path, capsys: p
 
 
 def test_review_screen_says_the_level_gap_too(tmp_path: Path) -> None:
-    from kpitui.core.loader import load_tree
-    from kpitui.core.review import review
+    from kpitui.io.loader import load_tree
+    from kpitui.services.review import review
     from kpitui.tui.screens.review import review_lines
 
     lines = dict(review_lines(review(load_tree(level_tree(tmp_path)))))

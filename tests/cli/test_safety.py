@@ -126,7 +126,7 @@ def test_an_internal_error_exits_3_with_one_line(
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.delenv("KPITUI_DEBUG", raising=False)
-    monkeypatch.setattr("kpitui.core.analysis.analyze", broken)
+    monkeypatch.setattr("kpitui.engine.analyze", broken)
     assert main(["check", str(path)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -141,7 +141,7 @@ def test_a_crash_in_a_real_process_exits_3(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
     path.write_text('[nodes.a]\nname = "A"\n', encoding="utf-8")
     script = (
-        "import sys, kpitui.core.analysis as a\n"
+        "import sys, kpitui.engine as a\n"
         "def broken(*x, **y): raise RuntimeError('boom')\n"
         "a.analyze = broken\n"
         "from kpitui.cli import main\n"

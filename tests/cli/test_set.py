@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.loader import load_tree
+from kpitui.io.loader import load_tree
 from tests.cli.test_cli import run
 from tests.conftest import SAMPLES
 
@@ -88,7 +88,7 @@ def test_dotted_unset_removes_one_influence_and_then_the_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from kpitui.cli import main
-    from kpitui.core.loader import load_tree
+    from kpitui.io.loader import load_tree
 
     path = _copy(tmp_path)
     assert main(["set", str(path), "sea-conversies", "--unset", "influences.roas"]) == 0
@@ -141,7 +141,7 @@ def test_unknown_keys_are_refused_unless_forced(
 
 def test_force_writes_an_unknown_key(tmp_path: Path) -> None:
     from kpitui.cli import main
-    from kpitui.core.loader import load_tree
+    from kpitui.io.loader import load_tree
 
     path = _copy(tmp_path)
     assert main(["set", str(path), "sea-conversies", "--force", "ownr=X"]) == 0

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.export import COLUMNS, NUMERIC
-from kpitui.core.spreadsheet import DATES
+from kpitui.outputs.export import COLUMNS, NUMERIC
+from kpitui.outputs.spreadsheet import DATES
 from tests.conftest import SAMPLES
 
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES.glob("*.toml"))

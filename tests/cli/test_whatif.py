@@ -61,9 +61,9 @@ def test_what_if_conversion_goes_from_2_1_to_2_6_percent() -> None:
 def test_the_forecasts_a_what_if_moves_check_out_by_hand() -> None:
     from datetime import date
 
-    from kpitui.core.analysis import analyze
-    from kpitui.core.drivers import what_if
-    from kpitui.core.loader import load_tree
+    from kpitui.drivers.questions import what_if
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     an = analyze(load_tree(ROOT / WEBSHOP))
     fc = {n: an.results[n].forecast for n in ("sessies", "conversieratio", "gemiddelde-orderwaarde", "omzet")}

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from kpitui.core.analysis import Analysis
-from kpitui.core.model import Period
+from kpitui.analysis.results import Analysis
+from kpitui.model.domain import Period
 
 Analyse = Callable[..., Analysis]
 
@@ -94,8 +94,8 @@ parent = ["p1", "p2", "p3"]
 
 
 def test_measurements_give_actual_unless_inline_is_later(write_tree: Callable[..., Path], tmp_path: Path) -> None:
-    from kpitui.core.analysis import analyze
-    from kpitui.core.loader import load_tree
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     (tmp_path / "m.csv").write_text(
         "node,date,value,note\n"
@@ -136,8 +136,8 @@ measured = 2026-06-21
 def test_an_inline_actual_measured_after_as_of_is_ignored(write_tree: Callable[..., Path], tmp_path: Path) -> None:
     # SPEC 2: "and so is an inline actual whose measured date is after as_of" — with or without
     # a measurements file; an undated inline actual always counts.
-    from kpitui.core.analysis import analyze
-    from kpitui.core.loader import load_tree
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     nodes = """
 [nodes.a]
@@ -169,8 +169,8 @@ actual = 97
 
 
 def test_bad_measurement_rows_and_missing_file_are_findings(write_tree: Callable[..., Path], tmp_path: Path) -> None:
-    from kpitui.core.analysis import analyze
-    from kpitui.core.loader import load_tree
+    from kpitui.engine import analyze
+    from kpitui.io.loader import load_tree
 
     (tmp_path / "m.csv").write_text("node,date,value\na,2026-13-01,1\na,2026-01-01,lots\n")
     an = analyze(load_tree(write_tree('[tree]\nmeasurements = "m.csv"\n[nodes.a]\nname = "A"\n')))
@@ -184,7 +184,7 @@ def test_bad_rows_are_told_with_their_own_text_and_good_rows_kept(tmp_path: Path
     # Only the bad rows' date and value text is read back (the good rows keep no text).
     import polars as pl
 
-    from kpitui.core.measurements import load_measurements
+    from kpitui.io.measurements import load_measurements
 
     rows = "node,date,value,note\na,2026-01-05,1,\n ,2026-01-06,2,\nb,6 jan,3,\nb,2026-01-07, lots ,\nb,2026-01-08,4,\n"
     (tmp_path / "m.csv").write_text(rows)

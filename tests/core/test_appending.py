@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.appending import append_rows, appended, measurements_path, rows_write
-from kpitui.core.document import Document
-from kpitui.core.filesafe import commit
-from kpitui.core.saving import OutsideFolder, SaveError
+from kpitui.io.appending import append_rows, appended, measurements_path, rows_write
+from kpitui.io.filesafe import commit
+from kpitui.io.saving import OutsideFolder, SaveError
+from kpitui.services.document import Document
 
 WEIRD = 'a,b\n"c'
 
@@ -83,7 +83,7 @@ def test_a_missing_measurements_folder_saves_neither_file(tmp_path: Path) -> Non
 
 
 def test_a_failing_append_leaves_the_tree_unsaved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpitui.core import appending
+    from kpitui.io import appending
 
     tree = tree_with(tmp_path, "m.csv")
     (tmp_path / "m.csv").write_text("node,date,value\n")

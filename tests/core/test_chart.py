@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.analysis import analyze
-from kpitui.core.chart import MAX_INPUTS, chart_data, combined_history, value_on
-from kpitui.core.loader import load_tree
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
+from kpitui.outputs.chart import MAX_INPUTS, chart_data, combined_history, value_on
 
 Write = Callable[..., Path]
 
@@ -194,7 +194,7 @@ def test_no_combined_history_over_too_many_inputs(write_tree: Write, tmp_path: P
 
 
 def test_nearest_inputs_stop_at_the_limit() -> None:
-    from kpitui.core.chart import nearest_inputs
+    from kpitui.outputs.chart import nearest_inputs
 
     inputs = {"top": ("a", "b"), "a": ("c", "a2"), "b": ("c",), "c": ("d",), "a2": (), "d": ()}
     assert nearest_inputs(inputs, "top", 10) == ["a", "b", "c", "a2", "d"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.config import config_path, load_config, remember_theme
-from kpitui.core.model import TreeLoadError
+from kpitui.io.config import config_path, load_config, remember_theme
+from kpitui.model.domain import TreeLoadError
 from tests.conftest import SAMPLES
 
 WEBSHOP = str(SAMPLES / "webshop.toml")

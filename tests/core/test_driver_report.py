@@ -1,4 +1,4 @@
-from kpitui.core.driver_report import exact, with_unit
+from kpitui.outputs.whatif_report import exact, with_unit
 
 
 def test_a_value_a_float_step_away_from_a_whole_number_is_shown_whole() -> None:

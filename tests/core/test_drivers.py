@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.drivers import DriverError, attribute, seek_goal, solve, what_if
-from kpitui.core.loader import load_tree
+from kpitui.analysis.results import Analysis
+from kpitui.drivers.questions import DriverError, attribute, seek_goal, solve, what_if
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
 from tests.conftest import SAMPLES
 from tests.core.test_values import SHOP
 

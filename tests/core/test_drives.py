@@ -2,8 +2,8 @@
 
 from collections.abc import Callable
 
-from kpitui.core.analysis import Analysis
-from kpitui.core.graph import KpiGraph
+from kpitui.analysis.graph import KpiGraph
+from kpitui.analysis.results import Analysis
 from tests.core.test_values import SHOP
 
 Analyse = Callable[..., Analysis]

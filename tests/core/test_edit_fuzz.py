@@ -15,9 +15,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-from kpitui.core.document import Document, EditError
-from kpitui.core.saving import SaveError, differences
-from kpitui.core.toml_read import read_toml
+from kpitui.io.saving import SaveError, differences
+from kpitui.io.toml_read import read_toml
+from kpitui.services.document import Document, EditError
 from tests import toml_shapes
 
 CASES = int(os.environ.get("FUZZ_CASES", "40"))

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from kpitui.core import filesafe
-from kpitui.core.document import Document
-from kpitui.core.model import TreeLoadError
-from kpitui.core.saving import ExternalChange, ReadOnly, SaveError
+from kpitui.io import filesafe
+from kpitui.io.saving import ExternalChange, ReadOnly, SaveError
+from kpitui.model.domain import TreeLoadError
+from kpitui.services.document import Document
 
 TREE = textwrap.dedent(
     """\
@@ -337,8 +337,8 @@ def test_a_killed_save_leaves_at_most_a_temp_file_named_after_its_pid(tree: Path
         f"""
         import os, signal
         from pathlib import Path
-        from kpitui.core import filesafe
-        from kpitui.core.document import Document
+        from kpitui.io import filesafe
+        from kpitui.services.document import Document
         filesafe._before_rename = lambda paths: os.kill(os.getpid(), signal.SIGKILL)
         doc = Document.open(Path({str(tree)!r}))
         doc.set_fields("k", {{"actual": 4}})
@@ -492,8 +492,8 @@ def kill_in_place(tree: Path, step: str, fields: dict[str, object]) -> int:
         f"""
         import os, signal
         from pathlib import Path
-        from kpitui.core import filesafe
-        from kpitui.core.document import Document
+        from kpitui.io import filesafe
+        from kpitui.services.document import Document
         doc = Document.open(Path({str(tree)!r}))
         doc.set_fields("k", {fields!r})
         def die(*args):

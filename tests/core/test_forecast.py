@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.loader import load_tree
-from kpitui.core.measurements import Measurements, WindowSums, load_measurements
-from kpitui.core.trend import Sums
+from kpitui.analysis.results import Analysis
+from kpitui.common.trend import Sums
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
+from kpitui.io.measurements import Measurements, WindowSums, load_measurements
 
 Write = Callable[..., Path]
 
@@ -284,7 +285,7 @@ def test_a_series_far_from_zero_keeps_its_interval(write_tree: Write, tmp_path: 
     # its variation below their rounding, and the interval came out 8% off at 1e9, 12x at 1e10.
     from datetime import timedelta
 
-    from kpitui.core.trend import fit
+    from kpitui.common.trend import fit
 
     noise = [3, -41, 17, 8, -25, 30, -6, 12, -33, 21, 5, -14, 38, -2, -19, 27, 9, -37, 14, 1, -8, 24, -29, 6, 16, -11]
     days = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(len(noise))]
@@ -304,8 +305,8 @@ def test_a_series_far_from_zero_keeps_its_interval(write_tree: Write, tmp_path: 
 
 
 def test_only_series_whose_variation_rounding_took_are_summed_again() -> None:
-    from kpitui.core.measurements import _rounded_away
-    from kpitui.core.trend import fit_sums
+    from kpitui.common.trend import fit_sums
+    from kpitui.io.measurements import _rounded_away
 
     ordinary = Sums.of([(0, 100.0), (7, 130.0), (14, 125.0)])
     assert not _rounded_away(ordinary)
@@ -320,7 +321,7 @@ def test_only_series_whose_variation_rounding_took_are_summed_again() -> None:
 
 
 def test_two_rows_and_an_inline_actual_far_from_zero_keep_their_interval(write_tree: Write, tmp_path: Path) -> None:
-    from kpitui.core.trend import fit
+    from kpitui.common.trend import fit
 
     level = 1e10
     rows = f"k,2026-01-05,{level + 3:.0f},\nk,2026-01-12,{level - 41:.0f},\n"

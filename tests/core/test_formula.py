@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.formula import MAX_DEPTH, FormulaError, ZeroDivision, evaluate, parse, render
-from kpitui.core.loader import KpiTree
-from kpitui.core.model import TreeLoadError
+from kpitui.io.loader import KpiTree
+from kpitui.model.domain import TreeLoadError
+from kpitui.model.formula import MAX_DEPTH, FormulaError, ZeroDivision, evaluate, parse, render
 
 VALUES = {"a": 2.0, "b": 3.0, "c": 4.0, "orders": 10.0, "order-value": 5.0, "min": 7.0}
 

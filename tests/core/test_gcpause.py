@@ -1,6 +1,6 @@
 import gc
 
-from kpitui.core.gcpause import no_gc_pauses
+from kpitui.common.gcpause import no_gc_pauses
 
 
 def test_no_collection_inside_and_the_collector_as_it_was_after() -> None:

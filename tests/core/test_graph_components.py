@@ -1,4 +1,4 @@
-"""Tarjan's strongly connected components in core/graph.py, against networkx's; its topological order; the tree walk."""
+"""Strongly connected components in analysis/graph.py, against networkx; its topological order; the tree walk."""
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -6,8 +6,8 @@ from typing import TypeVar
 
 import networkx as nx
 
-from kpitui.core.graph import KpiGraph, strong_components
-from kpitui.core.model import Node
+from kpitui.analysis.graph import KpiGraph, strong_components
+from kpitui.model.domain import Node
 
 T = TypeVar("T")
 
@@ -41,8 +41,8 @@ def test_parent_links_repeats_and_missing_parents() -> None:
     # One parent (existing or not), none, several with repeats and missing ones: each node's
     # existing parents in its own order without repeats, children in file order, and every
     # missing parent reported once per mention.
-    from kpitui.core.graph import KpiGraph
-    from kpitui.core.model import Node
+    from kpitui.analysis.graph import KpiGraph
+    from kpitui.model.domain import Node
 
     nodes = {
         "g": Node("g", "G", kind="goal"),
@@ -94,7 +94,7 @@ def test_tree_walk_links_from_one_pass_equal_the_depth_first_walk() -> None:
     # Trees where each node has at most one parent, named before it, get their walk's links in
     # one pass, and its order without checks for nodes seen before; others are walked depth
     # first. Either way the links and the order are the walk's.
-    from kpitui.core.walk import TreeWalk
+    from kpitui.analysis.walk import TreeWalk
 
     rng = random.Random(16)
     one_pass = 0

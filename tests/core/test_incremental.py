@@ -13,11 +13,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.document import Document, EditError
-from kpitui.core.incremental import update
-from kpitui.core.measurements import load_measurements
-from kpitui.core.outline import Outline
+from kpitui.analysis.results import Analysis
+from kpitui.engine import analyze
+from kpitui.engine.incremental import update
+from kpitui.io.measurements import load_measurements
+from kpitui.services.document import Document, EditError
+from kpitui.services.outline import Outline
 
 EXAMPLES = int(os.environ.get("INCREMENTAL_EXAMPLES", "200"))
 IDS = ["a", "b", "c", "d", "e", "f", "g", "h"]
@@ -279,7 +280,7 @@ def test_an_edit_touching_a_parent_cycle_is_analysed_as_a_whole(tmp_path: Path) 
 def test_the_journal_of_any_edits_recovers_the_same_tables_in_the_same_order(
     table: dict[str, Any], steps: list[tuple[Any, ...]]
 ) -> None:
-    from kpitui.core.journal import read_journals
+    from kpitui.io.journal import read_journals
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_STATE_HOME"] = folder

@@ -1,8 +1,8 @@
-"""The influence graph's strongly connected components (core/conflicts.py), against networkx's."""
+"""The influence graph's strongly connected components (analysis/conflicts.py), against networkx's."""
 
 import random
 
-from kpitui.core.conflicts import components
+from kpitui.analysis.conflicts import components
 from tests.core.test_graph_components import assert_components
 
 

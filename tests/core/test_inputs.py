@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from kpitui.core.inputs import InputError, parse_date, parse_number, parse_period, shown_number, shown_period
-from kpitui.core.model import Period
+from kpitui.model.domain import Period
+from kpitui.model.inputs import InputError, parse_date, parse_number, parse_period, shown_number, shown_period
 
 TODAY = date(2026, 6, 15)
 

@@ -17,16 +17,16 @@ HEAVY = (
     "hashlib",
     "tempfile",
     "tomllib",
-    "kpitui.core.filesafe",
-    "kpitui.core.source",
-    "kpitui.core.formula",
+    "kpitui.io.filesafe",
+    "kpitui.io.source",
+    "kpitui.model.formula",
 )
 
 
 def test_core_and_cli_do_not_import_textual_or_rich() -> None:
     code = (
-        "import sys, kpitui.cli, kpitui.core.analysis, kpitui.core.export, kpitui.core.report, "
-        "kpitui.core.loader, kpitui.core.measurements;"
+        "import sys, kpitui.cli, kpitui.analysis.results, kpitui.outputs.export, kpitui.outputs.text_report, "
+        "kpitui.io.loader, kpitui.io.measurements;"
         "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)

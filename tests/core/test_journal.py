@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core import filesafe
-from kpitui.core.document import Document
-from kpitui.core.journal import Found, journal_dir, journal_path, parse_journal, read_journals
+from kpitui.io import filesafe
+from kpitui.io.journal import Found, journal_dir, journal_path, parse_journal, read_journals
+from kpitui.services.document import Document
 
 TREE = textwrap.dedent(
     """\
@@ -142,7 +142,7 @@ def test_a_journal_write_failure_is_reported_not_raised(tree: Path, monkeypatch:
 
     doc = Document.open(tree)
     with monkeypatch.context() as patched:  # undone alone: the XDG folders stay the test's own
-        patched.setattr("kpitui.core.journal.replace_file", full)
+        patched.setattr("kpitui.io.journal.replace_file", full)
         doc.set_fields("k", {"actual": 1})
         assert doc.write_journal() == "edits not journaled: disk full"
         assert doc.journal_problem == "edits not journaled: disk full"

@@ -13,9 +13,9 @@ import pytest
 import tomli
 from jsonschema import Draft202012Validator, FormatChecker
 
-from kpitui.core.json_schema import schema_text, tree_schema
-from kpitui.core.loader import parse_tree
-from kpitui.core.model import TreeLoadError
+from kpitui.io.loader import parse_tree
+from kpitui.model.domain import TreeLoadError
+from kpitui.model.json_schema import schema_text, tree_schema
 from tests.conftest import ROOT, SAMPLES
 
 SHIPPED = ROOT / "kpitui" / "kpitui.schema.json"
@@ -51,12 +51,12 @@ def test_the_schema_is_draft_2020_12() -> None:
 
 
 def test_the_shipped_file_is_the_generated_schema() -> None:
-    # After changing a field in kpitui/core/schema.py: .venv/bin/kpitui schema > kpitui/kpitui.schema.json
+    # After changing a field in kpitui/model/schema.py: .venv/bin/kpitui schema > kpitui/kpitui.schema.json
     assert SHIPPED.read_text(encoding="utf-8") == schema_text()
 
 
 def test_the_schema_names_every_field_the_loader_reads() -> None:
-    from kpitui.core.schema import NODE_KEYS, THRESHOLD_KEYS, TREE_KEYS
+    from kpitui.model.schema import NODE_KEYS, THRESHOLD_KEYS, TREE_KEYS
 
     schema = tree_schema()
     assert list(schema["$defs"]["node"]["properties"]) == list(NODE_KEYS)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.document import Document
-from kpitui.core.loader import load_tree
+from kpitui.io.loader import load_tree
+from kpitui.services.document import Document
 
 BARE = "abcxyzABZ019_-"
 # Characters that stress a scanner: brackets, dots, quotes, escapes, comment signs, Unicode.

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpitui.core.loader import KpiTree, load_tree
-from kpitui.core.model import Period, TreeLoadError
+from kpitui.io.loader import KpiTree, load_tree
+from kpitui.model.domain import Period, TreeLoadError
 
 Load = Callable[[str], KpiTree]
 
@@ -229,7 +229,7 @@ def test_nodes_are_the_dataclass_the_fields_give() -> None:
     # the very Node its constructor makes, on every node of every sample (all fields occur).
     from dataclasses import fields
 
-    from kpitui.core.model import Node
+    from kpitui.model.domain import Node
     from tests.conftest import SAMPLES
 
     seen: set[str] = set()
@@ -251,7 +251,7 @@ def test_nodes_are_the_dataclass_the_fields_give() -> None:
     )
 )
 def test_nesting_counts_levels_as_a_recursive_walk_does(doc: object) -> None:
-    from kpitui.core.toml_read import nesting
+    from kpitui.io.toml_read import nesting
 
     def depth(value: object) -> int:
         if isinstance(value, dict):
@@ -268,7 +268,7 @@ def test_plain_values_are_read_exactly_as_their_field_readers_read_them() -> Non
     # without calling the field's reader: node and errors must be those the reader gives.
     from datetime import datetime
 
-    from kpitui.core.schema import NODE_FIELDS, _Checker, read_node
+    from kpitui.model.schema import NODE_FIELDS, _Checker, read_node
 
     values: list[object] = [
         "x", "", " ", "goal", "kpi", "team", "decrease", "linear", "monthly", "long", "sum", "a + b",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.measurements import DEFAULT_LIMIT, LIMIT_VARIABLE, load_measurements, size_limit
+from kpitui.io.measurements import DEFAULT_LIMIT, LIMIT_VARIABLE, load_measurements, size_limit
 
 
 def test_spaces_around_a_date_or_a_value_are_read_past(tmp_path: Path) -> None:

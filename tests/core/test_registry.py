@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.model import FINDING_SEVERITY, PAIR_CODES
-from kpitui.core.registry import FAMILIES, RULES, SEVERITIES, rule
-from kpitui.rule_cmd import pages, run
+from kpitui.cli.rule import pages, run
+from kpitui.model.domain import FINDING_SEVERITY, PAIR_CODES
+from kpitui.model.registry import FAMILIES, RULES, SEVERITIES, rule
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs" / "rules"
@@ -123,7 +123,7 @@ def test_kpitui_rule_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_one_identity_of_a_finding_across_dates_and_scenarios() -> None:
-    from kpitui.core.model import Finding
+    from kpitui.model.domain import Finding
 
     declared = Finding("conflict", "info", "a", "managed tension", ("b",), kind="declared")
     same_later = Finding("conflict", "info", "a", "other numbers this week", ("b",), kind="declared", accepted=True)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.document import Document, EditError
-from kpitui.core.journal import discard, journal_path, read_journals
-from kpitui.core.loader import load_tree
-from kpitui.core.saving import ExternalChange, SaveError, render_node
-from kpitui.core.schema import read_node
+from kpitui.io.journal import discard, journal_path, read_journals
+from kpitui.io.loader import load_tree
+from kpitui.io.saving import ExternalChange, SaveError, render_node
+from kpitui.model.schema import read_node
+from kpitui.services.document import Document, EditError
 
 TREE = textwrap.dedent(
     """\
@@ -370,7 +370,7 @@ def test_multiline_array_lines_do_not_end_a_node(tmp_path: Path) -> None:
 
 
 def test_pending_rows_count_in_analysis_without_moving_as_of(tree_file: Path) -> None:
-    from kpitui.core.analysis import analyze
+    from kpitui.engine import analyze
 
     text = TREE.replace('title = "T"', 'title = "T"\nas_of = 2026-07-01\nmeasurements = "m.csv"')
     tree_file.write_text(text, encoding="utf-8")

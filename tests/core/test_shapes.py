@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import shapes
-from kpitui.core.analysis import analyze
-from kpitui.core.conflicts import influence_pairs
-from kpitui.core.export import write_csv
-from kpitui.core.graph import KpiGraph
-from kpitui.core.loader import load_tree
-from kpitui.core.model import Node
-from kpitui.core.outline import Outline
-from kpitui.core.report import as_text
+from kpitui.analysis.conflicts import influence_pairs
+from kpitui.analysis.graph import KpiGraph
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
+from kpitui.model.domain import Node
+from kpitui.outputs.export import write_csv
+from kpitui.outputs.text_report import as_text
+from kpitui.services.outline import Outline
 
 
 def _tree(tmp_path: Path, text: str) -> Path:
@@ -219,7 +219,7 @@ def test_a_few_influence_conflicts_keep_one_finding_each(tmp_path: Path) -> None
 def test_integers_beyond_a_float_are_a_schema_error_with_their_line(tmp_path: Path) -> None:
     import pytest
 
-    from kpitui.core.model import TreeLoadError
+    from kpitui.model.domain import TreeLoadError
 
     path = _tree(tmp_path, '[nodes.a]\nname = "A"\ntarget = 1' + "0" * 400 + "\n")
     with pytest.raises(TreeLoadError) as caught:

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpitui.cli import main
-from kpitui.core import document as document_module
-from kpitui.core.document import Document
-from kpitui.core.saving import SaveError, differences
-from kpitui.core.source import NodeSource, SourceMap, locate, scan, string_end
-from kpitui.core.toml_read import read_toml
+from kpitui.io.saving import SaveError, differences
+from kpitui.io.source import NodeSource, SourceMap, locate, scan, string_end
+from kpitui.io.toml_read import read_toml
+from kpitui.services import document as document_module
+from kpitui.services.document import Document
 from tests import toml_shapes
 
 QUOTED = textwrap.dedent(
@@ -103,7 +103,7 @@ def test_a_save_that_would_not_read_back_as_edited_is_refused_and_writes_nothing
     path = tmp_path / "t.toml"
     path.write_text(text, encoding="utf-8")
     (tmp_path / "t.toml~").write_text("the backup", encoding="utf-8")
-    monkeypatch.setattr("kpitui.core.source.locate", _misplaced)
+    monkeypatch.setattr("kpitui.io.source.locate", _misplaced)
     doc = Document.open(path)
     doc.set_fields("b", {"owner": "x"})
     with pytest.raises(SaveError, match=r"would not read back as edited .*nodes\.c missing"):

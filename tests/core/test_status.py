@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from kpitui.core.model import Period, Thresholds
-from kpitui.core.status import aggregate, classify, elapsed, pace, worst
+from kpitui.analysis.status import aggregate, classify, elapsed, pace, worst
+from kpitui.model.domain import Period, Thresholds
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))  # 364 days long
 T = Thresholds()

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import tree_text
-from kpitui.core import loader, stepwise
-from kpitui.core.loader import load_tree
-from kpitui.core.model import TreeLoadError
-from kpitui.core.stepwise import read_toml_in_steps
-from kpitui.core.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
+from kpitui.io import loader, stepwise
+from kpitui.io.loader import load_tree
+from kpitui.io.stepwise import read_toml_in_steps
+from kpitui.io.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
+from kpitui.model.domain import TreeLoadError
 from tests.conftest import SAMPLES
 
 HEAD = 'version = 1\n\n[tree]\ntitle = "T"\n\n'

@@ -2,7 +2,7 @@
 
 import json
 
-from kpitui.core.text import _UNSAFE, _UNSAFE_OR_NEWLINE, editable, edited, safe_json, safe_text, without_unsafe
+from kpitui.common.text import _UNSAFE, _UNSAFE_OR_NEWLINE, editable, edited, safe_json, safe_text, without_unsafe
 
 # A control of every kind safe_text escapes: C0, DEL, C1, separators, bidi embeddings,
 # overrides, isolates and marks.

@@ -22,9 +22,9 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.loader import load_tree
-from kpitui.core.model import TreeLoadError
-from kpitui.core.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
+from kpitui.io.loader import load_tree
+from kpitui.io.toml_read import SHALLOW_DEPTH, nesting, read_toml, shallow
+from kpitui.model.domain import TreeLoadError
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "data" / "toml-test" / "tests"  # the public toml-test corpus (MIT, LICENSE beside it)
@@ -91,7 +91,7 @@ def normal(value: Any) -> Any:
 
 
 def test_the_bound_stays_within_the_loaders_depth_limit() -> None:
-    from kpitui.core.toml_read import DEPTH_LIMIT
+    from kpitui.io.toml_read import DEPTH_LIMIT
 
     assert SHALLOW_DEPTH <= DEPTH_LIMIT
 
@@ -106,7 +106,7 @@ def load_outcome(path: Path, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> 
     """The nodes loaded from `path` or the errors' text, with the guard or without it."""
     with monkeypatch.context() as patched:  # undone alone: the XDG folders stay the test's own
         if not fast:
-            patched.setattr("kpitui.core.loader.shallow", lambda data: False)  # the name the loader calls
+            patched.setattr("kpitui.io.loader.shallow", lambda data: False)  # the name the loader calls
         try:
             tree = load_tree(path)
         except TreeLoadError as exc:
@@ -236,7 +236,7 @@ def test_no_text_the_guard_accepts_crashes_the_fast_reader(tmp_path: Path) -> No
     (tmp_path / "texts.json").write_text(json.dumps(accepted), encoding="utf-8")
     script = (  # each text whole, and in pieces of one node table each, as a big file is read
         "import json, sys, toml_rs\n"
-        "from kpitui.core.stepwise import read_toml_in_steps\n"
+        "from kpitui.io.stepwise import read_toml_in_steps\n"
         "for i, text in enumerate(json.load(open(sys.argv[1], encoding='utf-8'))):\n"
         "    print(i, flush=True)\n"
         "    for read in (toml_rs.loads, lambda t: read_toml_in_steps(t, 't', per_step=1, bounded=True)):\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import tomli
 
-from kpitui.core.document import Document, EditError
-from kpitui.core.saving import SaveError
-from kpitui.core.tree_table import check_measurements, render_tree, replace_tree
+from kpitui.io.saving import SaveError
+from kpitui.io.tree_table import check_measurements, render_tree, replace_tree
+from kpitui.services.document import Document, EditError
 
 TEXT = """# Our tree
 version = 1
@@ -148,7 +148,7 @@ def test_a_measurements_file_chosen_that_is_sparse_or_one_long_line_is_refused_n
 
 
 def test_unsaved_settings_are_journaled_and_recovered(tmp_path: Path) -> None:
-    from kpitui.core.journal import read_journals
+    from kpitui.io.journal import read_journals
 
     path = tmp_path / "t.toml"
     path.write_text(TEXT)
@@ -164,7 +164,7 @@ def test_unsaved_settings_are_journaled_and_recovered(tmp_path: Path) -> None:
 
 
 def test_a_journal_with_settings_the_schema_refuses_is_corrupt() -> None:
-    from kpitui.core.journal import CorruptJournal, parse_journal
+    from kpitui.io.journal import CorruptJournal, parse_journal
 
     text = 'file = "t.toml"\nwritten = "x"\norder = []\n[changed]\n[settings]\ntitle = 5\n'
     with pytest.raises(CorruptJournal, match="settings"):

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kpitui.core.trend import Sums, fit, fit_sums, t_quantile, trend
+from kpitui.common.trend import Sums, fit, fit_sums, t_quantile, trend
 
 # (0,1) (7,4) (14,5) (21,9): x̄ = 10.5, ȳ = 4.75, Sxx = 2·10.5² + 2·3.5² = 245,
 # Sxy = 39.375 + 2.625 + 0.875 + 44.625 = 87.5, b = 87.5/245 = 5/14, a = 4.75 − 10.5·5/14 = 1.

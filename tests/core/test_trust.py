@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.analysis import Analysis, analyze
-from kpitui.core.annotations import as_json
-from kpitui.core.format import apart, percent
-from kpitui.core.loader import KpiTree, load_tree
-from kpitui.core.model import Period, Thresholds, TreeLoadError
-from kpitui.core.report import as_text, fails, summary
-from kpitui.core.status import aggregate, pace
+from kpitui.analysis.results import Analysis
+from kpitui.analysis.status import aggregate, pace
+from kpitui.common.format import apart, percent
+from kpitui.engine import analyze
+from kpitui.io.loader import KpiTree, load_tree
+from kpitui.model.domain import Period, Thresholds, TreeLoadError
+from kpitui.outputs.ci import as_json
+from kpitui.outputs.text_report import as_text, fails, summary
 
 Analyse = Callable[..., Analysis]
 Load = Callable[[str], KpiTree]

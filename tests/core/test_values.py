@@ -6,11 +6,11 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitui.core.analysis import Analysis
-from kpitui.core.formula import parse
-from kpitui.core.graph import KpiGraph
-from kpitui.core.model import Node
-from kpitui.core.values import ACTUAL, TARGET, Value, ValueGraph
+from kpitui.analysis.graph import KpiGraph
+from kpitui.analysis.results import Analysis
+from kpitui.analysis.values import ACTUAL, TARGET, Value, ValueGraph
+from kpitui.model.domain import Node
+from kpitui.model.formula import parse
 
 Analyse = Callable[..., Analysis]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.drivers import what_if
+from kpitui.drivers.questions import what_if
 from tests.core.test_forecast import Write, tree
 
 # Level, weekly, as_of day 14 → horizon day 42 (2026-02-12) for both inputs:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.chart import chart_data
+from kpitui.outputs.chart import chart_data
 from kpitui.tui.app import make_app
 from kpitui.tui.widgets.chart import ACTUAL, BAND, FORECAST, PACE, ChartPlot, HistoryChart, Legend, nice_ticks
 from tests.tui.test_browse import SIZE, ready, tree
@@ -98,9 +98,9 @@ def test_nice_ticks() -> None:
 
 SCRIPT = """
 import sys
-from kpitui.core.analysis import analyze
-from kpitui.core.chart import chart_data
-from kpitui.core.loader import load_tree
+from kpitui.engine import analyze
+from kpitui.outputs.chart import chart_data
+from kpitui.io.loader import load_tree
 from kpitui.tui.widgets.chart import draw
 from textual_plotext.plot import Plot
 

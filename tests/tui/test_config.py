@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from kpitui.core.config import config_path, load_config
-from kpitui.core.model import TreeLoadError
+from kpitui.io.config import config_path, load_config
+from kpitui.model.domain import TreeLoadError
 from kpitui.tui.app import make_app
 from tests.conftest import SAMPLES
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from kpitui.core.journal import journal_path
-from kpitui.core.loader import load_tree
+from kpitui.io.journal import journal_path
+from kpitui.io.loader import load_tree
 from kpitui.tui.app import KpiApp, make_app
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.form import NodeForm

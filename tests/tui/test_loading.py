@@ -106,7 +106,7 @@ async def test_the_header_shows_the_step_and_a_count_that_moves(samples: Path, m
 
 
 async def test_reading_a_big_file_counts_the_nodes_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpitui.core import stepwise
+    from kpitui.io import stepwise
 
     path = tmp_path / "big.toml"
     path.write_text(tree_text(3000), encoding="utf-8")
@@ -299,7 +299,8 @@ def test_the_first_frame_needs_neither_the_main_screen_nor_its_libraries(samples
         "import sys\n"
         "from pathlib import Path\n"
         "from kpitui.tui.app import KpiApp, make_app\n"
-        "heavy = ('kpitui.tui.screens.main', 'kpitui.tui.widgets.detail', 'textual_plotext', 'kpitui.core.analysis')\n"
+        "heavy = ('kpitui.tui.screens.main', 'kpitui.tui.widgets.detail', 'textual_plotext',\n"
+        "         'kpitui.analysis.results')\n"
         "def first_frame_out(self):\n"
         "    print(sorted(m for m in heavy if m in sys.modules), self.screen.query_one('#starting').render())\n"
         "    self.exit()\n"
@@ -420,7 +421,7 @@ async def test_garbage_made_while_browsing_is_not_frozen_with_the_tree(samples: 
 
 async def test_a_fifo_named_like_a_journal_neither_hangs_the_load_nor_stops_quitting(samples: Path) -> None:
     # Reading it waited for a writer on the event loop: "Loading…" forever, q and ctrl+c unheard.
-    from kpitui.core.journal import journal_path
+    from kpitui.io.journal import journal_path
 
     fifo = journal_path(samples / "webshop.toml", "1-abc")
     fifo.parent.mkdir(parents=True)

@@ -18,12 +18,12 @@ from rich.style import Style
 from textual.color import Color
 from textual.widgets import Input, Static
 
-from kpitui.core.analysis import analyze
-from kpitui.core.document import Document
-from kpitui.core.journal import journal_path
-from kpitui.core.loader import load_tree
-from kpitui.core.review import review
-from kpitui.core.text import editable
+from kpitui.common.text import editable
+from kpitui.engine import analyze
+from kpitui.io.journal import journal_path
+from kpitui.io.loader import load_tree
+from kpitui.services.document import Document
+from kpitui.services.review import review
 from kpitui.tui.app import make_app
 from kpitui.tui.marks import node_label
 from kpitui.tui.safe_lines import NO_CONTROL_CHARACTERS
@@ -162,7 +162,7 @@ async def test_a_journal_write_failure_shows_in_the_header_and_keeps_the_edit(
     def full(path: Path, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("kpitui.core.journal.replace_file", full)
+    monkeypatch.setattr("kpitui.io.journal.replace_file", full)
     app = make_app(sales)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import tree_text
-from kpitui.core.document import Document
-from kpitui.core.journal import read_journals
+from kpitui.io.journal import read_journals
+from kpitui.services.document import Document
 from tests.conftest import SAMPLES
 from tests.tui.test_typeahead import TREE as PLAIN
 

@@ -6,8 +6,8 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from kpitui.core.analysis import analyze
-from kpitui.core.loader import load_tree
+from kpitui.engine import analyze
+from kpitui.io.loader import load_tree
 from kpitui.tui.app import make_app
 from kpitui.tui.marks import node_label
 from kpitui.tui.widgets.header import TreeHeader
@@ -58,7 +58,7 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
 
 
 async def test_review_screen_lists_exactly_the_changes_and_jumps(samples: Path) -> None:
-    from kpitui.core.review import review
+    from kpitui.services.review import review
     from kpitui.tui.screens.review import ReviewScreen, review_lines
 
     path = samples / "webshop.toml"

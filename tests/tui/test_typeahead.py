@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from benchmarks.keystroke_task import EXPECTED, key_event, replay
-from kpitui.core.document import Document
+from kpitui.services.document import Document
 from kpitui.tui.app import KpiApp, make_app
 from kpitui.tui.screens.main import MainScreen
 from tests.tui.test_browse import ready

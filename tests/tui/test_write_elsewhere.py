@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from kpitui.core.loader import load_tree
+from kpitui.io.loader import load_tree
 from kpitui.tui.app import KpiApp, make_app
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from tests.conftest import SAMPLES

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kpitui.core.accepting import accepting_nodes, can_accept
+from kpitui.services.accepting import accepting_nodes, can_accept
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 
 if TYPE_CHECKING:
-    from kpitui.core.model import Finding
+    from kpitui.model.domain import Finding
     from kpitui.tui.screens.main import MainScreen
 
 PICK_KEYS = "123456789"

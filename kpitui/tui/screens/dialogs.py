@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from kpitui.core.text import editable, edited, safe_text
+from kpitui.common.text import editable, edited, safe_text
 
 
 class ChoiceDialog(ModalScreen[str | None]):

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from kpitui.core.inputs import date_problem, number_problem, parse_date, parse_number
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
+from kpitui.model.inputs import date_problem, number_problem, parse_date, parse_number
 from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 
 if TYPE_CHECKING:
-    from kpitui.core.document import Document
+    from kpitui.services.document import Document
     from kpitui.tui.screens.main import MainScreen
 
 # The document, saving and the form are imported on first use: the first paint needs none.
@@ -95,7 +95,7 @@ class EditingActions:
 
     def _edit(self, change: Callable[[Document], Any], keep: str | None = None) -> bool:
         """Apply one edit, journal it and show the result; a refused edit is reported."""
-        from kpitui.core.document import EditError
+        from kpitui.services.document import EditError
 
         screen = self._main()
         if self.document is None:
@@ -366,7 +366,7 @@ class EditingActions:
         outside_ok: bool = False,
         replacing: bytes | None = None,
     ) -> None:
-        from kpitui.core.saving import ExternalChange, OutsideFolder, ReadOnly, SaveError
+        from kpitui.io.saving import ExternalChange, OutsideFolder, ReadOnly, SaveError
 
         screen, doc = self._main(), self.document
         if doc is None:

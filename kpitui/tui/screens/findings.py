@@ -11,12 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from kpitui.core.model import SEVERITY_ORDER, Finding
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
+from kpitui.model.domain import SEVERITY_ORDER, Finding
 from kpitui.tui.marks import MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
+    from kpitui.analysis.results import Analysis
 
 
 SORTS = ("severity", "code", "node")

@@ -21,7 +21,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from kpitui.core.inputs import (
+from kpitui.common.text import editable, edited, safe_text
+from kpitui.model.domain import Period
+from kpitui.model.inputs import (
     InputError,
     parse_date,
     parse_number,
@@ -29,9 +31,7 @@ from kpitui.core.inputs import (
     shown_number,
     shown_period,
 )
-from kpitui.core.model import Period
-from kpitui.core.schema import CHOICES, read_node
-from kpitui.core.text import editable, edited, safe_text
+from kpitui.model.schema import CHOICES, read_node
 from kpitui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 from kpitui.tui.widgets.fields import ChoiceField, RefsField

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from kpitui.core.model import FREQUENCIES, TreeLoadError, days_after
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
+from kpitui.model.domain import FREQUENCIES, TreeLoadError, days_after
 from kpitui.tui import hangup
 from kpitui.tui.loading import PROGRESS_SECONDS, LoadProgress, no_gc_pauses
 from kpitui.tui.screens.dialogs import ChoiceDialog
@@ -29,12 +29,12 @@ from kpitui.tui.widgets.header import TreeHeader
 from kpitui.tui.widgets.tree_view import KpiTreeView
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
-    from kpitui.core.document import Document
-    from kpitui.core.loader import KpiTree
-    from kpitui.core.measurements import Measurements
-    from kpitui.core.model import Finding
-    from kpitui.core.outline import Outline
+    from kpitui.analysis.results import Analysis
+    from kpitui.io.loader import KpiTree
+    from kpitui.io.measurements import Measurements
+    from kpitui.model.domain import Finding
+    from kpitui.services.document import Document
+    from kpitui.services.outline import Outline
     from kpitui.tui.screens.findings import FindingsScreen
 
 WATCH_SECONDS = 1.0
@@ -209,8 +209,8 @@ class MainScreen(EditingActions, Screen[None]):
     def _read(
         self, keep: str | None, progress: LoadProgress | None = None
     ) -> Loaded | tuple[Stamp | None, TreeLoadError]:
-        from kpitui.core.document import Document
-        from kpitui.core.stepwise import read_toml_in_steps
+        from kpitui.io.stepwise import read_toml_in_steps
+        from kpitui.services.document import Document
 
         progress = progress or LoadProgress(self.path.name)
         stamp = Stamp.of(self.path)
@@ -238,8 +238,8 @@ class MainScreen(EditingActions, Screen[None]):
 
     def compute(self, document: Document) -> tuple[Analysis, Outline]:
         """Analyse the document as it is now."""
-        from kpitui.core.analysis import analyze
-        from kpitui.core.outline import Outline
+        from kpitui.engine import analyze
+        from kpitui.services.outline import Outline
 
         document.take_changes()  # the analysis starts from the document as it is now
         tree = document.current_tree()
@@ -270,7 +270,7 @@ class MainScreen(EditingActions, Screen[None]):
 
         Time travel re-analyses at another date on the same rows; it never re-reads the file.
         """
-        from kpitui.core.measurements import load_measurements
+        from kpitui.io.measurements import load_measurements
 
         if not tree.settings.measurements:
             return None
@@ -310,8 +310,8 @@ class MainScreen(EditingActions, Screen[None]):
     def refresh_after_edit(self, keep: str | None) -> None:
         """After an edit: update the analysis for the nodes it changed and redraw only their lines,
         the header and the details; the cursor stays, or goes to `keep`."""
-        from kpitui.core.incremental import update
-        from kpitui.core.outline import Outline
+        from kpitui.engine.incremental import update
+        from kpitui.services.outline import Outline
 
         document = self.document
         if document is None:
@@ -349,7 +349,7 @@ class MainScreen(EditingActions, Screen[None]):
         return self.query_one(KpiTreeView).current()
 
     def _offer_recovery(self) -> None:
-        from kpitui.core.journal import discard, read_journals
+        from kpitui.io.journal import discard, read_journals
 
         if self.document is None:
             return
@@ -527,7 +527,7 @@ class MainScreen(EditingActions, Screen[None]):
 
     def action_review(self) -> None:
         """The weekly check-in (SPEC 5 `review`) at the date shown; enter jumps to the node."""
-        from kpitui.core.review import review
+        from kpitui.services.review import review
         from kpitui.tui.screens.review import ReviewScreen
 
         if self.analysis is None:
@@ -561,7 +561,7 @@ class MainScreen(EditingActions, Screen[None]):
 
     def edit_accept(self, changes: list[tuple[str, str, str | None]], keep: str | None) -> bool:
         """Set (reason) or remove (None) accepted codes in nodes' `accept`, as one edit each."""
-        from kpitui.core.accepting import with_accept
+        from kpitui.services.accepting import with_accept
 
         def change(document: Document) -> None:
             for node_id, code, reason in changes:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
 
 NO_PARENT = "\0none"
 LIMIT = 60

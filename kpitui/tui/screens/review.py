@@ -11,12 +11,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kpitui.core.format import amount
-from kpitui.core.review import GLYPH, level_line
-from kpitui.core.text import safe_text
+from kpitui.common.format import amount
+from kpitui.common.text import safe_text
+from kpitui.services.review import GLYPH, level_line
 
 if TYPE_CHECKING:
-    from kpitui.core.review import Review
+    from kpitui.services.review import Review
 
 
 def review_lines(r: Review) -> list[tuple[str, str | None]]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kpitui.core.driver_report import STATUS_WORDS, seek_reason, with_unit
-from kpitui.core.drivers import DriverError, Seek, seek_goal
+from kpitui.drivers.questions import DriverError, Seek, seek_goal
+from kpitui.outputs.whatif_report import STATUS_WORDS, seek_reason, with_unit
 from kpitui.tui.screens.dialogs import ChoiceDialog
 from kpitui.tui.screens.picker import NodePicker
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
+    from kpitui.analysis.results import Analysis
     from kpitui.tui.screens.main import MainScreen
 
 SHOWN_CHANGES = 8  # nodes listed in the dialog; the what-if screen shows them all

@@ -16,10 +16,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from kpitui.core.inputs import InputError, parse_date, parse_number, parse_period, shown_number
-from kpitui.core.schema import THRESHOLD_KEYS, read_settings
-from kpitui.core.text import editable, edited, safe_text
-from kpitui.core.tree_table import check_measurements
+from kpitui.common.text import editable, edited, safe_text
+from kpitui.io.tree_table import check_measurements
+from kpitui.model.inputs import InputError, parse_date, parse_number, parse_period, shown_number
+from kpitui.model.schema import THRESHOLD_KEYS, read_settings
 from kpitui.tui.screens.dialogs import ConfirmDialog
 from kpitui.tui.screens.form import ESCAPED_NOTE, shown_value
 

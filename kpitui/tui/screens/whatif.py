@@ -1,6 +1,6 @@
 """What-if mode: change drivers' values and watch every node that depends on them, nothing saved.
 
-The screen works on a `Scenario` (core/drivers.py) over the main screen's analysis: each
+The screen works on a `Scenario` (drivers/questions.py) over the main screen's analysis: each
 change recomputes only what depends on the changed values, and the lines of the nodes
 that changed are redrawn, marked as hypothetical. `s` hands the scenario back to the main
 screen, which turns it into real edits; esc leaves it.
@@ -23,11 +23,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets.tree import TreeNode
 
-from kpitui.core.driver_report import exact, with_unit
-from kpitui.core.drivers import DriverError, Scenario, Seek, seek_goal, what_if
-from kpitui.core.format import amount
-from kpitui.core.inputs import number_problem, parse_number
-from kpitui.core.text import safe_text
+from kpitui.common.format import amount
+from kpitui.common.text import safe_text
+from kpitui.drivers.questions import DriverError, Scenario, Seek, seek_goal, what_if
+from kpitui.model.inputs import number_problem, parse_number
+from kpitui.outputs.whatif_report import exact, with_unit
 from kpitui.tui.marks import HYPOTHETICAL, MARK_STYLE, STATUS_WORD, LabelParts, node_label_parts
 from kpitui.tui.screens.dialogs import LineDialog
 from kpitui.tui.screens.picker import NodePicker
@@ -35,9 +35,9 @@ from kpitui.tui.widgets.detail import describe
 from kpitui.tui.widgets.tree_view import Entry, KpiTreeView
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
-    from kpitui.core.document import Document
-    from kpitui.core.outline import Outline
+    from kpitui.analysis.results import Analysis
+    from kpitui.services.document import Document
+    from kpitui.services.outline import Outline
     from kpitui.tui.screens.main import MainScreen
 
 SMALL, BIG = 0.01, 0.10  # the + / − and > / < steps, as fractions of the value

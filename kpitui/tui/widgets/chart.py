@@ -18,11 +18,11 @@ from textual.widget import Widget
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
-from kpitui.core.format import amount, number
+from kpitui.common.format import amount, number
 from kpitui.tui.marks import STATUS_GLYPH, STATUS_STYLE, STATUS_WORD
 
 if TYPE_CHECKING:
-    from kpitui.core.chart import ChartData, Series
+    from kpitui.outputs.chart import ChartData, Series
 
 # One glyph per series: the chart is read by shape first, colour second.
 ACTUAL, PACE, FORECAST, BAND = "●", "·", "×", "-"

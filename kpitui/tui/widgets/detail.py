@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kpitui.core.chart import chart_data
-from kpitui.core.format import amount, digits_apart, percent
-from kpitui.core.model import PAIR_CODES
-from kpitui.core.text import safe_text
+from kpitui.common.format import amount, digits_apart, percent
+from kpitui.common.text import safe_text
+from kpitui.model.domain import PAIR_CODES
+from kpitui.outputs.chart import chart_data
 from kpitui.tui.marks import CONFLICT, MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
 from kpitui.tui.widgets.chart import HistoryChart
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
+    from kpitui.analysis.results import Analysis
 
 
 BAR_WIDTH = 24
@@ -113,7 +113,7 @@ def describe_rest(analysis: Analysis, node_id: str, hints: bool = True, real: An
     parts.extend(forecast_lines(analysis, node_id))
     own = node.thresholds
     if own is not None:
-        from kpitui.core.analysis import thresholds_of
+        from kpitui.analysis.results import thresholds_of
 
         judged = thresholds_of(node, tree.settings.thresholds)
         parts.append(
@@ -166,7 +166,7 @@ def describe(analysis: Analysis, node_id: str, hints: bool = True, real: Analysi
 
 def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
     """The trend and forecast (SPEC 4.6): `Forecast 2026-12-31: 974k EUR (80%: 972k–976k) ✖ off track`."""
-    from kpitui.core.format import amount
+    from kpitui.common.format import amount
     from kpitui.tui.marks import STATUS_GLYPH, STATUS_STYLE, TREND_ARROW, TREND_STYLE
 
     forecast, unit = analysis.results[node_id].forecast, analysis.tree.nodes[node_id].unit
@@ -203,7 +203,7 @@ def conflict_lines(analysis: Analysis, node_id: str) -> list[Text]:
         goodhart = next((f for f in findings if f.code == "goodhart" and not f.accepted), None)
         accepted = bool(findings) and all(f.accepted for f in findings)
         if goodhart is not None:
-            from kpitui.core.rules import goodhart as bought
+            from kpitui.rules.checks import goodhart as bought
 
             why = safe_text(bought(analysis, *goodhart.concerns) or goodhart.message)
             line = Text(f" {CONFLICT} {names}: ", style=MARK_STYLE["goodhart"])
@@ -282,7 +282,7 @@ def moved_lines(analysis: Analysis, node_id: str, hypothetical: bool = False) ->
     Args:
         hypothetical: shown in a what-if, of the real analysis: says the what-if is not part of it.
     """
-    from kpitui.core.drivers import attribute, earlier_analysis
+    from kpitui.drivers.questions import attribute, earlier_analysis
 
     earlier = earlier_analysis(analysis)
     if earlier is None:

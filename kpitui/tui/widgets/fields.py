@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
 
 
 class ChoiceField(Widget, can_focus=True):

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from kpitui.core.text import safe_text
+from kpitui.common.text import safe_text
 from kpitui.tui.marks import CONFLICT, ERROR, MARK_STYLE, ORPHAN, STATUS_GLYPH
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from kpitui.core.analysis import Analysis
-    from kpitui.core.outline import Outline
+    from kpitui.analysis.results import Analysis
+    from kpitui.services.outline import Outline
 
 
 class TreeHeader(Static):

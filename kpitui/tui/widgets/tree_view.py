@@ -16,9 +16,9 @@ from textual.widgets.tree import TreeNode
 from kpitui.tui.marks import MARK_STYLE, ORPHAN, LabelParts, node_label_parts
 
 if TYPE_CHECKING:
-    from kpitui.core.analysis import Analysis
-    from kpitui.core.incremental import Updated
-    from kpitui.core.outline import Outline
+    from kpitui.analysis.results import Analysis
+    from kpitui.engine.incremental import Updated
+    from kpitui.services.outline import Outline
 
 
 # Lines deeper than this are not drawn (Textual's tree keeps every line's whole path):

@@ -1,0 +1,1 @@
+"""Analysing a tree at a date: the graph, values, statuses, forecasts, conflicts and the structural indexes."""

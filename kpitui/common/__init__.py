@@ -1,0 +1,1 @@
+"""Plain helpers every layer may use: terminal-safe text, number formats, the collector pause, least-squares trends."""

@@ -1,1 +1,0 @@
-"""The pure domain of kpitui: model, loading, analysis, export; no UI imports."""

@@ -1,0 +1,1 @@
+"""The domain: nodes, settings, findings, errors; the schema, formulas, typed input, the finding codes."""
