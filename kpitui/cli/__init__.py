@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from kpitui import __version__
 from kpitui.common.text import safe_text
+from kpitui.common.version import __version__
 from kpitui.model.domain import LoadError, Location, NotATreeError, SaveError, TreeLoadError
 
 if TYPE_CHECKING:

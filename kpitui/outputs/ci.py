@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpitui import __version__
 from kpitui.analysis.results import Analysis
 from kpitui.common.text import safe_json, safe_text
+from kpitui.common.version import __version__
 from kpitui.model.domain import Finding, LoadError
 from kpitui.model.registry import rule
 from kpitui.outputs.text_report import summary

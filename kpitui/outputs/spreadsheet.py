@@ -42,10 +42,10 @@ def _cell(column: str, text: str) -> Any:
     return text
 
 
-def write_xlsx(analysis: Analysis, path: str | Path, raw: bool = False) -> None:
-    """Write the export to an .xlsx workbook at `path`."""
+def frame(analysis: Analysis, raw: bool = True) -> Any:
+    """The export as a typed polars DataFrame: numbers, dates and booleans as such, one row a node
+    in tree order (`raw`: text cells as written, not escaped against formula injection)."""
     import polars as pl
-    import xlsxwriter
 
     table = rows(analysis, raw)
     columns = [c for c in COLUMNS if not table or c in table[0]]
@@ -61,10 +61,18 @@ def write_xlsx(analysis: Analysis, path: str | Path, raw: bool = False) -> None:
             schema[c] = pl.Boolean
         else:
             schema[c] = pl.String
-    frame = pl.DataFrame({c: [_cell(c, r[c]) for r in table] for c in columns}, schema=schema)
+    return pl.DataFrame({c: [_cell(c, r[c]) for r in table] for c in columns}, schema=schema)
+
+
+def write_xlsx(analysis: Analysis, path: str | Path, raw: bool = False) -> None:
+    """Write the export to an .xlsx workbook at `path`."""
+    import xlsxwriter
+
+    table = frame(analysis, raw)
+    columns = list(table.columns)
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     try:
-        _write(frame, columns, xlsxwriter.Workbook(str(path), options))
+        _write(table, columns, xlsxwriter.Workbook(str(path), options))
     except xlsxwriter.exceptions.FileCreateError as exc:
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
         raise cause from None
