@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, overload
 
-from kpitui.analysis.graph import pop_component
 from kpitui.common.format import amount
 
 if TYPE_CHECKING:
@@ -638,3 +637,14 @@ def influence_pairs(graph: KpiGraph) -> Iterator[tuple[str, str, list[str], list
     for a in found.partners:
         for b in found.ordered(a):
             yield a, b, *found.witness(a, b)
+
+
+def pop_component(stack: list[str], on_stack: set[str], node: str) -> list[str]:
+    """Tarjan's last step for a component's first node: it and the members above it, taken off the stack."""
+    component: list[str] = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == node:
+            return component

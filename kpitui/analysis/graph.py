@@ -15,7 +15,7 @@ Tarjan's, below, iterative so that no file's depth reaches Python's recursion li
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from kpitui.model.domain import Node
@@ -125,7 +125,7 @@ class KpiGraph:
                 return self._cycles
             rest = set(self.nodes) - set(placed)
             children = {n: [c for c in self._children[n] if c in rest] for n in rest}
-            found = [c for c in strong_components(list(rest), children) if len(c) > 1 or c[0] in children[c[0]]]
+            found = loops(rest, children)
             ordered = (sorted(c, key=self.order.__getitem__) for c in found)
             self._cycles = sorted(ordered, key=lambda c: self.order[c[0]])
         return self._cycles
@@ -229,50 +229,16 @@ class KpiGraph:
         return result
 
 
-def strong_components(nodes: list[T], successors: Mapping[T, list[T]]) -> list[list[T]]:
-    """The strongly connected components of a graph, each one's successors' components first.
+def loops(nodes: Iterable[T], successors: Mapping[T, Iterable[T]]) -> list[set[T]]:
+    """The groups of nodes that reach one another round a loop: the strongly connected components
+    (networkx's) of more than one node, or of one that links to itself.
 
-    Tarjan's algorithm with an explicit stack (no recursion, whatever the depth).
+    Asked only where a topological sort left nodes over, so a tree without a loop never loads
+    networkx (importing it is about a quarter of a second, more than `check` of a small tree).
     """
-    index: dict[T, int] = {}
-    low: dict[T, int] = {}
-    on_stack: set[T] = set()
-    stack: list[T] = []
-    found: list[list[T]] = []
-    for root in nodes:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(successors[root]))]
-        while work:
-            node, pending = work[-1]
-            for nxt in pending:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = len(index)
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(successors[nxt])))
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    found.append(pop_component(stack, on_stack, node))
-    return found
+    import networkx as nx
 
-
-def pop_component(stack: list[T], on_stack: set[T], node: T) -> list[T]:
-    """Tarjan's last step for a component's first node: it and the members above it, taken off the stack."""
-    component: list[T] = []
-    while True:
-        member = stack.pop()
-        on_stack.discard(member)
-        component.append(member)
-        if member == node:
-            return component
+    graph: nx.DiGraph[T] = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((a, b) for a in graph.nodes for b in successors[a])
+    return [c for c in nx.strongly_connected_components(graph) if len(c) > 1 or graph.has_edge(*([next(iter(c))] * 2))]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from kpitui.analysis.graph import KpiGraph, strong_components
+from kpitui.analysis.graph import KpiGraph, loops
 from kpitui.analysis.status import aggregate
 from kpitui.model.domain import Node
 from kpitui.model.formula_errors import ZeroDivision
@@ -149,11 +149,7 @@ class ValueGraph:
         order = self.graph.order
         members = sorted(candidates, key=order.__getitem__)
         feeds = {n: [f for f in self.inputs[n] if f in candidates] for n in members}
-        found = [
-            sorted(group, key=order.__getitem__)
-            for group in strong_components(members, feeds)
-            if len(group) > 1 or group[0] in feeds[group[0]]
-        ]
+        found = [sorted(group, key=order.__getitem__) for group in loops(members, feeds)]
         return sorted(found, key=lambda group: order[group[0]])
 
     def formula_loops(self) -> list[list[str]]:

@@ -6,19 +6,10 @@ from typing import TypeVar
 
 import networkx as nx
 
-from kpitui.analysis.graph import KpiGraph, strong_components
+from kpitui.analysis.graph import KpiGraph, loops
 from kpitui.model.domain import Node
 
 T = TypeVar("T")
-
-
-def test_components_match_networkx_and_come_successors_first() -> None:
-    rng = random.Random(14)
-    for _ in range(300):
-        n = rng.randrange(1, 12)
-        density = rng.choice((0.05, 0.2, 0.5))
-        successors = {a: [b for b in range(n) if rng.random() < density] for a in range(n)}
-        assert_components(strong_components(list(range(n)), successors), successors)
 
 
 def assert_components(found: Sequence[Sequence[T]], successors: Mapping[T, Iterable[T]]) -> None:
@@ -31,10 +22,47 @@ def assert_components(found: Sequence[Sequence[T]], successors: Mapping[T, Itera
             assert position[b] <= position[a], "a successor's component comes first"
 
 
-def test_a_deep_chain_needs_no_recursion() -> None:
+def test_parent_cycles_are_the_loops_of_the_parent_links() -> None:
+    rng = random.Random(14)
+    for _ in range(200):
+        n = rng.randrange(1, 12)
+        nodes = {
+            f"n{i}": Node(id=f"n{i}", name=f"N{i}", parents=tuple(f"n{j}" for j in range(n) if rng.random() < 0.15))
+            for i in range(n)
+        }
+        graph = KpiGraph(nodes)
+        links = nx.DiGraph([(p, c) for c, node in nodes.items() for p in node.parents])
+        links.add_nodes_from(nodes)
+        expected = {
+            frozenset(c) for c in nx.strongly_connected_components(links) if len(c) > 1 or links.has_edge(*[*c] * 2)
+        }
+        assert {frozenset(c) for c in graph.cycles()} == expected
+        for cycle in graph.cycles():
+            assert cycle == sorted(cycle, key=graph.order.__getitem__)
+
+
+def test_a_deep_cycle_needs_no_recursion() -> None:
     n = 50_000
     successors = {i: [i + 1] for i in range(n - 1)} | {n - 1: [0]}
-    assert [len(c) for c in strong_components(list(range(n)), successors)] == [n]
+    assert [len(c) for c in loops(range(n), successors)] == [n]
+    assert loops(range(3), {0: [1], 1: [2], 2: []}) == []
+    assert loops(range(2), {0: [0], 1: []}) == [{0}]
+
+
+def test_a_tree_without_a_loop_is_checked_without_networkx() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLES
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from kpitui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', {str(SAMPLES / 'webshop.toml')!r}])\n"
+        "print('networkx' in sys.modules)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
 def test_parent_links_repeats_and_missing_parents() -> None:
