@@ -65,7 +65,7 @@ def test_dot_nodes_edges_colours_and_orphans(tree: str, capsys: pytest.CaptureFi
     graph = pydot.graph_from_dot_data(draw(capsys, tree, "--format", "dot"))[0]
     nodes = {unquote(n.get_name()): n for n in graph.get_nodes() if n.get_name() not in ("node", "edge", "graph")}
     assert set(nodes) == {"g", "a", "b", "c"}
-    assert unquote(nodes["a"].get("label")) == "A # one\\non track"
+    assert unquote(nodes["a"].get("label")) == "A # one\\n10 / 10\\non track"
     assert unquote(nodes["g"].get("label")) == 'Goal "1" <x>\\noff track'
     assert unquote(nodes["b"].get("fillcolor")) == COLOURS["off_track"][0]
     assert unquote(nodes["a"].get("fillcolor")) == COLOURS["on_track"][0]
@@ -75,7 +75,7 @@ def test_dot_nodes_edges_colours_and_orphans(tree: str, capsys: pytest.CaptureFi
     assert cluster.get_name() == "cluster_orphans"
     (lost,) = cluster.get_nodes()
     assert unquote(lost.get_name()) == "lost"
-    assert unquote(lost.get("label")) == "Lost\\x1b[2J\\nat risk"
+    assert unquote(lost.get("label")) == "Lost\\x1b[2J\\n9 / 10\\nat risk"
     assert unquote(lost.get("fillcolor")) == COLOURS["at_risk"][0]
     edges = {(unquote(e.get_source()), unquote(e.get_destination())): e for e in graph.get_edges()}
     assert set(edges) == {("g", "a"), ("g", "b"), ("g", "c"), ("a", "b"), ("a", "c")}
@@ -109,8 +109,9 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
     link = re.compile(r"^  (n\d+) --> (n\d+)$")
     dashed = re.compile(r'^  (n\d+) -\. "(declared|influence|declared, influence) conflict" \.- (n\d+)$')
     classdef = re.compile(r"^  classDef (on_track|at_risk|off_track|unknown) fill:#[0-9A-F]{6},stroke:#[0-9A-F]{6},")
+    hangs = re.compile(r"^  (n\d+) ~~~ orphans$")
     declared: dict[str, tuple[str, str]] = {}
-    links, conflicts, orphans, inside = [], [], [], False
+    links, conflicts, orphans, under, inside = [], [], [], [], False
     for line in lines[1:]:
         if line == '  subgraph orphans["Serving no goal"]':
             inside = True
@@ -124,6 +125,8 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
             links.append((m[1], m[2]))
         elif m := dashed.match(line):
             conflicts.append((m[1], m[2], m[3]))
+        elif m := hangs.match(line):
+            under.append(m[1])
         else:
             assert classdef.match(line), line
     by_name = {label.split("<br/>")[0]: ref for ref, (label, _) in declared.items()}
@@ -131,10 +134,12 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
         "Goal #quot;1#quot; #lt;x#gt;<br/>off track",
         "off_track",
     )
-    assert declared[by_name["A #35; one"]][1] == "on_track"
+    assert declared[by_name["A #35; one"]] == ("A #35; one<br/>10 / 10<br/>on track", "on_track")
+    assert declared[by_name["C"]] == ("C<br/>unknown", "unknown")  # no value, no target: no line for them
     assert orphans == [by_name["Lost\\x1b[2J"]]
     g, a, b, c = (by_name[n] for n in ("Goal #quot;1#quot; #lt;x#gt;", "A #35; one", "B", "C"))
     assert links == [(g, a), (g, b), (g, c)]
+    assert under == [a]  # the group of orphans hangs below the tree's lowest node
     assert conflicts == [(a, "declared", b), (a, "influence", c)]
     assert all(ref in declared for pair in links for ref in pair)
 
@@ -160,3 +165,79 @@ def test_graphviz_renders_every_sample(tmp_path: Path) -> None:
         assert main(["diagram", str(sample), "-o", str(out)]) == 0
         svg = subprocess.run(["dot", "-Tsvg", str(out)], check=True, capture_output=True, text=True).stdout
         assert "<svg" in svg
+
+
+def mermaid_blocks(text: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """Where each box sits (the innermost subgraph holding it, "" for none) and every link (from, kind, to)."""
+    where: dict[str, str] = {}
+    links: list[tuple[str, str, str]] = []
+    stack = [""]
+    for line in text.splitlines()[1:]:
+        words = line.split()
+        if words[0] == "subgraph":
+            stack.append(words[1].split("[")[0])
+        elif words == ["end"]:
+            stack.pop()
+        elif m := re.match(r'^\s+(\w+)\["[^"]*"\]:::(\w+)$', line):
+            where[m[1]] = stack[-1] if m[2] != "blank" else "blank " + stack[-1]  # an empty cell of a row
+        elif m := re.match(r"^\s+(\w+) (-->|~~~|-\.) .*?(\w+)$", line):
+            links.append((m[1], m[2], m[3]))
+    return where, links
+
+
+def test_mermaid_puts_the_orphans_below_the_tree_with_no_link_into_them(capsys: pytest.CaptureFixture[str]) -> None:
+    # On the sales sample the group sat beside the goal, and the goal's link to its objective ran
+    # through it: the objective seemed to serve no goal.
+    where, links = mermaid_blocks(draw(capsys, str(SAMPLES / "sales.toml")))
+    inside = {ref for ref, block in where.items() if block == "orphans"}
+    assert len(inside) == 4
+    into = [(a, kind, b) for a, kind, b in links if (b in inside or b == "orphans") and a not in inside]
+    assert len(into) == 1 and into[0][1:] == ("~~~", "orphans")  # only the invisible link that puts it below
+    assert where[into[0][0]] == ""  # from a node of the tree itself
+
+
+def test_mermaid_boxes_show_value_against_target(capsys: pytest.CaptureFixture[str]) -> None:
+    text = draw(capsys, str(SAMPLES / "webshop.toml"))
+    # The value's line follows the name; the status lines follow it.
+    assert '["Online omzet €1,2M<br/>540k / 1.2M EUR<br/>' in text
+    assert '["CPA (kosten per aankoop)<br/>14.5 / 12 EUR<br/>off track"]:::off_track' in text
+    assert '["Conversieratio<br/>2.1 / 2.8%<br/>off track"]:::off_track' in text
+
+
+def wide_tree(objectives: int, kpis: int) -> str:
+    text = '[nodes.g]\nname = "Goal"\nkind = "goal"\n'
+    for o in range(objectives):
+        text += f'[nodes.o{o}]\nname = "O{o}"\nkind = "objective"\nparent = "g"\n'
+    for k in range(kpis):
+        parent = f"o{k % objectives}" if objectives else "g"
+        text += f'[nodes.k{k}]\nname = "K{k}"\nparent = "{parent}"\ntarget = 100\nactual = {k}\n'
+    return text
+
+
+@pytest.mark.parametrize(
+    ("objectives", "kpis", "rows"),
+    [
+        (0, 26, [6, 6, 6, 6, 2]),  # 27 nodes in one row were 5,865 px wide: now 6 boxes across
+        (3, 23, [3, 3, 2]),  # three boxes of 8, 8 and 7 leaves, 3 columns each: 9 across
+    ],
+)
+def test_mermaid_wraps_the_leaves_of_a_wide_tree_in_boxes(
+    objectives: int, kpis: int, rows: list[int], write_tree: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = draw(capsys, str(write_tree(wide_tree(objectives, kpis))))
+    assert text.startswith("flowchart TD\n")
+    where, links = mermaid_blocks(text)
+    boxes = sorted({block for block in where.values() if block and not block.startswith("blank")})
+    assert len(boxes) == max(1, objectives)
+    parents = [a for a, kind, b in links if kind == "-->" and b in boxes]
+    assert len(parents) == len(boxes)  # one link from each parent to its box, none to the leaves in it
+    assert not [b for a, kind, b in links if kind == "-->" and where.get(b)]
+    first = boxes[0]
+    chains = dict((a, b) for a, kind, b in links if kind == "~~~" and where.get(a) == first)
+    # Columns are chains of invisible links down; the top row holds the boxes no link leads into.
+    row = [ref for ref, block in where.items() if block == first and ref not in chains.values()]
+    counts = []
+    while row:
+        counts.append(sum(1 for ref in row if where[ref] == first))  # empty cells pad the last row
+        row = [chains[ref] for ref in row if ref in chains]
+    assert counts == rows
