@@ -40,6 +40,23 @@ def amount(value: float | None, unit: str | None, digits: int = 3) -> str:
     return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe_text(unit)}"
 
 
+def difference(value: float | None, unit: str | None, digits: int = 3) -> str:
+    """How far apart two amounts of a unit are: `8 points` between two `%` values (percentage
+    points: `8% below 35%` would read as 32.2%), else the amount (`2.5 EUR`); `–` when unknown."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        text = number(value, digits)
+        return f"{text} point" if text == "1" else f"{text} points"
+    return amount(value, unit, digits)
+
+
+def signed(value: float, unit: str | None, digits: int = 3) -> str:
+    """A change with its sign: `+2.5 EUR`, `−0.075 points` (a true minus), `0 EUR`."""
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return sign + difference(abs(value), unit, digits)
+
+
 def digits_apart(*values: float | None) -> int:
     """Significant digits (3 to 6) that keep rounding well inside the smallest gap between
     the values, so an uptime of 99.87% never reads as its SLA of 99.95% ("99.9% against 100%")."""

@@ -38,6 +38,13 @@ def with_unit(value: float | None, unit: str | None) -> str:
     return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {safe_text(unit)}"
 
 
+def apart_by(value: float, unit: str | None) -> str:
+    """A difference, exact: `18,866.35 EUR`; between two `%` values in points, `0.25 points`."""
+    if unit == "%":
+        return f"{exact(value)} point" if value == 1 else f"{exact(value)} points"
+    return with_unit(value, unit)
+
+
 def _label(analysis: Analysis, node_id: str) -> str:
     return f"{safe_text(analysis.tree.nodes[node_id].name)} ({safe_text(node_id)})"
 
@@ -136,7 +143,7 @@ def attribution_lines(analysis: Analysis, attribution: Attribution, limit: int =
     """`moved by: Sessies +18,866.35 EUR, Conversieratio −4,978.59 EUR`, biggest first."""
     unit = analysis.tree.nodes[attribution.node].unit
     parts = [(n, p) for n, p in attribution.parts if p != 0][:limit]
-    shown = [f"{safe_text(analysis.name(n))} {'+' if p > 0 else '−'}{with_unit(abs(p), unit)}" for n, p in parts]
+    shown = [f"{safe_text(analysis.name(n))} {'+' if p > 0 else '−'}{apart_by(abs(p), unit)}" for n, p in parts]
     return [", ".join(shown)] if shown else []
 
 

@@ -11,6 +11,7 @@ from kpitui.analysis.below import below_goals, kpi_below_map
 from kpitui.common.format import amount, apart, digits_apart, number, percent
 from kpitui.model.domain import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
 from kpitui.rules.checks import Suggester, goodhart, mixed_units, scale_mismatch
+from kpitui.rules.pace import is_cap, reference
 
 if TYPE_CHECKING:
     from kpitui.analysis.conflicts import Conflict
@@ -346,7 +347,7 @@ def _status(an: Analysis, only: list[str] | None = None) -> list[Finding]:
                 _finding(
                     status,
                     node_id,
-                    f"'{node.name}' is {label}: {actual} against {expected} expected by {as_of} "
+                    f"'{node.name}' is {label}: {actual} against {expected} {reference(node, result)} by {as_of} "
                     f"(attainment {percent(result.pace.attainment)}): {advice}",
                 )
             )
@@ -600,12 +601,13 @@ def _forecast_findings(an: Analysis, only: list[str] | None = None) -> list[Find
             spread = f" (80%: {show(forecast.low)}–{show(forecast.high)})"
         # A rollup or formula node without a line of its own combines its inputs' forecasts (SPEC 4.6).
         reaches = "its trend reaches" if forecast.line is not None else "its inputs' trends give it"
+        limit = "cap" if is_cap(node, result) else "target"
         found.append(
             _finding(
                 "forecast_miss",
                 node_id,
                 f"'{node.name}' is {result.status.replace('_', ' ')} today but {reaches} "
-                f"{show(forecast.value)}{spread} by {forecast.day}, against a target of "
+                f"{show(forecast.value)}{spread} by {forecast.day}, against a {limit} of "
                 f"{show(result.target)}: act now, before it shows",
             )
         )

@@ -1,9 +1,10 @@
-"""`kpitui review`: the weekly check-in (SPEC 5) — what changed since the last one, and who acts.
+"""`kpitui review`: the weekly check-in (docs/guides/check-in.md) — what changed since the last one, and who acts.
 
 Compares the analysis at `since` (default: as_of minus 7 days) with the one at `as_of`, on
 the same measurements (read once): nodes whose status or rollup status changed, findings
 that appeared or cleared, and every node off track or forecast to miss with its owner, its
-gap and the weekly pace it now needs against what the last four weeks delivered.
+gap and the weekly pace it now needs against what the last four weeks delivered, in the words
+of kpitui.rules.pace (a budget is over or under what is allowed; `%` differences are points).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from kpitui.analysis.graph import KpiGraph
 from kpitui.analysis.results import Analysis, resolve_as_of
-from kpitui.common.format import amount
+from kpitui.common.format import amount, signed
 from kpitui.common.text import safe_json, safe_text
 from kpitui.drivers.questions import Attribution, attribute
 from kpitui.engine import analyze
 from kpitui.io.loader import KpiTree
 from kpitui.io.measurements import Measurements, load_measurements
 from kpitui.model.domain import SEVERITY_ORDER, Finding, days_after
+from kpitui.rules import pace
 
 GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 WEEK = 7
@@ -50,6 +52,7 @@ class Attention:
     gap: float | None  # how far the actual is behind what is expected now, in the KPI's direction
     needed_per_week: float | None  # the change per week that reaches the target by the horizon
     recent_per_week: float | None  # the average change per week over the last four weeks
+    recent_days: int | None = None  # the days that average really spans (one week of data: 7)
 
 
 @dataclass
@@ -141,6 +144,7 @@ def _attention(an: Analysis) -> list[Attention]:
             and horizon > an.as_of
         ):
             needed = (result.target - result.actual) / ((horizon - an.as_of).days / WEEK)
+        recent, days = _recent_pace(an, node_id)
         found.append(
             Attention(
                 node_id,
@@ -151,7 +155,8 @@ def _attention(an: Analysis) -> list[Attention]:
                 forecast.value if forecast else None,
                 gap,
                 needed,
-                _recent_pace(an, node_id),
+                recent,
+                days,
             )
         )
     order = an.graph.order
@@ -159,54 +164,50 @@ def _attention(an: Analysis) -> list[Attention]:
     return found
 
 
-def _recent_pace(an: Analysis, node_id: str) -> float | None:
-    """The average change per week between the newest observation and the one four weeks before it."""
+def _recent_pace(an: Analysis, node_id: str) -> tuple[float | None, int | None]:
+    """The average change per week between the newest observation and the one four weeks before
+    it (or the oldest, when the history is shorter), and the days between the two."""
     history = an.history(node_id)
     if len(history) < 2:
-        return None
+        return None, None
     last_day, last_value = history[-1]
     cutoff = days_after(an.as_of, -LOOKBACK_WEEKS * WEEK)
     older = [obs for obs in history if obs[0] <= cutoff]
     first_day, first_value = older[-1] if older else history[0]
     if first_day >= last_day:
-        return None
-    return (last_value - first_value) / ((last_day - first_day).days / WEEK)
+        return None, None
+    days = (last_day - first_day).days
+    return (last_value - first_value) / (days / WEEK), days
 
 
-def _pace_line(an: Analysis, item: Attention) -> str:
+def pace_line(an: Analysis, item: Attention) -> str:
+    """Where a node stands against its pace, what the rest of its period asks per week, and what
+    the measurements delivered: `25.4k EUR over the 78.6k EUR allowed by now; at most 2595 EUR per
+    week left to stay within 180k EUR; averaged +3k EUR per week over the 4 weeks measured`."""
     node, result = an.tree.nodes[item.node], an.results[item.node]
     if node.pacing == "level":
         return level_line(an, item)
-    parts: list[str] = []
-    if item.gap is not None and item.gap > 0 and result.pace.expected is not None:
-        parts.append(f"{amount(item.gap, node.unit)} behind the {amount(result.pace.expected, node.unit)} expected now")
-    if item.needed_per_week is not None and result.target is not None:
-        parts.append(
-            f"{amount(item.needed_per_week, node.unit)} needed per week to reach {amount(result.target, node.unit)}"
-        )
-    if item.recent_per_week is not None:
-        parts.append(f"last {LOOKBACK_WEEKS} weeks averaged {amount(item.recent_per_week, node.unit)}")
-    return "; ".join(parts)
+    said = (
+        pace.gap(node, result),
+        pace.weekly(node, result, item.needed_per_week),
+        pace.recent(node, item.recent_per_week, item.recent_days),
+    )
+    return "; ".join(part for part in said if part)
 
 
 def level_line(an: Analysis, item: Attention) -> str:
     """A level KPI (a rate to hold) has no amount to add each week: its distance from the target level,
-    and which way the last four weeks moved it: `0.7% below the 2.8% target level; last 4 weeks
-    −0.0225% per week, away from the target`."""
+    and which way the measurements moved it: `0.7 points below the 2.8% target level; averaged −0.075
+    points per week over the 4 weeks measured, away from the target`."""
     node, result = an.tree.nodes[item.node], an.results[item.node]
     parts: list[str] = []
-    if result.target is not None and result.actual is not None:
-        if result.actual == result.target:
-            parts.append(f"at the {amount(result.target, node.unit)} target level")
-        else:
-            side = "below" if result.actual < result.target else "above"
-            distance = amount(abs(result.target - result.actual), node.unit)
-            parts.append(f"{distance} {side} the {amount(result.target, node.unit)} target level")
-    if item.recent_per_week is not None:
+    distance = pace.gap(node, result)
+    if distance is not None:
+        parts.append(distance)
+    trend = pace.recent(node, item.recent_per_week, item.recent_days)
+    if trend is not None:
         step = item.recent_per_week
-        sign = "+" if step > 0 else "−" if step < 0 else ""
-        trend = f"last {LOOKBACK_WEEKS} weeks {sign}{amount(abs(step), node.unit)} per week"
-        if step != 0 and result.target is not None and result.actual is not None and result.actual != result.target:
+        if step and result.target is not None and result.actual is not None and result.actual != result.target:
             towards = (step > 0) == (result.actual < result.target)
             trend += ", towards the target" if towards else ", away from the target"
         parts.append(trend)
@@ -244,11 +245,10 @@ def as_text(r: Review, colour: bool = False) -> str:
         lines += ["", f"{bold}What moved the goals{reset}"]
         for m in r.moved:
             unit = nodes[m.node].unit
-            sign = "+" if m.change > 0 else "−"
-            lines.append(f"  {name(m.node)}: {sign}{amount(abs(m.change), unit)}")
+            lines.append(f"  {name(m.node)}: {signed(m.change, unit)}")
             for part, share in m.parts:
                 if share:
-                    lines.append(f"      {'+' if share > 0 else '−'}{amount(abs(share), unit)}  {name(part)}")
+                    lines.append(f"      {signed(share, unit)}  {name(part)}")
     lines += ["", f"{bold}Needs action ({len(r.attention)}){reset}"]
     for item in r.attention:
         node = nodes[item.node]
@@ -257,7 +257,7 @@ def as_text(r: Review, colour: bool = False) -> str:
             why += f", forecast to miss: {amount(item.forecast, node.unit)} by {item.forecast_date}"
         owner = safe_text(item.owner) if item.owner else "no owner — name one"
         lines.append(f"  {name(item.node)} — {owner} — {why}")
-        detail = _pace_line(an, item)
+        detail = pace_line(an, item)
         if detail:
             lines.append(f"      {detail}")
     if not r.attention:
@@ -306,6 +306,7 @@ def as_json(r: Review) -> str:
                 "gap": a.gap,
                 "needed_per_week": a.needed_per_week,
                 "recent_per_week": a.recent_per_week,
+                "recent_days": a.recent_days,
                 "pacing": r.after.tree.nodes[a.node].pacing,
                 "unit": r.after.tree.nodes[a.node].unit,
             }

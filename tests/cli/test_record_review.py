@@ -212,10 +212,13 @@ def test_review_text_lists_changes_findings_and_who_acts(tmp_path: Path, capsys:
         in out
     )
     assert "Cleared findings (1)\n  warning off_track                    Sales\n" in out
-    # Needs per week: (13 − 9) / (7 days / 7) = 4; the last four weeks: (9 − 1) / 3 weeks = 2.67.
+    # Needs per week: (13 − 9) / (7 days / 7) = 4; since the first row (the cut-off 2025-12-25 is before
+    # it): (9 − 1) / 3 weeks = 2.67, said over the 3 weeks the rows cover, not "the last 4 weeks".
     assert "  Sales — Sales team — ▲ at risk, forecast to miss: 11 EUR by 2026-01-29\n" in out
-    assert "0.75 EUR behind the 9.75 EUR expected now; 4 EUR needed per week to reach 13 EUR; " in out
-    assert "last 4 weeks averaged 2.67 EUR" in out
+    assert (
+        "      0.75 EUR behind the 9.75 EUR expected by now; 4 EUR per week needed to reach 13 EUR; "
+        "averaged +2.67 EUR per week over the 3 weeks measured\n"
+    ) in out
 
 
 def test_review_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -263,8 +266,13 @@ def test_review_of_the_webshop_sample_names_the_hidden_miss(tmp_path: Path, caps
     # a week; the last four weeks: (710,000 - 638,500 on 2026-05-29) / 4 = 17,875.
     assert "Bezoeken (sessies) — Marketingteam — ✔ on track, forecast to miss: 1.26M sessies by 2026-12-31" in out
     assert (
-        "31.8k sessies behind the 742k sessies expected now; 30.1k sessies needed per week to reach 1.5M sessies; "
-        "last 4 weeks averaged 17.9k sessies"
+        "31.8k sessies behind the 742k sessies expected by now; 30.1k sessies per week needed to reach 1.5M "
+        "sessies; averaged +17.9k sessies per week over the 4 weeks measured\n"
+    ) in out
+    # A rate in % moves in points: 2.1% against 2.6% is 0.5 points behind, not "0.5% behind" (of 2.6%).
+    assert (
+        "0.498 points behind the 2.6% expected by now; 0.0266 points per week needed to reach 2.8%; "
+        "averaged −0.0225 points per week over the 4 weeks measured\n"
     ) in out
     assert "Online omzet €1,2M — Directie — ▲ at risk, forecast to miss: 796k EUR by 2026-12-31" in out
 
@@ -315,12 +323,14 @@ def test_review_of_a_level_kpi_states_its_gap_to_the_target_level_and_its_trend(
     assert main(["review", str(level_tree(tmp_path))]) == 0
     out = capsys.readouterr().out
     assert "needed per week" not in out
-    assert "  Conversion — Shop team — ✖ off track\n      0.7% below the 2.8% target level; " in out
-    assert "last 4 weeks −0.075% per week, away from the target\n" in out
-    # Lower is better: 14.5 is 2.5 above the 12 level; 2026-02-26 is the cut-off, cpa's first row (03-05) is used.
+    # 2.1% is 0.7 percentage points below 2.8%: "0.7% below" would read as 2.78%.
+    assert "  Conversion — Shop team — ✖ off track\n      0.7 points below the 2.8% target level; " in out
+    assert "averaged −0.075 points per week over the 4 weeks measured, away from the target\n" in out
+    # Lower is better: 14.5 is 2.5 above the 12 level; 2026-02-26 is the cut-off, cpa's first row (03-05) is
+    # used: its average covers 3 weeks, and says so.
     assert (
         "  Cost per order — Ads team — ✖ off track\n      2.5 EUR above the 12 EUR target level; "
-        "last 4 weeks +0.5 EUR per week, away from the target\n" in out
+        "averaged +0.5 EUR per week over the 3 weeks measured, away from the target\n" in out
     )
 
 
@@ -329,7 +339,8 @@ def test_review_json_of_a_level_kpi_has_no_needed_pace(tmp_path: Path, capsys: p
     items = {a["node"]: a for a in json.loads(capsys.readouterr().out)["attention"]}
     assert (items["conv"]["pacing"], items["conv"]["needed_per_week"]) == ("level", None)
     assert items["conv"]["gap"] == pytest.approx(0.7)
-    assert items["conv"]["recent_per_week"] == pytest.approx(-0.075)
+    assert (items["conv"]["recent_per_week"], items["conv"]["recent_days"]) == (pytest.approx(-0.075), 28)
+    assert (items["cpa"]["recent_per_week"], items["cpa"]["recent_days"]) == (pytest.approx(0.5), 21)
     assert items["cpa"]["gap"] == pytest.approx(2.5)
 
 
@@ -341,8 +352,8 @@ def test_review_screen_says_the_level_gap_too(tmp_path: Path) -> None:
     lines = dict(review_lines(review(load_tree(level_tree(tmp_path)))))
     line = next(text for text, node in lines.items() if node == "conv" and "Conversion —" in text)
     assert line == (
-        "  ✖ Conversion — Shop team — off track; 0.7% below the 2.8% target level; "
-        "last 4 weeks −0.075% per week, away from the target"
+        "  ✖ Conversion — Shop team — off track; 0.7 points below the 2.8% target level; "
+        "averaged −0.075 points per week over the 4 weeks measured, away from the target"
     )
 
 

@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kpitui.common.format import amount
+from kpitui.common.format import amount, signed
 from kpitui.common.text import safe_text
-from kpitui.services.review import GLYPH, level_line
+from kpitui.services.review import GLYPH, pace_line
 
 if TYPE_CHECKING:
     from kpitui.services.review import Review
@@ -41,10 +41,8 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
         lines.append(("What moved the goals", None))
         for m in r.moved:
             unit = nodes[m.node].unit
-            parts = ", ".join(
-                f"{name(n)} {'+' if share > 0 else '−'}{amount(abs(share), unit)}" for n, share in m.parts if share
-            )
-            change = f"{'+' if m.change > 0 else '−'}{amount(abs(m.change), unit)}"
+            parts = ", ".join(f"{name(n)} {signed(share, unit)}" for n, share in m.parts if share)
+            change = signed(m.change, unit)
             lines.append((f"  {name(m.node)}: {change}" + (f" — {parts}" if parts else ""), m.node))
     lines.append((f"Needs action ({len(r.attention)})", None))
     for item in r.attention:
@@ -53,14 +51,8 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
         if item.status != "off_track" and item.forecast is not None:
             why += f", forecast to miss: {amount(item.forecast, unit)} by {item.forecast_date}"
         owner = safe_text(item.owner) if item.owner else "no owner"
-        pace = ""
-        if nodes[item.node].pacing == "level":
-            said = level_line(an, item)
-            pace = f"; {said}" if said else ""
-        elif item.needed_per_week is not None:
-            pace = f"; needs {amount(item.needed_per_week, unit)}/week"
-            if item.recent_per_week is not None:
-                pace += f", last 4 weeks {amount(item.recent_per_week, unit)}/week"
+        said = pace_line(an, item)  # as `kpitui review` says it
+        pace = f"; {said}" if said else ""
         lines.append((f"  {GLYPH[item.status]} {name(item.node)} — {owner} — {why}{pace}", item.node))
     return lines
 
