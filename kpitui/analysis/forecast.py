@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpitui.analysis.status import elapsed, pace_at
-from kpitui.common.trend import Fit, Sums, fit_sums, trend
+from kpitui.common.trend import Fit, Sums, fit_sums, plan_trend, trend
 from kpitui.model.domain import FREQUENCIES, Period, Thresholds, days_after, unchecked
 
 LEVEL_STEPS = 4  # a level KPI is forecast this many measurement steps ahead
@@ -23,7 +23,9 @@ class Forecast:
     low: float | None
     high: float | None
     status: str
-    trend: str | None = None  # improving, worsening or flat; None when combined from inputs
+    # improving, worsening or flat (for a linear KPI: gaining on the plan, losing ground, on
+    # pace, see `trend_of`); None when combined from inputs
+    trend: str | None = None
     line: Fit | None = None  # the node's own trend line, when it has one
 
 
@@ -90,11 +92,21 @@ def from_line(
     day = period.end if pacing == "linear" else horizon(pacing, frequency, period, as_of)
     value, low, high = line.interval(float((day - period.start).days))
     status = _status(pacing, sign, baseline, target, value, period, day, thresholds)
+    moving = trend_of(line, pacing, sign, target, period, as_of)
     # Equal to Forecast(day, value, low, high, status, trend, line), made without the frozen
     # dataclass's checked assignments: a tree with measurements makes one for every KPI.
-    return unchecked(
-        Forecast, day=day, value=value, low=low, high=high, status=status, trend=trend(line, sign), line=line
-    )
+    return unchecked(Forecast, day=day, value=value, low=low, high=high, status=status, trend=moving, line=line)
+
+
+def trend_of(line: Fit, pacing: str, sign: int, target: float | None, period: Period, as_of: date) -> str:
+    """The trend of a node's line (SPEC 4.6). A `level` KPI: its slope in its direction, flat
+    below 1% of the target per 28 days. A `linear` KPI (a running total): its slope against the
+    slope the plan needs from `as_of` to the period end — without a target, its slope in its
+    direction as for level; with no days left, against a needed slope of 0."""
+    if pacing != "linear" or target is None:
+        return trend(line, sign, target)
+    now = float((as_of - period.start).days)
+    return plan_trend(line, sign, target, now, float((period.end - as_of).days))
 
 
 def combined(
@@ -148,15 +160,21 @@ def moved(
     target: float | None,
     period: Period | None,
     thresholds: Thresholds,
+    as_of: date,
 ) -> Forecast:
-    """The forecast with its value, interval and line moved by `delta`, its status judged against `target`.
+    """The forecast with its value, interval and line moved by `delta`, its status and trend
+    judged against `target`.
 
     A what-if that moves a node's actual now moves its trend line with it (the same pace
-    from the new value on); one that changes its target only re-judges the forecast.
+    from the new value on); one that changes its target only re-judges the forecast (and, for
+    a running total, its trend: the pace the plan needs moves with the target and the value now).
     """
     line = forecast.line._replace(a=forecast.line.a + delta) if forecast.line is not None else None
     value = forecast.value + delta
     low = forecast.low + delta if forecast.low is not None else None
     high = forecast.high + delta if forecast.high is not None else None
     status = _status(pacing, sign, baseline, target, value, period, forecast.day, thresholds)
-    return Forecast(forecast.day, value, low, high, status, forecast.trend, line)
+    moving = forecast.trend
+    if line is not None and period is not None and moving is not None:
+        moving = trend_of(line, pacing, sign, target, period, as_of)
+    return Forecast(forecast.day, value, low, high, status, moving, line)

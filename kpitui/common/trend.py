@@ -14,6 +14,11 @@ from typing import NamedTuple
 
 # Below this share of the total variation, residuals are rounding noise: every point is on the line.
 _EXACT = 1e-12
+# A level KPI's slope below this share of its target's size per FLAT_DAYS days counts as none.
+FLAT_SHARE = 0.01
+FLAT_DAYS = 28
+# A running total whose slope is within this share of the slope its plan needs is on pace.
+PLAN_MARGIN = 0.05
 
 
 class Sums(NamedTuple):
@@ -122,12 +127,41 @@ def _residual_error(rss: float, syy: float, n: int) -> float:
     return math.sqrt(rss / (n - 2))
 
 
-def trend(line: Fit, sign: int) -> str:
-    """`improving` when the slope goes the KPI's way (sign +1: more is better), `worsening`, or `flat`."""
+def trend(line: Fit, sign: int, target: float | None = None) -> str:
+    """A level KPI's trend (SPEC 4.6): `improving` when the slope goes the KPI's way (sign +1:
+    more is better), `worsening` against it, `flat` when it moves less than 1% of the target per
+    28 days (without a target: only when it does not move at all)."""
+    still = FLAT_SHARE * abs(target) / FLAT_DAYS if target is not None else 0.0
+    if abs(line.b) < still:
+        return "flat"
     moving = sign * line.b
     if moving > 0:
         return "improving"
     return "worsening" if moving < 0 else "flat"
+
+
+# What a trend value says: of a level KPI, of a running total (linear: against its plan).
+LEVEL_WORDS = {"improving": "improving", "worsening": "worsening", "flat": "flat"}
+PLAN_WORDS = {"improving": "gaining on the plan", "worsening": "losing ground", "flat": "on pace"}
+
+
+def trend_word(value: str, pacing: str, target: float | None) -> str:
+    """A trend in words: `gaining on the plan` for an improving running total with a target,
+    `improving` for a level KPI (and a running total without a target: no plan to gain on)."""
+    return (PLAN_WORDS if pacing == "linear" and target is not None else LEVEL_WORDS)[value]
+
+
+def plan_trend(line: Fit, sign: int, target: float, now: float, days_left: float) -> str:
+    """A running total's trend (SPEC 4.6), against the slope its plan needs from `now` on:
+    `r = (target − the line's value at now) / days_left` (0 with no days left). `improving`
+    (gaining on the plan) when `sign·(b − r)` exceeds 5% of |r|, `worsening` (losing ground)
+    below −5% of it, else `flat` (on pace). Growing is not improving by itself."""
+    needed = (target - line.at(now)) / days_left if days_left > 0 else 0.0
+    gain = sign * (line.b - needed)
+    margin = PLAN_MARGIN * abs(needed)
+    if gain > margin:
+        return "improving"
+    return "worsening" if gain < -margin else "flat"
 
 
 @functools.lru_cache(maxsize=1024)

@@ -64,6 +64,7 @@ def scenario_forecasts(
                 target=result.target,
                 period=result.period,
                 thresholds=thresholds,
+                as_of=base.as_of,
             )
         elif feeds and node_id not in values.cyclic and not own_line:
             inputs: Mapping[str, Forecast | None] = {f: results[f].forecast for f in feeds}

@@ -55,7 +55,8 @@ def scale_mismatch(node: Node, result: NodeResult) -> tuple[float, float] | None
 
 def trend_of(an: Analysis, node_id: str) -> tuple[str, int] | None:
     """(improving | worsening | flat, number of observations) of the node's own trend line (SPEC 4.6),
-    or None without one (fewer than 3 observations in its period or one distinct date)."""
+    or None without one (fewer than 3 observations in its period or one distinct date). For a
+    running total (linear) with a target these say gaining on the plan, losing ground, on pace."""
     forecast = an.results[node_id].forecast
     if forecast is None or forecast.line is None or forecast.trend is None:
         return None
@@ -74,10 +75,18 @@ def goodhart(an: Analysis, a: str, b: str) -> str | None:
         up, down = trends[good], trends[bad]
         if up is not None and down is not None and up[0] == "improving" and down[0] == "worsening":
             return (
-                f"'{names[good].name}' improves while '{names[bad].name}' worsens "
+                f"'{names[good].name}' {_moves(an, good, 'improves', 'gains on its plan')} while "
+                f"'{names[bad].name}' {_moves(an, bad, 'worsens', 'loses ground')} "
                 f"(least-squares trend over {up[1]} and {down[1]} observations)"
             )
     return None
+
+
+def _moves(an: Analysis, node_id: str, level: str, plan: str) -> str:
+    """How a trend reads (SPEC 4.6): a running total with a target gains on (or loses ground
+    against) its plan; a level KPI improves or worsens."""
+    planned = an.tree.nodes[node_id].pacing == "linear" and an.results[node_id].target is not None
+    return plan if planned else level
 
 
 # ── did you mean ───────────────────────────────────────────────────────

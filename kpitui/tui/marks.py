@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from kpitui.analysis.results import Analysis
 
 
-TREND_ARROW = {"improving": "↗", "worsening": "↘", "flat": "→"}  # in the node's direction: ↗ is better
+# In the node's direction: ↗ is better (a running total: gaining on its plan, → on pace).
+TREND_ARROW = {"improving": "↗", "worsening": "↘", "flat": "→"}
 STATUS_GLYPH = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "unknown": "○"}
 STATUS_WORD = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track", "unknown": "unknown"}
 SEVERITY_GLYPH = {"error": "‼", "warning": "!", "info": "i"}
@@ -127,7 +128,8 @@ LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in 
     (ERROR, "error", "error: dangling reference or cycle"),
     ("↻", "cycle", "cycle: this node is already above this line; the loop is not followed"),
     (STALE, "stale", "stale: not measured as often as it should be"),
-    ("↗ ↘ →", "improving", "trend of its history, in its direction: ↗ better, ↘ worse, → flat"),
+    ("↗ ↘ →", "improving", "trend of a level KPI, in its direction: ↗ better, ↘ worse, → flat"),
+    ("↗ ↘ →", "improving", "trend of a running total, against its plan: ↗ gaining, ↘ losing ground, → on pace"),
     (FORECAST_MISS, "forecast_miss", "forecast to miss: fine today, its trend ends off track (see the chart)"),
     (ORPHAN, "orphan", "orphan: serves no goal"),
     (WARNING, "warning", "another warning (unmeasured goal, no period, …): see the details"),

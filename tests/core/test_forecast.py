@@ -60,7 +60,9 @@ def test_linear_increasing_forecast_with_its_interval(write_tree: Write, tmp_pat
     an = tree(write_tree, tmp_path, LINEAR_ROWS, LINEAR, "2026-01-22", "2026-01-01 2026-01-29")
     f = an.results["k"].forecast
     assert f is not None
-    assert f.trend == "improving"
+    # It grows (b = 5/14 a day), but the plan needs (13 − 8.5)/7 = 9/14 a day from the line's 8.5
+    # on day 21: a running total that grows is losing ground when it grows too slowly.
+    assert f.trend == "worsening"
     assert f.day == date(2026, 1, 29)
     assert f.value == pytest.approx(11.0)
     assert round(LINEAR_HALF, 7) == 2.5819889
@@ -72,6 +74,43 @@ def test_linear_increasing_forecast_with_its_interval(write_tree: Write, tmp_pat
     miss = [x for x in an.findings if x.code == "forecast_miss"]
     assert [x.node for x in miss] == ["k"] and miss[0].severity == "warning"
     assert "reaches 11 (80%: 8.42–13.6) by 2026-01-29, against a target of 13" in miss[0].message
+
+
+def trend_of(
+    write_tree: Write, tmp_path: Path, values: list[float], fields: str, as_of: str = "2026-01-22"
+) -> tuple[str | None, str]:
+    """(trend, status) of a linear KPI measured on days 0, 7, 14, 21 of a 28-day period."""
+    days = ("2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22")
+    rows = "".join(f"k,{day},{value},\n" for day, value in zip(days, values, strict=True))
+    nodes = f'[nodes.k]\nname = "K"\nparent = "g"\npacing = "linear"\n{fields}'
+    an = tree(write_tree, tmp_path, rows, nodes, as_of, "2026-01-01 2026-01-29")
+    return an.results["k"].trend, an.results["k"].status
+
+
+def test_a_budget_spent_on_pace_is_on_pace_not_worsening(write_tree: Write, tmp_path: Path) -> None:
+    # A cap of 28 spent 1 a day: 21 by day 21, as the plan needs (28 − 21)/7 = 1 a day from here.
+    budget = 'direction = "decrease"\ntarget = 28\n'
+    assert trend_of(write_tree, tmp_path, [0, 7, 14, 21], budget) == ("flat", "on_track")
+    # Spent 1.2 a day, 25.2 by day 21: only (28 − 25.2)/7 = 0.4 a day is left — losing ground.
+    assert trend_of(write_tree, tmp_path, [0, 8.4, 16.8, 25.2], budget) == ("worsening", "off_track")
+
+
+def test_a_running_total_behind_its_plan_is_losing_ground_while_it_grows(write_tree: Write, tmp_path: Path) -> None:
+    # Sales 2/7 a day, 6 by day 21 of 28 against 28: off track, and the plan needs 22/7 a day.
+    assert trend_of(write_tree, tmp_path, [0, 2, 4, 6], "target = 28\n") == ("worsening", "off_track")
+    # 8/7 a day, 24 by day 21: 4/7 a day is needed, it makes twice that.
+    assert trend_of(write_tree, tmp_path, [0, 8, 16, 24], "target = 28\n") == ("improving", "on_track")
+
+
+def test_a_running_total_without_a_target_or_days_left(write_tree: Write, tmp_path: Path) -> None:
+    # No target: no plan to compare with, so the slope in its direction, as for a level KPI.
+    assert trend_of(write_tree, tmp_path, [0, 2, 4, 6], "") == ("improving", "unknown")
+    assert trend_of(write_tree, tmp_path, [0, 2, 4, 6], 'direction = "decrease"\n')[0] == "worsening"
+    # On the period's last day nothing more is needed: still growing gains, a budget still spent loses.
+    end = "2026-01-29"
+    assert trend_of(write_tree, tmp_path, [0, 2, 4, 6], "target = 28\n", end)[0] == "improving"
+    budget = 'direction = "decrease"\ntarget = 28\n'
+    assert trend_of(write_tree, tmp_path, [0, 7, 14, 21], budget, end)[0] == "worsening"
 
 
 def test_rows_outside_the_period_or_after_as_of_are_ignored(write_tree: Write, tmp_path: Path) -> None:

@@ -379,6 +379,28 @@ def test_goodhart_when_one_trend_improves_while_the_other_worsens(analyse: Analy
     assert "'LEADS' improves while 'QUALITY' worsens (least-squares trend over 3 and 3 observations)" in finding.message
 
 
+def test_goodhart_by_trend_judges_a_running_total_against_its_plan(analyse: Analyse, tmp_path: Path) -> None:
+    # Leads as a running total, 80, 90, 100 by 1 June: growing about 0.33 a day; quality slides.
+    write_measurements(
+        tmp_path,
+        "leads,2026-04-01,80\nleads,2026-05-01,90\nleads,2026-06-01,100\n"
+        "quality,2026-04-01,41\nquality,2026-05-01,40\nquality,2026-06-01,39\n",
+    )
+    planned = TREND.replace("target = 100", 'pacing = "linear"\ntarget = 200')
+    # Against 200 by the year end the plan needs about 0.49 a day from the line's 110 on 2 July:
+    # growing, but losing ground — not bought at quality's cost.
+    an = analyse(planned)
+    assert (an.results["leads"].status, an.results["leads"].trend) == ("on_track", "worsening")
+    assert "goodhart" not in codes(an)
+    # Against 150 it needs about 0.22 a day: it gains on its plan while quality worsens.
+    an = analyse(TREND.replace("target = 100", 'pacing = "linear"\ntarget = 150'))
+    [finding] = [f for f in an.findings if f.code == "goodhart"]
+    assert (
+        "'LEADS' gains on its plan while 'QUALITY' worsens (least-squares trend over 3 and 3 observations)"
+        in finding.message
+    )
+
+
 def test_no_goodhart_trend_with_only_two_observations(analyse: Analyse, tmp_path: Path) -> None:
     write_measurements(
         tmp_path,

@@ -81,3 +81,15 @@ def test_an_unknown_result_drops_the_combined_forecast(write_tree: Write, tmp_pa
     assert scenario.results["revenue"].forecast is None
     fields = {c.node: c.fields for c in scenario.changes()}["revenue"]
     assert ("forecast", pytest.approx(1100.0), None) in fields
+
+
+def test_a_what_if_re_judges_a_running_total_s_trend_against_its_new_plan(write_tree: Write, tmp_path: Path) -> None:
+    # 1 a day, 21 by day 21 of 28: on pace for 28. A target of 42 needs 3 a day from here (losing
+    # ground); 21 more now (an actual of 42) leaves nothing to make up (gaining on the plan).
+    rows = "k,2026-01-01,0,\nk,2026-01-08,7,\nk,2026-01-15,14,\nk,2026-01-22,21,\n"
+    nodes = '[nodes.k]\nname = "K"\nparent = "g"\npacing = "linear"\ntarget = 28\n'
+    an = tree(write_tree, tmp_path, rows, nodes, "2026-01-22", "2026-01-01 2026-01-29")
+    assert an.results["k"].trend == "flat"
+    assert what_if(an, {"k": 42.0}, "target").results["k"].trend == "worsening"
+    assert what_if(an, {"k": 42.0}).results["k"].trend == "improving"
+    assert an.results["k"].trend == "flat"  # the plain analysis is untouched

@@ -59,6 +59,7 @@ async def test_marks_are_bold_reverse_and_underlined_at_full_contrast(samples: P
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.no_color
+        tree(app).reveal("organisch-conversies")  # ahead of its plan and gaining on it: ↗
         tree(app).reveal("conversieratio")  # off track, worsening, a declared counter-metric
         await pilot.pause()
         header, view, detail = app.main.query_one(TreeHeader), app.main.query_one(KpiTreeView), None
