@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench bench-full clean fuzz docs-rules
+.PHONY: run test test-lowest check lint bench bench-full clean fuzz docs-rules
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# The smoke tests (tests/test_smoke.py) in a second venv holding the lowest versions pyproject.toml
+# admits (uv's lowest-direct resolution): a minimum declared lower than what kpitui uses fails here.
+LOWEST := .venv-lowest
+test-lowest: $(STAMP)
+	rm -rf $(LOWEST)
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST)
+	VIRTUAL_ENV=$(LOWEST) $(BIN)/uv pip install --quiet --resolution lowest-direct -e '.[dev]'
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/test_smoke.py
+
 # run.py runs every section (measurements included); bench-full adds 100k nodes and 10M rows.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -34,7 +43,7 @@ bench-full: $(STAMP)
 	$(BIN)/python benchmarks/timetravel.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
 
 # The mutation fuzzer, the edit-and-save fuzzer and the hang-up test at length (make test runs a few cases of each).
 fuzz: $(STAMP)

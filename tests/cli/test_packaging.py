@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib.metadata import version
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from tests.conftest import ROOT, SAMPLES
 
@@ -42,6 +46,7 @@ def test_the_metadata_says_what_kpitui_is(wheel: zipfile.ZipFile) -> None:
     text = wheel.read(metadata).decode("utf-8")
     assert "License-Expression: MIT" in text
     assert "Classifier: Environment :: Console" in text
+    assert "Curses" not in text  # Textual draws with escape codes of its own, not curses
     assert "Project-URL: Homepage, " in text
     assert "Provides-Extra: web" in text
     assert "Requires-Dist: textual-serve" in text
@@ -55,3 +60,37 @@ def test_the_readme_starts_with_the_make_commands_then_what_and_how_to_install()
     assert text.index("is a terminal app") < text.index("pipx install kpitui") < text.index("## Development")
     assert "uv tool install kpitui" in text
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def requirements() -> dict[str, SpecifierSet]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    found = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    return {r.name: r.specifier for r in found}
+
+
+@pytest.mark.parametrize(
+    ("package", "refused", "why"),
+    [
+        ("polars", "1.1.0", "scan_csv(infer_schema=...) came in 1.2: every tree with measurements exited 3"),
+        ("xlsxwriter", "3.0.7", "polars' write_excel(autofit=True) needs 3.0.8: every .xlsx export exited 3"),
+        ("textual", "6.1.0", "Footer(compact=...) came in 6.2: the TUI crashed at start"),
+        ("textual", "9.0.0", "kpitui reads private Textual state (see README, Declared minimums are tested)"),
+        ("pytest-asyncio", "0.23.8", "asyncio_default_fixture_loop_scope (pyproject.toml) came in 0.24"),
+        ("pandas", "2.2.1", "the first pandas built for numpy 2 is 2.2.2, and lowest-direct takes numpy's newest"),
+    ],
+)
+def test_declared_versions_admit_nothing_that_cannot_run_kpitui(package: str, refused: str, why: str) -> None:
+    spec = requirements()[package]
+    assert refused not in spec, why
+    assert version(package) in spec  # what the suite runs on is admitted
+
+
+def test_ci_runs_the_smoke_tests_on_the_lowest_versions_after_the_suite() -> None:
+    steps = [
+        line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line.startswith("make")
+    ]
+    assert steps == ["make test", "make test-lowest"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest-lowest:", 1)[1].split("\n\n", 1)[0]
+    assert "uv pip install --quiet --resolution lowest-direct -e '.[dev]'" in recipe
+    assert "pytest -q -p no:cacheprovider tests/test_smoke.py" in recipe
