@@ -10,30 +10,49 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kpitui.common.format import amount, digits_apart, percent
+from kpitui.common.format import amount, digits_apart, percent, signed
 from kpitui.common.text import safe_text
 from kpitui.model.domain import PAIR_CODES
 from kpitui.outputs.chart import chart_data
+from kpitui.rules import pace
 from kpitui.tui.marks import CONFLICT, MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
 from kpitui.tui.widgets.chart import HistoryChart
 
 if TYPE_CHECKING:
-    from kpitui.analysis.results import Analysis
+    from kpitui.analysis.results import Analysis, NodeResult
+    from kpitui.model.domain import Node
 
 
 BAR_WIDTH = 24
 
 
-def bar(attainment: float | None, status: str = "unknown") -> Text:
-    """A bar of actual against expected: full at 100%, with the percentage, coloured by status."""
+def bar(attainment: float | None, status: str = "unknown", against: str = "") -> Text:
+    """A bar of the attainment: full at 100%, with the percentage, coloured by status, and
+    `against` after it (the actual against the pace's value: `98.2k EUR of 78.6k EUR allowed`).
+
+    Attainment is not the actual as a share of the pace's value: a budget spent at 125% of what
+    is allowed by now has an attainment of 75%.
+    """
     if attainment is None:
         return Text("")
     filled = max(0, min(BAR_WIDTH, round(attainment * BAR_WIDTH)))
     style = MARK_STYLE.get(f"bar_{status}", MARK_STYLE["bar_off_track"])
     text = Text("█" * filled, style=style)
     text.append("░" * (BAR_WIDTH - filled), style=MARK_STYLE["bar_empty"])
-    text.append(f" {percent(attainment)} of expected")
+    text.append(f" {percent(attainment)} attainment")
+    if against:
+        text.append(f": {against}")
     return text
+
+
+def against_pace(node: Node, result: NodeResult, digits: int = 3) -> str:
+    """What the bar says after a cap's attainment: its actual against what is allowed by now
+    (`98.2k EUR of 78.6k EUR allowed`), where the attainment reads against intuition (more spent is
+    less attained). Elsewhere nothing: the lines above say the actual and what is expected."""
+    if result.actual is None or result.pace.expected is None or not pace.is_cap(node, result):
+        return ""
+    actual, allowed = amount(result.actual, node.unit, digits), amount(result.pace.expected, node.unit, digits)
+    return f"{actual} of {allowed} allowed"
 
 
 def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
@@ -73,10 +92,13 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
         if result.last_measured:
             numbers.append(f", measured {result.last_measured}", style="dim")
         if result.pace.expected is not None:
-            numbers.append(f"\nExpected by {analysis.as_of}: {amount(result.pace.expected, unit, digits)}")
-            numbers.append(f" · attainment {percent(result.pace.attainment)}")
+            by = pace.reference(node, result).capitalize()
+            numbers.append(f"\n{by} by {analysis.as_of}: {amount(result.pace.expected, unit, digits)}")
+            where = pace.gap(node, result, digits, short=True)
+            if where:
+                numbers.append(f" · {where}")
         parts.append(numbers)
-        parts.append(bar(result.pace.attainment, result.status))
+        parts.append(bar(result.pace.attainment, result.status, against_pace(node, result, digits)))
     if node.actual is not None and node.measured is not None and node.measured > analysis.as_of:
         # Ignored as if not yet made (SPEC 2): say where the value the file holds went.
         later = "" if result.actual_source != "measurements" else " (the measurements' newest row counts)"
@@ -295,16 +317,12 @@ def moved_lines(analysis: Analysis, node_id: str, hypothetical: bool = False) ->
     if moved is None or moved.change == 0:
         return []
     unit = analysis.tree.nodes[node_id].unit
-    sign = "+" if moved.change > 0 else "−"
     really = " (really, without the what-if)" if hypothetical else ""
-    line = Text(f"Moved since {earlier.as_of}{really}: {sign}{amount(abs(moved.change), unit)}", style="bold")
+    line = Text(f"Moved since {earlier.as_of}{really}: {signed(moved.change, unit)}", style="bold")
     shares = [(n, p) for n, p in moved.parts if p != 0][:4]
     if shares:
         line.append(
-            " — "
-            + ", ".join(
-                f"{safe_text(analysis.name(n))} {'+' if p > 0 else '−'}{amount(abs(p), unit)}" for n, p in shares
-            ),
+            " — " + ", ".join(f"{safe_text(analysis.name(n))} {signed(p, unit)}" for n, p in shares),
             style="",
         )
     return [line]
