@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-lowest check lint bench bench-full clean fuzz docs-rules
+.PHONY: run test test-lowest check lint bench bench-full clean fuzz docs docs-rules docs-reference
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,12 @@ run: $(STAMP)
 	$(BIN)/kpitui
 
 lint: $(STAMP)
-	$(BIN)/ruff check kpitui tests benchmarks
-	$(BIN)/ruff format --check kpitui tests benchmarks
+	$(BIN)/ruff check kpitui tests benchmarks docs
+	$(BIN)/ruff format --check kpitui tests benchmarks docs
 	$(BIN)/mypy --strict kpitui
 	$(BIN)/lint-imports
 
-test: lint
+test: lint docs
 	$(BIN)/pytest -q
 
 # The smoke tests (tests/test_smoke.py) in a second venv holding the lowest versions pyproject.toml
@@ -43,7 +43,7 @@ bench-full: $(STAMP)
 	$(BIN)/python benchmarks/timetravel.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache .site
 
 # The mutation fuzzer, the edit-and-save fuzzer and the hang-up test at length (make test runs a few cases of each).
 fuzz: $(STAMP)
@@ -53,3 +53,13 @@ fuzz: $(STAMP)
 # The docs' page per finding code, from the rules registry (a test fails when they are out of date).
 docs-rules: $(STAMP)
 	$(BIN)/python -c "from kpitui.cli.rule import write_pages; write_pages('docs/rules')"
+
+# The reference pages of the docs (tree format, command line, keys, config, exit codes) and the nav of
+# the finding pages, from the code (a test fails when they are out of date).
+docs-reference: $(STAMP)
+	$(BIN)/python docs/gen_reference.py
+
+# The docs site (mkdocs.yml), built strictly: a broken link or anchor, or a page left out of the nav,
+# fails `make test`. Offline, in seconds. SITE=DIR builds it there instead of .site/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(or $(SITE),.site)

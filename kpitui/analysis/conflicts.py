@@ -1,4 +1,4 @@
-"""Conflicts between nodes (SPEC 4.4), and the influence conflicts kept compactly per source.
+"""Conflicts between nodes (docs/contract.md#conflict), and the influence conflicts kept compactly per source.
 
 A dense influence graph has a conflict for nearly every pair of its nodes (79,800 in a
 400-node clique), so influence conflicts are not kept one object per pair. Which pairs
@@ -123,7 +123,7 @@ class InfluenceConflicts:
     """The influence conflicts of a graph: for each source, in file order, the partners it reports.
 
     A pair is reported once, by its first node in file order that conflicts with the other
-    (SPEC 4.4 asks both ways). `partners` holds each source's partners in file order; `ordered`
+    (docs/contract.md#conflict asks both ways). `partners` holds each source's partners in file order; `ordered`
     gives them in the order its breadth-first search meets them, which is the order in which
     conflicts are listed. Made from a snapshot of the graph's links, so that an edit patching
     the graph later does not change the paths of conflicts found before it.

@@ -1,4 +1,4 @@
-"""Forecasts (SPEC 4.6): where a node's trend line is at its horizon, and what status that means."""
+"""Forecasts (docs/contract.md#forecast): where a node's trend line is at its horizon, and what status that means."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def from_line(
 
 
 def trend_of(line: Fit, pacing: str, sign: int, target: float | None, period: Period, as_of: date) -> str:
-    """The trend of a node's line (SPEC 4.6). A `level` KPI: its slope in its direction, flat
+    """The trend of a node's line (docs/contract.md#forecast). A `level` KPI: its slope in its direction, flat
     below 1% of the target per 28 days. A `linear` KPI (a running total): its slope against the
     slope the plan needs from `as_of` to the period end — without a target, its slope in its
     direction as for level; with no days left, against a needed slope of 0."""
@@ -145,7 +145,7 @@ def _status(
     day: date,
     thresholds: Thresholds,
 ) -> str:
-    """The status (SPEC 4.2) of `actual = value` at the horizon: f = 1 for linear at the period end."""
+    """The status (docs/contract.md#status) of `actual = value` at the horizon: f = 1 for linear at the period end."""
     gone = elapsed(period, day) if pacing == "linear" and period is not None else None
     return pace_at(pacing, sign, baseline, target, value, gone, thresholds).status
 

@@ -1,7 +1,7 @@
 """The tree's links as a graph: parent edges, signed influence edges, drives edges, declared conflicts.
 
-A *drives* edge runs from a node to each formula node that reads it (SPEC 4.7). It carries
-values, not strategy: orphans and parent cycles follow parent links only (SPEC 4.1, 3), and
+A *drives* edge runs from a node to each formula node that reads it (docs/contract.md#formulas). It carries
+values, not strategy: orphans and parent cycles follow parent links only (docs/contract.md#orphan, #links), and
 a loop of formulas is the value graph's to find (`values.py`).
 
 Callers ask questions ("children of", "path to strategy") and get node ids back, always

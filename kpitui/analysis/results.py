@@ -1,4 +1,4 @@
-"""Analysis of a loaded tree (SPEC 4): status, rollup, orphans, conflicts and findings."""
+"""Analysis of a loaded tree (docs/contract.md): status, rollup, orphans, conflicts and findings."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class NodeResult(NamedTuple):
     last_measured: date | None = None
     stale: bool = False
     overflow: bool = False  # a computed value was beyond a float's range
-    forecast: Forecast | None = None  # SPEC 4.6: the trend line's value at the horizon, or the inputs' combined
+    forecast: Forecast | None = None  # docs/contract.md#forecast: its line at the horizon, or its inputs' combined
 
     @property
     def trend(self) -> str | None:
@@ -136,7 +136,7 @@ class Analysis:
 
     @cached_property
     def walk(self) -> TreeWalk:
-        """The tree walk of SPEC 5: each node's place below its top."""
+        """The tree walk of docs/contract.md#outputs: each node's place below its top."""
         return TreeWalk(self.graph)
 
     @property
@@ -209,7 +209,7 @@ def compute(
     extra_rows: list[tuple[str, date, float]] | None = None,
     measurements: Measurements | None = None,
 ) -> Analysis:
-    """Analyse a tree at a date (SPEC 4), without its findings: `kpitui.engine.analyze` adds them.
+    """Analyse a tree at a date (docs/contract.md), without its findings: `kpitui.engine.analyze` adds them.
 
     Args:
         extra_rows: measurements recorded but not yet saved.
@@ -427,7 +427,7 @@ class Builder:
         return _OVERFLOWED
 
     def _forecasts(self, periods: dict[str, Period | None], targets: Layer) -> dict[str, Forecast]:
-        """SPEC 4.6: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
+        """docs/contract.md#forecast: each node's own trend forecast, else (rollups, formulas) its inputs' combined."""
         forecasts: dict[str, Forecast] = {}
         # A node's own trend line needs measurement rows (3 observations at least): none, no lines.
         for node_id in self.tree.nodes if self.sums else ():
@@ -473,9 +473,9 @@ class Builder:
         )
 
     def own_actual(self, node: Node) -> tuple[float | None, date | None, str | None]:
-        """(actual, last measured, where it comes from) per SPEC 2."""
+        """(actual, last measured, where it comes from) per docs/contract.md#observations."""
         newest = self.newest.get(node.id)
-        # An inline actual dated after as_of is ignored, as if not yet made (SPEC 2).
+        # An inline actual dated after as_of is ignored, as if not yet made (docs/contract.md#observations).
         inline = node.actual is not None and (node.measured is None or node.measured <= self.as_of)
         if newest is not None:
             day, value = newest

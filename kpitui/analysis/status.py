@@ -1,4 +1,4 @@
-"""The pacing formulas of SPEC 4.2: expected value, attainment and status of one node."""
+"""The pacing formulas of docs/contract.md#status: expected value, attainment and status of one node."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tree walk of SPEC 5 (roots first, each node at its first visit), stored in O(nodes).
+"""The tree walk of docs/contract.md#outputs (roots first, each node at its first visit), stored in O(nodes).
 
 Every node keeps only the node it was reached from, its depth and the top of its walk,
 so a 20,000-deep chain costs 20,000 entries, not 200 million path elements. Long paths

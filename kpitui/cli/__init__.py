@@ -52,6 +52,35 @@ Run `kpitui COMMAND --help` for a command's options.
 """
 
 
+# What each exit code of kpitui means, in every command and in the TUI (the docs' reference
+# page of exit codes is made from this).
+EXIT_CODES: tuple[tuple[str, str], ...] = (
+    ("0", "Fine: the command did what was asked (`check`: nothing at or above --fail-on)."),
+    ("1", "`check` found a finding at or above --fail-on (default: the config file's fail_on, else warning)."),
+    (
+        "2",
+        "A file could not be loaded (the errors go to stderr as FILE:LINE[:COL]: what is wrong; what to do, all "
+        "of them, in file order), a save, `set` or `record` was refused, an output could not be written, or "
+        "the command line was wrong.",
+    ),
+    (
+        "3",
+        "An internal error, a bug in kpitui: one line on stderr, the traceback only with KPITUI_DEBUG=1.",
+    ),
+    ("130", "Interrupted with ctrl+c."),
+    (
+        "128 + N",
+        "The TUI was ended by signal N: 129 for a hang-up (SIGHUP, a dropped SSH connection), 143 for SIGTERM; "
+        "unsaved edits are journaled first.",
+    ),
+)
+
+
+def parser(command: str | None) -> argparse.ArgumentParser:
+    """The argument parser of a command (one of COMMANDS), or of `kpitui [FILE]` for None."""
+    return _parser(command)
+
+
 class _Width:
     """argparse's help width read from the terminal through `os`, not `shutil`.
 
@@ -260,7 +289,7 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run kpitui; returns the exit code (SPEC 5: 0 fine, 1 findings, 2 load/save, 3 a bug)."""
+    """Run kpitui; returns the exit code (EXIT_CODES: 0 fine, 1 findings, 2 load/save, 3 a bug)."""
     global _own_process
     _own_process = argv is None
     try:

@@ -1,4 +1,4 @@
-"""Text from a tree file made safe for a terminal (SPEC 5): control characters escaped.
+"""Text from a tree file made safe for a terminal (docs/contract.md#outputs): control characters escaped.
 
 A name, title, id or owner is the file author's text; printed raw, `\\x1b]0;…\\x07` retitles
 the terminal, `\\x1b[2J` clears it, OSC 52 writes the clipboard, `\\x9b` (a C1 control) starts

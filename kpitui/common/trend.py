@@ -1,4 +1,4 @@
-"""Least-squares trend lines and their 80% prediction intervals (SPEC 4.6), in plain math.
+"""Least-squares trend lines and their 80% prediction intervals (docs/contract.md#forecast), in plain math.
 
 Works from points or from additive sums (n, Σx, Σy, Σxx, Σxy, Σyy), so a measurements
 engine can compute the sums in bulk and hand them over. No numpy or scipy: the Student t
@@ -128,7 +128,7 @@ def _residual_error(rss: float, syy: float, n: int) -> float:
 
 
 def trend(line: Fit, sign: int, target: float | None = None) -> str:
-    """A level KPI's trend (SPEC 4.6): `improving` when the slope goes the KPI's way (sign +1:
+    """A level KPI's trend (docs/contract.md#forecast): `improving` when the slope goes the KPI's way (sign +1:
     more is better), `worsening` against it, `flat` when it moves less than 1% of the target per
     28 days (without a target: only when it does not move at all)."""
     still = FLAT_SHARE * abs(target) / FLAT_DAYS if target is not None else 0.0
@@ -152,7 +152,7 @@ def trend_word(value: str, pacing: str, target: float | None) -> str:
 
 
 def plan_trend(line: Fit, sign: int, target: float, now: float, days_left: float) -> str:
-    """A running total's trend (SPEC 4.6), against the slope its plan needs from `now` on:
+    """A running total's trend (docs/contract.md#forecast), against the slope its plan needs from `now` on:
     `r = (target − the line's value at now) / days_left` (0 with no days left). `improving`
     (gaining on the plan) when `sign·(b − r)` exceeds 5% of |r|, `worsening` (losing ground)
     below −5% of it, else `flat` (on pace). Growing is not improving by itself."""

@@ -1,4 +1,4 @@
-"""Forecasts in a what-if (SPEC 4.6, 4.7): which forecasts a scenario moves, recomputed through the value graph.
+"""What-if forecasts (docs/contract.md#forecast): which forecasts a scenario moves, recomputed through the value graph.
 
 A node whose actual the scenario moves keeps its pace: where it has a forecast of its own
 (its trend line) or is set by hand, the forecast moves by as much as the actual does. A

@@ -1,4 +1,4 @@
-"""Driver-tree questions over an analysis (SPEC 4.7): what-if, goal seek, and what moved a node.
+"""Driver-tree questions over an analysis (docs/contract.md#formulas): what-if, goal seek, and what moved a node.
 
 All three are functions of the value graph (`values.py`): a what-if re-evaluates only what
 depends on the replaced values; goal seek solves `node(driver = x) = goal` numerically on

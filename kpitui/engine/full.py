@@ -25,7 +25,7 @@ def analyze(
     extra_rows: list[tuple[str, date, float]] | None = None,
     measurements: Measurements | None = None,
 ) -> Analysis:
-    """Analyse a tree at a date (SPEC 4) and find its problems (SPEC 4.5).
+    """Analyse a tree at a date (docs/contract.md) and find its problems (docs/contract.md#findings).
 
     Args:
         extra_rows: measurements recorded but not yet saved.

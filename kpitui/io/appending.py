@@ -1,4 +1,4 @@
-"""The measurements file on disk: where it may be, and appending rows to it safely (SPEC 2, 6).
+"""The measurements file on disk: where it may be, and appending rows to it safely (docs/contract.md#saving).
 
 `tree.measurements` is a literal path relative to the tree file (no globs), naming a
 regular `.csv` or `.parquet` file. Rows are appended only to a regular `.csv` file in

@@ -4,7 +4,7 @@
 theme = "nord"          # a Textual theme; the one last chosen in the palette is kept here
 fail_on = "error"       # the default of `kpitui check --fail-on`
 
-[keymap]                # binding id = keys (comma-separated), as the help panel lists them
+[keymap]                # binding id = keys (comma-separated); docs/reference/keys.md lists the ids
 "app.search" = "ctrl+f"
 ```
 """
@@ -21,7 +21,16 @@ from typing import Any
 from kpitui.model.domain import LoadError, Location, TreeLoadError
 
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = ("theme", "fail_on", "keymap")
+# Every setting, with what it does (the docs' reference page of the config file is made from this).
+SETTINGS: dict[str, str] = {
+    "theme": "A Textual theme (nord, gruvbox, textual-light, ...). A theme picked in the command palette "
+    "(ctrl+p, Change theme) is written here, rewriting only this line; `kpitui --theme NAME` uses one for a "
+    "single run without writing it. An unknown name is named in a notice and the default theme is used.",
+    "fail_on": "The default of `kpitui check --fail-on`: error, warning, info or never (else warning).",
+    "keymap": 'A table of binding id = keys, comma-separated ("app.search" = "ctrl+f"): the keys that run '
+    "that binding instead of its default ones.",
+}
+KEYS = tuple(SETTINGS)
 _THEME_LINE = re.compile(r"^\s*theme\s*=.*$")
 _TABLE_LINE = re.compile(r"^\s*\[")
 
@@ -118,7 +127,7 @@ def load_config(path: Path | None = None) -> Config:
     for key in doc:
         if key not in KEYS:
             errors.append(
-                LoadError(Location(str(path), line_of(key)), f"unknown setting `{key}`; known: theme, fail_on, keymap")
+                LoadError(Location(str(path), line_of(key)), f"unknown setting `{key}`; known: {', '.join(KEYS)}")
             )
     theme, fail_on, keymap = doc.get("theme"), doc.get("fail_on"), doc.get("keymap", {})
     if theme is not None and not isinstance(theme, str):

@@ -1,4 +1,4 @@
-"""Writing files without losing a byte (SPEC 6): locks, atomic replace, owners, faults.
+"""Writing files without losing a byte (docs/contract.md#saving): locks, atomic replace, owners, faults.
 
 Every save of a tree (and of its measurements file) goes through `commit`:
 

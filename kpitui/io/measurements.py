@@ -50,7 +50,7 @@ class Measurements:
     def window_sums(self, windows: Mapping[str, tuple[date, date]], as_of: date) -> dict[str, WindowSums]:
         """Per node, the sums of (x, value) for rows dated within its window and on or before `as_of`.
 
-        `x` is the number of days since the window's start (SPEC 4.6).
+        `x` is the number of days since the window's start (docs/contract.md#forecast).
         """
         return self.summary(as_of, windows)[1]
 
@@ -310,7 +310,7 @@ def load_measurements(path: Path) -> Measurements:
         if refused:
             result.problems.append(refused)
             return result
-        # glob=False: the path is literal (SPEC 2); `*` in it never reads other files.
+        # glob=False: the path is literal (docs/contract.md#observations); `*` in it never reads other files.
         if path.suffix.lower() == ".parquet":
             scan = pl.scan_parquet(path, glob=False)
         else:

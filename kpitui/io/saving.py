@@ -1,4 +1,4 @@
-"""Saving (SPEC 6): rewrite only the nodes that changed, atomically, keeping `FILE~`.
+"""Saving (docs/contract.md#saving): rewrite only the nodes that changed, atomically, keeping `FILE~`.
 
 Every byte outside a changed node's own lines stays as it was: comments, blank lines,
 key order, unknown keys. A changed node is rewritten with tomli-w; a new node is

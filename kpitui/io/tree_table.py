@@ -1,6 +1,6 @@
 """The `[tree]` table on its own: rewriting it in a file's text, and checking a measurements file.
 
-Saving (SPEC 6) rewrites a changed `[tree]` alone: its header and its sub-tables
+Saving (docs/contract.md#saving) rewrites a changed `[tree]` alone: its header and its sub-tables
 (`[tree.thresholds]`) are replaced in place, every other byte of the file stays.
 """
 

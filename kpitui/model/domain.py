@@ -30,7 +30,7 @@ HORIZONS: tuple[str, ...] = ("short", "long")
 ROLLUPS: tuple[str, ...] = ("sum", "mean", "min", "max")
 SEVERITY_ORDER: dict[str, int] = SEVERITY_RANK
 
-# Every finding code and its severity (SPEC 4.5), from the rules registry; `accept` may name
+# Every finding code and its severity (docs/contract.md#findings), from the rules registry; `accept` may name
 # any code that is not an error.
 FINDING_SEVERITY: dict[str, str] = {rule.code: rule.severity for rule in RULES}
 # Findings about a pair of nodes: shown on both, accepted by either.
@@ -233,7 +233,7 @@ class Finding:
     message: str
     related: tuple[str, ...] = ()
     kind: str | None = None  # for conflicts: declared, influence, target_gap
-    accepted: bool = False  # a node's `accept` names this code (SPEC 4.5)
+    accepted: bool = False  # a node's `accept` names this code (docs/contract.md#findings)
     reason: str | None = None  # why it was accepted
 
     @property

@@ -1,4 +1,4 @@
-"""Formulas (SPEC 4.7): a small parser into an immutable expression tree, and its evaluation.
+"""Formulas (docs/contract.md#formulas): a small parser into an immutable expression tree, and its evaluation.
 
 Grammar (usual precedence; `*` `/` before `+` `-`; unary minus binds tightest):
 

@@ -1,4 +1,4 @@
-"""The errors of formulas (SPEC 4.7), apart from the parser: reading and analysing a tree
+"""The errors of formulas (docs/contract.md#formulas), apart from the parser: reading and analysing a tree
 without formulas never loads it."""
 
 from __future__ import annotations

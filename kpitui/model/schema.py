@@ -240,7 +240,7 @@ class _Checker:
         return tuple(result)
 
     def accept(self, table: Mapping[str, Any], key: str) -> tuple[tuple[str, str], ...] | None:
-        """{ code = "reason" }: known codes that are not errors, each with a reason (SPEC 4.5)."""
+        """{ code = "reason" }: known codes that are not errors, each with a reason (docs/contract.md#findings)."""
         value = table.get(key)
         if value is None:
             return None

@@ -1,5 +1,5 @@
 """What the detail panel's chart draws for a node: its history, its pacing line, its target and its
-forecast (SPEC 4.2, 4.6) — as data, so a test can check it against the analysis, not pixels."""
+forecast (docs/contract.md#status, #forecast) — as data, so a test can check it against the analysis, not pixels."""
 
 from __future__ import annotations
 

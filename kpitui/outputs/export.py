@@ -1,4 +1,4 @@
-"""CSV export (SPEC 5): one row per node in tree order, formula injection escaped."""
+"""CSV export (docs/contract.md#outputs): one row per node in tree order, formula injection escaped."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def rows(analysis: Analysis, raw: bool = False) -> list[dict[str, str]]:
 
 
 def _forecast_cells(forecast: Forecast | None) -> dict[str, str]:
-    """The six forecast columns (SPEC 4.6); all empty without a forecast, low/high empty for a combined one."""
+    """The six forecast columns (docs/contract.md#forecast): empty without one, low/high empty for a combined one."""
     if forecast is None:
         return dict.fromkeys(COLUMNS[-6:], "")
     return {

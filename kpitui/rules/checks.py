@@ -1,4 +1,4 @@
-"""The common mistakes of SPEC 4.3–4.5, named: units, horizons, focus, Goodhart, misspelt ids.
+"""Common mistakes, named (docs/contract.md#findings): units, horizons, focus, Goodhart, misspelt ids.
 
 Each rule reads an analysis and returns plain values; findings.py words them as findings.
 """
@@ -54,7 +54,7 @@ def scale_mismatch(node: Node, result: NodeResult) -> tuple[float, float] | None
 
 
 def trend_of(an: Analysis, node_id: str) -> tuple[str, int] | None:
-    """(improving | worsening | flat, number of observations) of the node's own trend line (SPEC 4.6),
+    """(improving | worsening | flat, number of observations) of the node's own trend line (docs/contract.md#forecast),
     or None without one (fewer than 3 observations in its period or one distinct date). For a
     running total (linear) with a target these say gaining on the plan, losing ground, on pace."""
     forecast = an.results[node_id].forecast
@@ -83,7 +83,7 @@ def goodhart(an: Analysis, a: str, b: str) -> str | None:
 
 
 def _moves(an: Analysis, node_id: str, level: str, plan: str) -> str:
-    """How a trend reads (SPEC 4.6): a running total with a target gains on (or loses ground
+    """How a trend reads (docs/contract.md#forecast): a running total with a target gains on (or loses ground
     against) its plan; a level KPI improves or worsens."""
     planned = an.tree.nodes[node_id].pacing == "linear" and an.results[node_id].target is not None
     return plan if planned else level

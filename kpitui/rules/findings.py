@@ -1,4 +1,4 @@
-"""Findings (SPEC 4.5): each problem the analysis sees, with a message that says what to do."""
+"""Findings (docs/contract.md#findings): each problem the analysis sees, with a message that says what to do."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _formula_hint(missing: str, node: Node, nodes: Mapping[str, Node]) -> str | 
 
 
 def collect_findings(analysis: Analysis) -> list[Finding]:
-    """Every finding of SPEC 4.5 for an analysed tree (unsorted)."""
+    """Every finding of docs/contract.md#findings for an analysed tree (unsorted)."""
     found: list[Finding] = []
     found += _structure(analysis)
     found += _conflict_findings(analysis)
@@ -105,7 +105,7 @@ def file_findings(analysis: Analysis) -> list[Finding]:
 
 
 def _accepted(found: list[Finding], nodes: Mapping[str, Node]) -> list[Finding]:
-    """Mark the findings a node accepts (SPEC 4.5): its own, and pairs it is one side of."""
+    """Mark the findings a node accepts (docs/contract.md#findings): its own, and pairs it is one side of."""
     result: list[Finding] = []
     accepting: set[str] | None = None  # the nodes that accept any code, once a finding names many
     for finding in found:
@@ -212,7 +212,7 @@ def _structure(an: Analysis, only: list[str] | None = None) -> list[Finding]:
             )
     for node_id, result in _results(an, only):
         if result.orphan_reason is not None:
-            # Feeding a formula is not serving a goal (SPEC 4.1: parent links only), but it says where it belongs.
+            # Feeding a formula is not serving a goal (docs/contract.md#orphan), but it says where it belongs.
             feeds = an.graph.drives(node_id)
             advice = "give it a parent that leads to a goal, or delete it if nobody steers on it"
             if feeds:
@@ -584,7 +584,7 @@ def _file_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]
 
 
 def _forecast_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]:
-    """`forecast_miss` (SPEC 4.6): fine today, off track at the horizon."""
+    """`forecast_miss` (docs/contract.md#forecast): fine today, off track at the horizon."""
     found: list[Finding] = []
     for node_id, result in _results(an, only):
         forecast = result.forecast
@@ -599,7 +599,7 @@ def _forecast_findings(an: Analysis, only: list[str] | None = None) -> list[Find
         spread = ""
         if forecast.low is not None and forecast.high is not None and forecast.low != forecast.high:
             spread = f" (80%: {show(forecast.low)}–{show(forecast.high)})"
-        # A rollup or formula node without a line of its own combines its inputs' forecasts (SPEC 4.6).
+        # A rollup or formula node without a line of its own combines its inputs' forecasts (docs/contract.md#forecast).
         reaches = "its trend reaches" if forecast.line is not None else "its inputs' trends give it"
         limit = "cap" if is_cap(node, result) else "target"
         found.append(

@@ -1,4 +1,4 @@
-"""Accepting a finding and taking it back (SPEC 4.5): the change to a node's `accept` table."""
+"""Accepting a finding and taking it back (docs/contract.md#findings): the change to a node's `accept` table."""
 
 from __future__ import annotations
 

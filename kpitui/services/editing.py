@@ -172,7 +172,7 @@ def _unset(current: dict[str, Any], values: dict[str, Any], name: str) -> str | 
 
 
 def _missing_parents(values: dict[str, Any], tables: Mapping[str, Any], node_id: str) -> list[str]:
-    """A warning for each parent named that is not a node (saved anyway: SPEC 3 keeps it a finding)."""
+    """A warning for each parent named that is not a node (saved anyway: docs/contract.md#links keeps it a finding)."""
     parents = values.get("parent")
     named = [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []
     warnings = []

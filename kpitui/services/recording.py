@@ -1,4 +1,4 @@
-"""`kpitui record`: many actuals at once (SPEC 5), every row or none.
+"""`kpitui record`: many actuals at once (docs/guides/check-in.md), every row or none.
 
 The rows file is CSV with a header naming `node`, `date`, `value` and optionally `note`.
 Every row is checked first — unknown node, bad date, bad value — and every bad row is

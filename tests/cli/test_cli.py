@@ -1,4 +1,4 @@
-"""The real entry point: exit codes, reports, export and error messages (SPEC 5)."""
+"""The real entry point: exit codes, reports, export and error messages (docs/contract.md#outputs)."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""Every sample's export reads back with numbers typed as numbers (SPEC 5: missing values unquoted)."""
+"""Every sample's export reads back with numbers typed as numbers (docs/contract.md#outputs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`kpitui record` (all rows or none) and `kpitui review` (the weekly check-in), SPEC 5."""
+"""`kpitui record` (all rows or none) and `kpitui review` (the weekly check-in), docs/guides/check-in.md."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ def test_what_if_conversion_goes_from_2_1_to_2_6_percent() -> None:
     result = run(WEBSHOP, "conversieratio=2.6")
     assert result.returncode == 0, result.stderr
     # Now: 710,000 sessions x 2.6% = 18,460 orders x 36.2 EUR = 668,252 EUR (was 14,910 orders, 539,742 EUR).
-    # By 2026-12-31 (SPEC 4.6): conversion's trend line moves up with it, 1.68625% → 2.18625%, so the
+    # By 2026-12-31 (docs/contract.md#forecast): conversion's trend line moves up with it, 1.68625% → 2.18625%, so the
     # orders forecast 1,255,375.42 sessions x 2.18625% = 27,445.66 and revenue 27,445.66 x 37.62 EUR = 1,032,570.10:
     # 86% of 1.2M, at risk instead of off track.
     # Conversion is paced linearly from 2.4% to 2.8%: expected 2.4 + 0.4 x 180/364 = 2.5978%, so 2.6% is on track

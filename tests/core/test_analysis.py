@@ -1,4 +1,4 @@
-"""Analysis (SPEC 4) on small trees: one behaviour a test, exact results."""
+"""Analysis (docs/contract.md) on small trees: one behaviour a test, exact results."""
 
 from collections.abc import Callable
 from datetime import date
@@ -134,7 +134,7 @@ measured = 2026-06-21
 
 
 def test_an_inline_actual_measured_after_as_of_is_ignored(write_tree: Callable[..., Path], tmp_path: Path) -> None:
-    # SPEC 2: "and so is an inline actual whose measured date is after as_of" — with or without
+    # docs/contract.md#observations: "and so is an inline actual whose measured date is after as_of" — with or without
     # a measurements file; an undated inline actual always counts.
     from kpitui.engine import analyze
     from kpitui.io.loader import load_tree

@@ -1,4 +1,4 @@
-"""Drives edges (SPEC 4.7): formula dependencies in the graph, beside parent and influence links."""
+"""Drives edges (docs/contract.md#formulas): formula dependencies in the graph, beside parent and influence links."""
 
 from collections.abc import Callable
 
@@ -65,7 +65,7 @@ def test_drives_edges_are_not_parent_links(analyse: Analyse) -> None:
 
 
 def test_a_kpi_that_only_drives_a_formula_is_still_an_orphan(analyse: Analyse) -> None:
-    # SPEC 4.1: orphans follow parent links upward. Feeding the revenue formula does not serve the goal;
+    # docs/contract.md#orphan: orphans follow parent links upward. Feeding the revenue formula does not serve the goal;
     # the finding says where the KPI belongs.
     an = analyse(
         """

@@ -1,4 +1,4 @@
-"""The save path under concurrency, faults and unusual files (SPEC 6, issue 7 items 1, 2, 4, 5)."""
+"""The save path under concurrency, faults and unusual files (docs/contract.md#saving, issue 7 items 1, 2, 4, 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Trend and forecast (SPEC 4.6) through the whole analysis, on histories computed by hand."""
+"""Trend and forecast (docs/contract.md#forecast) through the whole analysis, on histories computed by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The formula parser (SPEC 4.7): precedence, unary minus, braces, and every error with its column."""
+"""The formula parser (docs/contract.md#formulas): precedence, unary minus, braces, and every error with its column."""
 
 from collections.abc import Callable
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Saving finds node tables whatever TOML key form names them (issue 7 item 3, SPEC 6)."""
+"""Saving finds node tables whatever TOML key form names them (issue 7 item 3, docs/contract.md#saving)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading a measurements file (SPEC 2): which rows are good, and what is said about the others."""
+"""Reading a measurements file (docs/contract.md#observations): which rows are good, what is said of the others."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Saving (SPEC 6) and editing through Document: only changed nodes rewritten, atomic, FILE~."""
+"""Saving (docs/contract.md#saving) and editing through Document: only changed nodes rewritten, atomic, FILE~."""
 
 from __future__ import annotations
 

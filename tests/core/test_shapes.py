@@ -91,7 +91,7 @@ def _graph(n: int, edges: dict[tuple[int, int], int], directions: list[str]) -> 
 
 
 def _brute_pairs(graph: KpiGraph) -> set[frozenset[str]]:
-    """Every conflicting pair, by a full search from every source (the definition of SPEC 4.4)."""
+    """Every conflicting pair, by a full search from every source (the definition of docs/contract.md#conflict)."""
     found: set[frozenset[str]] = set()
     for source in {n for a, targets in graph.influence.items() for n in (a, *targets)}:
         seen = {(source, 1)}
@@ -158,7 +158,7 @@ def _check_against_brute_force(graph: KpiGraph) -> None:
 @settings(max_examples=300, deadline=None)
 @given(graph=_signed_graphs())
 def test_influence_conflicts_are_exactly_the_pairs_a_search_per_pair_finds(graph: KpiGraph) -> None:
-    # One search per source, each pair once, against the definition of SPEC 4.4 searched in full.
+    # One search per source, each pair once, against the definition of docs/contract.md#conflict searched in full.
     _check_against_brute_force(graph)
 
 

@@ -1,4 +1,4 @@
-"""The pacing formulas of SPEC 4.2, with values worked out by hand."""
+"""The pacing formulas of docs/contract.md#status, with values worked out by hand."""
 
 from datetime import date
 

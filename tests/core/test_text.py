@@ -1,4 +1,4 @@
-"""safe_text: file text made safe for a terminal (SPEC 5)."""
+"""safe_text: file text made safe for a terminal (docs/contract.md#outputs)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The least-squares line, trend and 80% prediction interval of SPEC 4.6, checked by hand."""
+"""The least-squares line, trend and 80% prediction interval of docs/contract.md#forecast, checked by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Marks an analyst can trust (issue 9): each rule of SPEC 4.2–4.5, both sides of every boundary."""
+"""Marks an analyst can trust (issue 9): each rule of docs/contract.md, both sides of every boundary."""
 
 from collections.abc import Callable
 from datetime import date
@@ -49,7 +49,7 @@ def kpi(node_id: str, parent: str = "g", **fields: object) -> str:
     return "\n".join(lines) + "\n"
 
 
-# ── SPEC 4.2: one attainment formula for both directions ────────────────
+# ── docs/contract.md#status: one attainment formula for both directions ────────────────
 
 
 def linear(**kw: object) -> tuple[float | None, float | None, str]:

@@ -170,7 +170,7 @@ async def test_record_actual_inline(sales: Path) -> None:
         assert doc is not None and doc.tables["verlengingen"]["actual"] == 86
         assert app.main.analysis is not None and app.main.analysis.results["verlengingen"].status == "on_track"
         # The default date, today, is after the tree's as_of (2026-05-15): stored, but not counted there
-        # (SPEC 2), so the analysis at 2026-05-15 has no actual for it.
+        # (docs/contract.md#observations), so the analysis at 2026-05-15 has no actual for it.
         await pilot.press("v")
         await pilot.pause()
         app.screen.query_one(Input).value = "90"

@@ -45,7 +45,7 @@ async def test_time_travel_recomputes_the_tree_at_the_new_date(samples: Path) ->
         expected = analyze(load_tree(path), date(2026, 6, 23))
         assert {n: r.status for n, r in analysis.results.items()} == {n: r.status for n, r in expected.results.items()}
         # A week earlier organic traffic growth had not been measured yet: its inline actual is dated
-        # 2026-06-29, after the date shown, so it does not count (SPEC 2); on 2026-06-30 it is at risk.
+        # 2026-06-29, after the date shown, not counted (docs/contract.md#observations); on 2026-06-30 at risk.
         assert analysis.results["organisch-groei"].status == "unknown"
         assert analysis.results["organisch-groei"].actual is None
         header = str(app.main.query_one(TreeHeader).render())

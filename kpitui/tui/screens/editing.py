@@ -276,7 +276,7 @@ class EditingActions:
 
             question = f"Date of this actual (today by default, any earlier date allowed; as_of is {as_of}):"
             if today > as_of:
-                # SPEC 2: observations after as_of are ignored, as if not yet made. Say so before typing.
+                # Observations after as_of are ignored (docs/contract.md#observations). Say so before typing.
                 question += f"\n⚠ a date after {as_of} is not counted by the analysis at {as_of}."
             check_day = partial(date_problem, today=today)
             screen.app.push_screen(LineDialog(question, today.isoformat(), check=check_day), dated)

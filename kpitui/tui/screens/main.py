@@ -526,7 +526,7 @@ class MainScreen(EditingActions, Screen[None]):
         self.app.push_screen(FindingsScreen(self.analysis, self.accept_from_findings), jump)
 
     def action_review(self) -> None:
-        """The weekly check-in (SPEC 5 `review`) at the date shown; enter jumps to the node."""
+        """The weekly check-in (docs/guides/check-in.md) at the date shown; enter jumps to the node."""
         from kpitui.services.review import review
         from kpitui.tui.screens.review import ReviewScreen
 

@@ -100,7 +100,7 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
         parts.append(numbers)
         parts.append(bar(result.pace.attainment, result.status, against_pace(node, result, digits)))
     if node.actual is not None and node.measured is not None and node.measured > analysis.as_of:
-        # Ignored as if not yet made (SPEC 2): say where the value the file holds went.
+        # Ignored as if not yet made (docs/contract.md#observations): say where the value the file holds went.
         later = "" if result.actual_source != "measurements" else " (the measurements' newest row counts)"
         parts.append(
             Text(
@@ -187,7 +187,7 @@ def describe(analysis: Analysis, node_id: str, hints: bool = True, real: Analysi
 
 
 def forecast_lines(analysis: Analysis, node_id: str) -> list[Text]:
-    """The trend and forecast (SPEC 4.6): `Forecast 2026-12-31: 974k EUR (80%: 972k–976k) ✖ off track`."""
+    """Trend and forecast (docs/contract.md#forecast): `Forecast 2026-12-31: 974k EUR (80%: 972k–976k) ✖ off track`."""
     from kpitui.common.format import amount
     from kpitui.common.trend import trend_word
     from kpitui.tui.marks import STATUS_GLYPH, STATUS_STYLE, TREND_ARROW, TREND_STYLE
