@@ -347,12 +347,11 @@ def keys_page() -> str:
 CONFIG_INTRO = """\
 # Config file
 
-kpitui's settings live in `$XDG_CONFIG_HOME/kpitui/config.toml` (default
-`~/.config/kpitui/config.toml`). Every setting is optional:
+Your own settings — keys, theme, looks — live in `$XDG_CONFIG_HOME/kpitui/config.toml`
+(default `~/.config/kpitui/config.toml`). Every setting is optional:
 
 ```toml
 theme = "nord"          # a Textual theme; a theme picked in the palette is written here
-fail_on = "error"       # the default of `kpitui check --fail-on` (else warning)
 
 [keymap]                # binding id = keys, comma-separated (ids: see Keys)
 "app.search" = "ctrl+f"
@@ -363,6 +362,12 @@ so does a config file that is not a regular file (a FIFO, a link to a device: re
 once, never waited on or read without end), is over {max_mib} MiB, or nests deeper than the
 TOML reader can read. Picking a theme rewrites only the `theme` line; comments and other
 settings stay.
+
+What fails `kpitui check` is the project's to decide, the same for every developer, the
+pre-commit hook and CI: `fail_on` (error, warning, info or never; default warning) in a
+`kpitui.toml` beside the tree, or under `[tool.kpitui]` in a `pyproject.toml`. kpitui looks in
+the tree's folder and each folder above it and takes the first it finds (`kpitui.toml` before
+`pyproject.toml` in one folder); `--fail-on` beats it.
 
 ## Settings
 
@@ -380,6 +385,7 @@ ENVIRONMENT = """\
 | `XDG_DATA_HOME` | where `kpitui` with no FILE keeps its copy of the sample trees (default `~/.local/share`) |
 | `XDG_STATE_HOME` | where the journal of unsaved edits is kept (default `~/.local/state`) |
 | `NO_COLOR` | no colour: the marks keep their meaning by reverse video, underline and bold |
+| `GITHUB_ACTIONS` | `true` (a GitHub Actions job): `kpitui check` writes annotations unless `--format` says |
 | `KPITUI_MAX_MEASUREMENTS` | the largest measurements file read (default 1 GiB; `4G`, `500M` or bytes) |
 | `KPITUI_DEBUG` | `1`: an internal error prints its traceback |
 """

@@ -56,7 +56,7 @@ Run `kpitui COMMAND --help` for a command's options.
 # page of exit codes is made from this).
 EXIT_CODES: tuple[tuple[str, str], ...] = (
     ("0", "Fine: the command did what was asked (`check`: nothing at or above --fail-on)."),
-    ("1", "`check` found a finding at or above --fail-on (default: the config file's fail_on, else warning)."),
+    ("1", "`check` found a finding at or above --fail-on (default: the project's fail_on, else warning)."),
     (
         "2",
         "A file could not be loaded (the errors go to stderr as FILE:LINE[:COL]: what is wrong; what to do, all "
@@ -162,14 +162,14 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument(
             "--format",
             choices=("text", "json", "github", "sarif"),
-            default="text",
-            help="text for people; json; github (workflow annotations); sarif (SARIF 2.1.0) (default: text)",
+            help="text for people; json; github (workflow annotations); sarif (SARIF 2.1.0) (default: github "
+            "when GITHUB_ACTIONS=true, as in a GitHub Actions job, else text)",
         )
         p.add_argument(
             "--fail-on",
             choices=("error", "warning", "info", "never"),
-            help="exit 1 when a finding is at or above this severity (default: the config file's fail_on, "
-            "else warning)",
+            help="exit 1 when a finding is at or above this severity (default: the project's fail_on, from "
+            "kpitui.toml or [tool.kpitui] in pyproject.toml beside the tree or above it, else warning)",
         )
         p.add_argument(
             "--only-trees",
@@ -377,31 +377,39 @@ def _main(args: list[str]) -> int:
 def _check(options: argparse.Namespace) -> int:
     from kpitui.common.gcpause import no_gc_pauses
     from kpitui.engine import analyze
+    from kpitui.io.config import ProjectConfig, project_config
     from kpitui.io.loader import load_tree
     from kpitui.outputs import ci as annotations
     from kpitui.outputs.text_report import as_text, fails
 
+    if options.format is None:  # in a GitHub Actions job, annotations on the pull request (as ruff does)
+        options.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if options.fail_on is None:
-        from kpitui.io.config import load_config
-
-        options.fail_on = load_config().fail_on or "warning"
+        _personal_fail_on_ignored()
     results: list[annotations.Checked] = []
+    fail_on: list[str] = []  # per result: --fail-on, else its project's, else warning ("" for a failed one)
     # No collections while the trees are read and analysed, nor while the report is made (it
     # allocates a container per finding: JSON, SARIF); a collection would walk the whole analysis
     # each time (10k nodes, JSON: 0.16 s with collections, 0.04 s without). A process of its own
     # ends right after the report (`main`): turning the collector on again would only set off one
     # last collection of everything (about 13 ms at 10k nodes).
     with no_gc_pauses(restore=not _own_process):
+        projects: dict[Path, ProjectConfig] = {}
         for file in options.files:
             try:
-                results.append(analyze(load_tree(file), options.as_of))
+                analysis = analyze(load_tree(file), options.as_of)
+                limit = options.fail_on or project_config(file, projects).fail_on or "warning"
+                results.append(analysis)
+                fail_on.append(limit)
             except NotATreeError as exc:
                 if not options.only_trees:
                     results.append(annotations.Failed(file, exc.errors))
+                    fail_on.append("")
                 elif options.format == "text":
                     print(safe_text(f"{file}: not a KPI tree, skipped"), file=sys.stderr)
-            except TreeLoadError as exc:
+            except TreeLoadError as exc:  # the tree's, or its project settings'
                 results.append(annotations.Failed(file, exc.errors))
+                fail_on.append("")
         if not results:
             return 0
         if options.format == "json":
@@ -424,7 +432,28 @@ def _check(options: argparse.Namespace) -> int:
     _written_out = True
     if any(isinstance(c, annotations.Failed) for c in results):
         return 2
-    return 1 if any(fails(c.findings, options.fail_on) for c in results if not isinstance(c, annotations.Failed)) else 0
+    failing = (
+        fails(c.findings, limit)
+        for c, limit in zip(results, fail_on, strict=True)
+        if not isinstance(c, annotations.Failed)
+    )
+    return 1 if any(failing) else 0
+
+
+def _personal_fail_on_ignored() -> None:
+    """Say that a `fail_on` in the user's own config file no longer counts: what fails a check is
+    the project's to decide, the same for everyone, the pre-commit hook and CI."""
+    from kpitui.io.config import load_config
+
+    config = load_config()
+    if config.fail_on is not None:
+        print(
+            safe_text(
+                f"kpitui: {config.path}: fail_on is ignored there: what fails a check is the project's to decide; "
+                "set fail_on in a kpitui.toml beside the trees, or under [tool.kpitui] in pyproject.toml"
+            ),
+            file=sys.stderr,
+        )
 
 
 def _print_load_errors(errors: list[LoadError]) -> None:

@@ -100,12 +100,14 @@ async def test_screenshots_go_to_the_current_folder_without_downloads(
         assert any(str(shot) in str(n.message) for n in app._notifications)
 
 
-def test_check_takes_its_default_fail_on_from_the_config(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_ignores_a_personal_fail_on(capsys: pytest.CaptureFixture[str]) -> None:
+    # What fails a check is the project's to decide (tests/cli/test_project_config.py), not one person's.
     tree = str(SAMPLES / "spijkerfabriek.toml")  # warnings, no errors
     assert main(["check", tree, "--format", "json"]) == 1  # warnings fail by default
-    write_config('fail_on = "error"\n')
-    assert main(["check", tree, "--format", "json"]) == 0
-    assert main(["check", tree, "--format", "json", "--fail-on", "warning"]) == 1
+    path = write_config('fail_on = "error"\n')
+    assert main(["check", tree, "--format", "json"]) == 1
+    assert f"kpitui: {path}: fail_on is ignored there" in capsys.readouterr().err
+    assert main(["check", tree, "--format", "json", "--fail-on", "error"]) == 0
 
 
 def test_a_wrong_config_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
