@@ -16,8 +16,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, overload
 
-from kpitui.common.format import amount
-
 if TYPE_CHECKING:
     from kpitui.analysis.graph import KpiGraph
     from kpitui.model.domain import Node
@@ -42,16 +40,6 @@ def influence_explanation(nodes: Mapping[str, Node], path: list[str], signs: lis
     )
 
 
-def gap_explanation(node: Node, total: float) -> str:
-    """`children's targets add up to 2.7M EUR, short of 3M EUR`."""
-    verb = {"sum": "add up to", "mean": "average", "min": "have a minimum of", "max": "have a maximum of"}
-    side = "short of" if node.sign > 0 else "above"
-    return (
-        f"target gap: children's targets {verb[node.rollup or 'sum']} {amount(total, node.unit)}, "
-        f"{side} {amount(node.target, node.unit)}"
-    )
-
-
 class Conflict:
     """Two nodes whose pursuit works against each other, and why.
 
@@ -63,7 +51,7 @@ class Conflict:
     def __init__(
         self, a: str, b: str, kind: str, text: str, path: Iterable[str] = (), signs: Iterable[int] = ()
     ) -> None:
-        self.a, self.b, self.kind, self.text = a, b, kind, text  # kind: declared, influence, target_gap
+        self.a, self.b, self.kind, self.text = a, b, kind, text  # kind: declared, influence
         self._path: tuple[str, ...] | None = tuple(path)
         self._signs: tuple[int, ...] | None = tuple(signs)
         self._found: InfluenceConflicts | None = None
@@ -376,24 +364,24 @@ def _expand(
 
 
 class Conflicts(Sequence[Conflict]):
-    """Every conflict of an analysis: declared pairs, influence conflicts, target gaps, in that order.
+    """Every conflict of an analysis: declared pairs, then influence conflicts.
 
-    Influence conflicts are made into objects only when asked for one by one.
+    Influence conflicts are made into objects only when asked for one by one. (A target gap is
+    no conflict between two nodes: it is the parent's own finding, `target_gap`.)
     """
 
-    def __init__(self, declared: list[Conflict], influence: InfluenceConflicts, gaps: list[Conflict]) -> None:
-        self.declared, self.influence, self.gaps = declared, influence, gaps
+    def __init__(self, declared: list[Conflict], influence: InfluenceConflicts) -> None:
+        self.declared, self.influence = declared, influence
         self._all: list[Conflict] | None = None
         self._others: dict[str, list[Conflict]] | None = None
         self._of: dict[str, list[Conflict]] = {}
 
     def __len__(self) -> int:
-        return len(self.declared) + len(self.influence) + len(self.gaps)
+        return len(self.declared) + len(self.influence)
 
     def __iter__(self) -> Iterator[Conflict]:
         yield from self.declared
         yield from self.influence
-        yield from self.gaps
 
     @overload
     def __getitem__(self, i: int) -> Conflict: ...
@@ -420,14 +408,11 @@ class Conflicts(Sequence[Conflict]):
         if found is None:
             if self._others is None:
                 index: dict[str, list[Conflict]] = {}
-                for c in [*self.declared, *self.gaps]:
+                for c in self.declared:
                     index.setdefault(c.a, []).append(c)
                     index.setdefault(c.b, []).append(c)
                 self._others = index
-            others = self._others.get(node, [])
-            found = [c for c in others if c.kind == "declared"]
-            found += self.influence.of(node)
-            found += (c for c in others if c.kind != "declared")
+            found = [*self._others.get(node, []), *self.influence.of(node)]
             self._of[node] = found
         return found
 

@@ -12,7 +12,7 @@ from math import isfinite
 from typing import NamedTuple
 
 from kpitui.analysis.below import below_maps, kpi_below_map
-from kpitui.analysis.conflicts import Conflict, Conflicts, InfluenceConflicts, gap_explanation
+from kpitui.analysis.conflicts import Conflict, Conflicts, InfluenceConflicts
 from kpitui.analysis.forecast import Forecast, combined, trend_forecast
 from kpitui.analysis.graph import KpiGraph
 from kpitui.analysis.state import AnalysisState
@@ -229,12 +229,7 @@ def compute(
     results = builder.run()
     declared = declared_conflicts(tree, graph)
     influence = influence_conflicts(graph)
-    gaps = {
-        n: found
-        for n, node in tree.nodes.items()
-        if node.rollup is not None and node.target is not None and (found := gap_conflicts(tree, graph, results, n))
-    }
-    conflicts = Conflicts(declared, influence, [c for found in gaps.values() for c in found])
+    conflicts = Conflicts(declared, influence)
     analysis = Analysis(tree, graph, day, results, conflicts, measurements=measurements)
     analysis.values = builder.values
     analysis.layers = {ACTUAL: builder.actual_layer, TARGET: builder.target_layer}
@@ -247,7 +242,6 @@ def compute(
         maps=below_maps(tree.nodes, graph, tree.settings.thresholds.max_kpis),
         declared=declared,
         influence=influence,
-        gaps=gaps,
     )
     analysis.state = state
     state.orphaned = sum(1 for r in results.values() if r.orphan_reason is not None)
@@ -602,23 +596,28 @@ def influence_conflicts(graph: KpiGraph) -> InfluenceConflicts:
     return InfluenceConflicts.find(graph)
 
 
-def gap_conflicts(tree: KpiTree, graph: KpiGraph, results: Mapping[str, NodeResult], node_id: str) -> list[Conflict]:
-    """A rollup node's target gap with each of its children, where their targets fall short of its own."""
+def target_gap(
+    tree: KpiTree, graph: KpiGraph, results: Mapping[str, NodeResult], node_id: str
+) -> tuple[float, tuple[str, ...]] | None:
+    """A rollup node's target gap: (what its children's targets roll up to, its children) where
+    that falls short of its own target (is above it, for a decrease node); else None.
+
+    One gap of the parent's, not a conflict of each child's: the children are not at fault.
+    """
     nodes = tree.nodes
     node = nodes[node_id]
     target = node.target
     children = graph.children(node_id)
     if node.rollup is None or target is None or not children:
-        return []
+        return None
     child_targets = [results[c].target for c in children]
     if any(t is None for t in child_targets):
-        return []
+        return None
     weights = [nodes[c].weight for c in children]
     total = aggregate(node.rollup, [t for t in child_targets if t is not None], weights)
     if node.sign * (total - target) < 0:
-        text = gap_explanation(node, total)
-        return [Conflict(node_id, c, "target_gap", text) for c in children]
-    return []
+        return total, tuple(children)
+    return None
 
 
 def combine_forecasts(

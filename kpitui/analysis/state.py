@@ -33,7 +33,6 @@ class AnalysisState:
     maps: BelowMaps
     declared: list[Conflict]
     influence: InfluenceConflicts
-    gaps: dict[str, list[Conflict]]  # target gaps, by rollup node
     groups: dict[str | None, list[Finding]] = field(default_factory=dict)  # by node; None: the file's
     pairs: dict[frozenset[str], Finding] = field(default_factory=dict)  # by the nodes each concerns
     many: set[frozenset[str]] = field(default_factory=set)  # keys of findings naming a node's many conflicts
@@ -50,8 +49,8 @@ class AnalysisState:
         self.influence = found
 
     def pair_rank(self, order: Mapping[str, int], pair: frozenset[str]) -> tuple[int, int, int]:
-        """Where a pair first appears among the conflicts (declared, influence, then target gaps in
-        file order): the order of pair findings that share a node and a code."""
+        """Where a pair first appears among the conflicts (declared, then influence): the order of
+        pair findings that share a node and a code."""
         if len(pair) > 2:
             return (-1, 0, 0)  # a node's one finding for its many influence conflicts comes first
         if self._declared_rank is None:
@@ -61,12 +60,7 @@ class AnalysisState:
         influence = self.influence.rank(pair)
         if influence is not None:
             return (1, *influence)
-        best = (3, 0, 0)
-        for member in pair:
-            for i, c in enumerate(self.gaps.get(member, ())):
-                if frozenset((c.a, c.b)) == pair:
-                    best = min(best, (2, order[member], i))
-        return best
+        return (2, 0, 0)
 
     def below(self, node_id: str) -> Below:
         """What sits below a node (its KPIs, those stating a horizon, whether one is long)."""

@@ -10,11 +10,11 @@ recomputes, in the analysis itself:
 - values through the dependency graph of rollups and formulas, downstream of the edited nodes;
 - paces, forecasts (own, then combined downstream), rolled-up statuses up the ancestors,
   orphan reasons below a node whose parents or kind changed;
-- target gaps of the rollup nodes concerned, declared pairs, the influence conflicts of the
-  weakly connected parts of the influence graph an edit touches;
+- declared pairs, the influence conflicts of the weakly connected parts of the influence graph
+  an edit touches;
 - the findings of the nodes concerned (the nodes whose result changed, their parents and
-  grandparents, the goals above a structural change, nodes whose references changed), every
-  pair finding, and the header counts.
+  grandparents, the parents of a node whose target moved — target gaps —, the goals above a
+  structural change, nodes whose references changed), every pair finding, and the header counts.
 
 The tree-wide parts stay right because they are kept as indexes updated the same way: the
 children lists, the dangling references, the KPIs below each node. Where an edit touches a
@@ -42,7 +42,6 @@ from kpitui.analysis.results import (
     NodeResult,
     count_keys,
     declared_conflicts,
-    gap_conflicts,
     influence_conflicts,
     own_target,
     resolve_as_of,
@@ -426,27 +425,16 @@ class _Update:
             )
             below_step(an.tree.nodes, an.graph, an.tree.settings.thresholds.max_kpis, n, state.maps)
 
-        # Conflicts: declared pairs, influence components, target gaps.
+        # Conflicts: declared pairs, influence components.
         changed_pairs = self._conflicts(graph, old_tree.nodes)
-        target_moved = {n for n in rebuild if before[n] is None or before[n].target != results[n].target}  # type: ignore[union-attr]
-        gap_nodes = set(self.live) | self.removed | children_changed
-        gap_nodes |= {p for n in target_moved for p in graph.parents_of(n)}
-        for n in gap_nodes:
-            gap = gap_conflicts(tree, graph, results, n) if n in self.nodes else []
-            old_gap = state.gaps.get(n, [])
-            if gap != old_gap:
-                changed_pairs.update(frozenset((c.a, c.b)) for c in [*gap, *old_gap])
-                if gap:
-                    state.gaps[n] = gap
-                else:
-                    state.gaps.pop(n, None)
         if changed_pairs or self.added or self.removed:
-            gap_order = sorted(state.gaps, key=graph.order.__getitem__)
-            state.gaps = {n: state.gaps[n] for n in gap_order}
-            an.conflicts = Conflicts(state.declared, state.influence, [c for n in gap_order for c in state.gaps[n]])
+            an.conflicts = Conflicts(state.declared, state.influence)
 
-        # Findings of the nodes concerned, every pair's, and the file's.
+        # Findings of the nodes concerned (a target gap is its rollup node's: the parents of a node
+        # whose target moved), every pair's, and the file's.
+        target_moved = {n for n in rebuild if before[n] is None or before[n].target != results[n].target}  # type: ignore[union-attr]
         concerned = set(self.touch) | result_changed | moved | children_changed | kpi_up
+        concerned.update(p for n in target_moved for p in graph.parents_of(n))
         for t in self.touch:
             for ups in (old_tree.nodes.get(t), self.nodes.get(t)):
                 if ups is not None:

@@ -232,7 +232,7 @@ class Finding:
     node: str | None
     message: str
     related: tuple[str, ...] = ()
-    kind: str | None = None  # for conflicts: declared, influence, target_gap
+    kind: str | None = None  # for conflicts: declared or influence
     accepted: bool = False  # a node's `accept` names this code (docs/contract.md#findings)
     reason: str | None = None  # why it was accepted
 

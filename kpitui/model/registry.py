@@ -127,12 +127,10 @@ RULES: tuple[Rule, ...] = (
         "conflicts",
         "Two nodes whose pursuit works against each other.",
         "Raised when a pair is declared in `conflicts` (info: a managed tension, the counter-metric "
-        "is the remedy), when one node's push lowers the other through `influences`, or when a "
-        "parent's target asks more than its children's targets add up to (warning). Pushing one side "
-        "hard hurts the other.",
+        "is the remedy), or when one node's push lowers the other through `influences` (warning). "
+        "Pushing one side hard hurts the other.",
         '[nodes.leads]\nname = "Leads"\nparent = "sales"\ninfluences = { lead-quality = "-" }',
-        "Declare the pair in `conflicts` so both are watched together, change the influence, or align "
-        "the targets so the children's add up to the parent's.",
+        "Declare the pair in `conflicts` so both are watched together, or change the influence.",
         pair=True,
     ),
     Rule(
@@ -146,6 +144,21 @@ RULES: tuple[Rule, ...] = (
         '[nodes.nail-count]\nname = "Nails made"\nconflicts = ["nail-weight"]',
         "Look at both sides together: restore the lagging one before pushing the other further.",
         pair=True,
+    ),
+    Rule(
+        "target_gap",
+        "warning",
+        "conflicts",
+        "A rollup node whose children's targets fall short of its own.",
+        "A parent that rolls up its children (`rollup`) while asking more than their targets add up "
+        "to (less, for a `decrease` KPI) cannot reach its target even when every child reaches "
+        "theirs: the plan does not add up. It is one finding on the parent, naming its children; the "
+        "children are not at fault and are not marked.",
+        '[nodes.team]\nname = "Team revenue"\nrollup = "sum"\ntarget = 60\n\n'
+        '[nodes.anna]\nname = "Anna"\nparent = "team"\ntarget = 25\n\n'
+        '[nodes.ben]\nname = "Ben"\nparent = "team"\ntarget = 25',
+        "Make the children's targets add up to the parent's (or add the child that covers the rest), "
+        "or change the parent's target.",
     ),
     Rule(
         "off_track",

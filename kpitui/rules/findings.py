@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kpitui.analysis.below import below_goals, kpi_below_map
+from kpitui.analysis.results import target_gap
 from kpitui.common.format import amount, apart, digits_apart, number, percent
 from kpitui.model.domain import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
 from kpitui.rules.checks import Suggester, goodhart, mixed_units, scale_mismatch
@@ -65,6 +66,7 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     found: list[Finding] = []
     found += _structure(analysis)
     found += _conflict_findings(analysis)
+    found += _target_gaps(analysis)
     found += _status(analysis)
     found += _forecast_findings(analysis)
     found += _quality(analysis)
@@ -83,6 +85,7 @@ def node_findings(analysis: Analysis, only: list[str]) -> list[Finding]:
     """
     found: list[Finding] = []
     found += _structure(analysis, only)
+    found += _target_gaps(analysis, only)
     found += _status(analysis, only)
     found += _forecast_findings(analysis, only)
     found += _quality(analysis, only)
@@ -231,12 +234,11 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
     nodes = an.tree.nodes
     conflicts = an.conflicts
     influence = conflicts.influence
-    declared, gaps = conflicts.declared, conflicts.gaps
+    declared = conflicts.declared
     sources: Mapping[str, Sequence[str]] = influence.partners
     if only is not None:
         wanted = set(only)
         declared = [c for c in declared if frozenset((c.a, c.b)) in wanted]
-        gaps = [c for c in gaps if frozenset((c.a, c.b)) in wanted]
         picked: dict[str, set[str]] = {}
         for pair in wanted:
             source = influence.source_of(pair)
@@ -247,7 +249,7 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
     # Pairs in conflict only through influences, by their first node: a node with many gets one
     # finding. (Each influence pair comes once; other kinds are few, so they are set apart first.)
     other_kinds: dict[str, set[str]] = {}  # node -> the nodes it conflicts with in other ways
-    for c in [*declared, *gaps]:
+    for c in declared:
         other_kinds.setdefault(c.a, set()).add(c.b)
         other_kinds.setdefault(c.b, set()).add(c.a)
     many: dict[str, Sequence[str]] = {}
@@ -269,15 +271,12 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
         for b in influence.ordered(a):
             if b in shown:
                 pairs.setdefault(frozenset((a, b)), []).append(influence.conflict(a, b))
-    for conflict in gaps:
-        pairs.setdefault(frozenset((conflict.a, conflict.b)), []).append(conflict)
     for group in pairs.values():
         a, b = group[0].a, group[0].b
         reasons = "; ".join(c.explanation for c in group)
         advice = {
             "declared": "steer them together and never reward one without the other",
             "influence": "set a floor for the one that suffers, or weigh both when steering",
-            "target_gap": "make the children's targets add up, or change the parent's target",
         }[group[0].kind]
         kinds = {c.kind for c in group}
         bought = goodhart(an, a, b) if "declared" in kinds else None
@@ -298,6 +297,34 @@ def _conflict_findings(an: Analysis, only: Collection[frozenset[str]] | None = N
             continue
         message = f"'{nodes[a].name}' conflicts with '{nodes[b].name}' ({reasons}): {advice}"
         found.append(_finding("conflict", a, message, (b,), group[0].kind))
+    return found
+
+
+GAP_NAMED = 5  # a target gap's message names this many children; `related` holds them all
+GAP_VERBS = {"sum": "add up to", "mean": "average", "min": "have a minimum of", "max": "have a maximum of"}
+
+
+def _target_gaps(an: Analysis, only: list[str] | None = None) -> list[Finding]:
+    """One finding on each rollup node whose children's targets fall short of its own, naming them."""
+    nodes = an.tree.nodes
+    found: list[Finding] = []
+    for node_id, node in _nodes(an, only):
+        if node.rollup is None or node.target is None:
+            continue
+        gap = target_gap(an.tree, an.graph, an.results, node_id)
+        if gap is None:
+            continue
+        total, children = gap
+        side = "short of" if node.sign > 0 else "above"
+        listed = ", ".join(f"'{nodes[c].name}'" for c in children[:GAP_NAMED])
+        if len(children) > GAP_NAMED:
+            listed += f" and {len(children) - GAP_NAMED:,} more"
+        message = (
+            f"'{node.name}' has a target gap: its children's targets ({listed}) {GAP_VERBS[node.rollup]} "
+            f"{amount(total, node.unit)}, {side} its {amount(node.target, node.unit)}: make the "
+            "children's targets add up, or change its target"
+        )
+        found.append(_finding("target_gap", node_id, message, children))
     return found
 
 

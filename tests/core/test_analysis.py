@@ -263,11 +263,17 @@ def test_rollup_sum_of_actuals_and_target_gap(analyse: Analyse) -> None:
     an = analyse(rollup("sum"))
     team = an.results["team"]
     assert (team.actual, team.actual_source, team.target) == (1400, "rollup", 3000)
-    gaps = [c for c in an.conflicts if c.kind == "target_gap"]
-    assert [(c.a, c.b) for c in gaps] == [("team", "a"), ("team", "b")]
-    assert gaps[0].explanation == "target gap: children's targets add up to 2700, short of 3000"
-    assert an.partners("team") == ["a", "b"]
-    assert an.partners("a") == ["team"]
+    # One finding on the parent, naming its children; not a conflict of each child's.
+    [gap] = [f for f in an.findings if f.code == "target_gap"]
+    assert (gap.node, gap.related, gap.kind, gap.severity) == ("team", ("a", "b"), None, "warning")
+    assert gap.message == (
+        "'Team' has a target gap: its children's targets ('A', 'B') add up to 2700, short of its 3000: "
+        "make the children's targets add up, or change its target"
+    )
+    assert not [f for f in an.findings if f.code == "conflict"] and not list(an.conflicts)
+    assert an.partners("team") == [] and an.partners("a") == []
+    assert [f.code for f in an.findings_of("a") if f.code == "target_gap"] == []
+    assert [f.code for f in an.findings_of("team") if f.code == "target_gap"] == ["target_gap"]
 
 
 def test_rollup_mean_min_max(analyse: Analyse) -> None:
@@ -279,7 +285,7 @@ def test_rollup_mean_min_max(analyse: Analyse) -> None:
 def test_rollup_target_when_node_has_none(analyse: Analyse) -> None:
     an = analyse(rollup("sum").replace("target = 3000\n", ""))
     assert an.results["team"].target == 2700
-    assert not [c for c in an.conflicts if c.kind == "target_gap"]
+    assert "target_gap" not in [f.code for f in an.findings]
 
 
 def test_rollup_is_unknown_when_a_child_is_unknown(analyse: Analyse) -> None:
@@ -300,9 +306,10 @@ def test_rollup_nests(analyse: Analyse) -> None:
 
 def test_decrease_target_gap_is_when_children_exceed(analyse: Analyse) -> None:
     an = analyse(rollup("sum").replace('pacing = "level"', 'direction = "decrease"'))
-    assert not [c for c in an.conflicts if c.kind == "target_gap"]
+    assert "target_gap" not in [f.code for f in an.findings]
     an = analyse(rollup("sum").replace('pacing = "level"', 'direction = "decrease"').replace("3000", "2000"))
-    assert next(c.explanation for c in an.conflicts) == "target gap: children's targets add up to 2700, above 2000"
+    [gap] = [f.message for f in an.findings if f.code == "target_gap"]
+    assert "its children's targets ('A', 'B') add up to 2700, above its 2000:" in gap
 
 
 def test_rollup_status_is_worst_known_below(analyse: Analyse) -> None:

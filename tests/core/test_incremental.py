@@ -330,3 +330,25 @@ def test_a_node_with_many_influence_conflicts_keeps_its_one_finding_up_to_date(t
         assert apply(document, edit, False)
         analysis = update(analysis, document.current_tree(), document.take_changes()).analysis
         assert shown(analysis) == shown(analyze(document.current_tree())), edit
+
+
+def test_a_target_gap_follows_a_target_moved_through_a_formula(tmp_path: Path) -> None:
+    # p asks 100 of f, whose target is its formula of x's: x is no child of p's, so editing x's
+    # target moves f's, and p's gap must follow although neither p nor a node below it was edited.
+    path = tmp_path / "tree.toml"
+    nodes = {
+        "p": {"name": "P", "kind": "goal", "rollup": "sum", "target": 100.0},
+        "f": {"name": "F", "parent": "p", "formula": "{x} * 2"},
+        "x": {"name": "X", "target": 10.0},
+    }
+    path.write_text(tomli_w.dumps({"tree": {"as_of": date(2026, 6, 30)}, "nodes": nodes}))
+    document = Document.open(path)
+    analysis = analyze(document.current_tree())
+    assert [(f.node, f.related) for f in analysis.findings if f.code == "target_gap"] == [("p", ("f",))]
+    for edit, gap in ((("set", "x", "target", 60.0), []), (("set", "x", "target", 40.0), [("p", ("f",))])):
+        assert apply(document, edit, False)
+        updated = update(analysis, document.current_tree(), document.take_changes())
+        assert updated.touched is not None  # updated, not analysed whole
+        analysis = updated.analysis
+        assert [(f.node, f.related) for f in analysis.findings if f.code == "target_gap"] == gap
+        assert shown(analysis) == shown(analyze(document.current_tree())), edit

@@ -276,8 +276,10 @@ def test_each_node_s_conflicts_of_every_kind_come_in_the_order_of_all_conflicts(
     )
     analysis = analyze(load_tree(_tree(tmp_path, text)))
     every = list(analysis.conflicts)
-    assert {c.kind for c in every} == {"declared", "influence", "target_gap"}
-    assert [c.kind for c in every] == sorted((c.kind for c in every), key=["declared", "influence", "target_gap"].index)
+    # r's target gap (100 against 3 · 5) is r's own finding, not a conflict with each K.
+    assert {c.kind for c in every} == {"declared", "influence"}
+    assert [c.kind for c in every] == sorted((c.kind for c in every), key=["declared", "influence"].index)
+    assert [(f.node, f.related) for f in analysis.findings if f.code == "target_gap"] == [("r", ("k0", "k1", "k2"))]
     for node in analysis.tree.nodes:
         assert analysis.conflicts_of(node) == [c for c in every if node in (c.a, c.b)]
         assert analysis.partners(node) == sorted({c.b if c.a == node else c.a for c in every if node in (c.a, c.b)})

@@ -192,10 +192,10 @@ def test_weighted_mean_of_actuals_and_targets(analyse: Analyse) -> None:
 
 def test_weighted_mean_in_the_target_gap(analyse: Analyse) -> None:
     an = analyse(MEAN.replace('rollup = "mean"', 'rollup = "mean"\ntarget = 81'))
-    [gap] = {c.explanation for c in an.conflicts if c.kind == "target_gap"}
-    assert gap == "target gap: children's targets average 80%, short of 81%"
+    [gap] = [f.message for f in an.findings if f.code == "target_gap"]
+    assert "its children's targets ('A', 'B') average 80%, short of its 81%:" in gap
     an = analyse(MEAN.replace('rollup = "mean"', 'rollup = "mean"\ntarget = 80'))
-    assert not [c for c in an.conflicts if c.kind == "target_gap"]
+    assert "target_gap" not in codes(an)
 
 
 def test_weight_must_be_a_positive_number(load: Load) -> None:

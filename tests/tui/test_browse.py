@@ -111,7 +111,10 @@ async def test_detail_explains_status_conflicts_and_findings(samples: Path) -> N
         assert "Actual 978k EUR — rolled up (sum)" in text
         assert "attainment 89%" in text
         assert "Omzet €3M › Teamomzet" in text
-        assert "target gap: children's targets add up to 2.7M EUR, short of 3M EUR" in text
+        findings = text.split("Findings")[1]
+        assert " ! target_gap: 'Teamomzet' has a target gap: its children's targets" in findings
+        assert "add up to 2.7M EUR, short of its 3M EUR" in findings
+        assert "Conflicts" not in text  # a target gap is the team's finding, no conflict with each child
         assert "individual" not in text.split("Findings")[0]
 
 
@@ -124,10 +127,11 @@ async def test_next_and_previous_problem(samples: Path) -> None:
             await pilot.press("right_square_bracket")
             await pilot.pause()
             seen.append(tree(app).current())
-        assert seen == ["teamomzet", "omzet-anouk", "omzet-joel"]
+        # Anouk is on track: the team's target gap is the team's problem, not hers (nor Sanne's).
+        assert seen == ["teamomzet", "omzet-joel", "omzet-mehmet"]
         await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert tree(app).current() == "omzet-anouk"
+        assert tree(app).current() == "omzet-joel"
 
 
 async def test_problem_filter_shows_only_problems_with_paths(samples: Path) -> None:
