@@ -80,7 +80,9 @@ async def test_edit_form_validates_at_the_field_then_applies(sales: Path) -> Non
         assert not isinstance(app.screen, NodeForm)
         assert app.main.document is not None and app.main.document.tables["omzet-joel"]["target"] == 750000
         # Analysis updated at once: the team's children now add up to 2.75M.
-        assert any("2.75M EUR" in c.explanation for c in app.main.analysis.conflicts)  # type: ignore[union-attr]
+        # The team's target gap follows at once: its children's targets now add up to 2.75M EUR.
+        gaps = [f.message for f in app.main.analysis.findings if f.code == "target_gap"]  # type: ignore[union-attr]
+        assert len(gaps) == 1 and "add up to 2.75M EUR, short of its 3M EUR" in gaps[0]
         assert "unsaved" in str(app.main.query_one("#header").render())
 
 
