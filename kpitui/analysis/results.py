@@ -120,6 +120,24 @@ class Analysis:
         """The ids a node conflicts with, sorted."""
         return self.conflicts.partners(node_id)
 
+    def lagging(self, node_id: str) -> tuple[str, list[str]] | None:
+        """What a node's rolled-up status says beyond its own: the worst status below it and the
+        children that carry it (their rolled-up status is that one), where it is worse than the
+        node's own status — or, for a node with children and no own status (no target or actual),
+        whatever it is. None for a node without children or with nothing worse below it.
+
+        The rolled-up status is never the node's own: a goal at 107% of its pace with one child
+        off track is on track, with something off track below it.
+        """
+        children = self.graph.children(node_id)
+        if not children:
+            return None
+        result = self.results[node_id]
+        rolled, own = result.rollup_status, result.status
+        if own in STATUS_RANK and (rolled not in STATUS_RANK or STATUS_RANK[rolled] >= STATUS_RANK[own]):
+            return None
+        return rolled, [c for c in children if self.results[c].rollup_status == rolled]
+
     def history(self, node_id: str) -> list[tuple[date, float]]:
         """A node's observations on or before `as_of`, oldest first: measurement rows and its dated inline actual."""
         node = self.tree.nodes[node_id]

@@ -1,8 +1,10 @@
 """`kpitui diagram`: the tree as Mermaid (for wikis and Markdown) or Graphviz DOT (for slides).
 
-Nodes are labelled with name and status and coloured by rollup status; parent links run
-from goal down; nodes serving no goal sit apart in their own group; declared and
-influence conflicts are dashed lines without arrows.
+Nodes are labelled with name and their own status and filled in its colour; where something
+below a node is worse than its own status (its rolled-up status), the label says so (`▾ off
+track below`) and the border is dashed in that status's colour — a node's rolled-up status is
+never drawn as its own. Parent links run from goal down; nodes serving no goal sit apart in
+their own group; declared and influence conflicts are dashed lines without arrows.
 
 Each box shows the node's value against its target, as the TUI's tree line does. A wide
 tree stays readable in Mermaid: a parent's leaves (KPIs without children of their own,
@@ -22,7 +24,7 @@ from kpitui.analysis.results import Analysis
 from kpitui.common.format import amount, digits_apart
 from kpitui.common.text import safe_text
 
-# Fill, line and text colour per rollup status (the spreadsheet's greens, yellows, reds).
+# Fill, line and text colour per status (the spreadsheet's greens, yellows, reds).
 COLOURS: dict[str, tuple[str, str, str]] = {
     "on_track": ("#C6EFCE", "#006100", "#006100"),
     "at_risk": ("#FFEB9C", "#9C5700", "#9C5700"),
@@ -46,6 +48,19 @@ def _visible(text: str) -> str:
 
 def _status_text(status: str) -> str:
     return status.replace("_", " ")
+
+
+def _statuses(analysis: Analysis, node_id: str) -> tuple[str, str | None, list[str]]:
+    """(its own status, the worse status below it or None, the label's lines after the name).
+
+    A node without its own status (no target or actual) says only what is below it."""
+    own = analysis.results[node_id].status
+    lag = analysis.lagging(node_id)
+    below = lag[0] if lag is not None and lag[0] != "unknown" else None
+    lines = [] if own == "unknown" and below is not None else [_status_text(own)]
+    if below is not None:
+        lines.append(f"▾ {_status_text(below)} below")
+    return own, below, lines
 
 
 def _conflicts(analysis: Analysis) -> list[tuple[str, str, str]]:
@@ -138,16 +153,14 @@ def mermaid(analysis: Analysis) -> str:
         lines.append("  classDef blank fill:none,stroke:none")
 
     def node_line(node_id: str, indent: str) -> str:
-        status = results[node_id].rollup_status
+        status, below, more = _statuses(analysis, node_id)
         values = [_mermaid_text(v) for v in _value_lines(analysis, node_id)]
-        label = "<br/>".join(
-            [
-                _mermaid_text(analysis.tree.nodes[node_id].name),
-                *values,
-                _status_text(status),
-            ]
-        )
+        label = "<br/>".join([_mermaid_text(analysis.tree.nodes[node_id].name), *values, *more])
+        if below is not None:
+            styles.append(f"  style {ref[node_id]} stroke:{COLOURS[below][1]},stroke-width:3px,stroke-dasharray:6 3")
         return f'{indent}{ref[node_id]}["{label}"]:::{status}'
+
+    styles: list[str] = []
 
     def group_lines(parent: str, indent: str) -> list[str]:
         group, name = groups[parent], box[parent]
@@ -196,6 +209,7 @@ def mermaid(analysis: Analysis) -> str:
         # Below the tree, not beside its top: a group beside the goals had parent links run through it.
         lines.append(f"  {_bottom(analysis, served, groups, ref, box)} ~~~ orphans")
     lines += [f"  style {name} {GROUP_STYLE}" for name in box.values()]
+    lines += styles
     return "\n".join(lines) + "\n"
 
 
@@ -242,15 +256,16 @@ def dot(analysis: Analysis) -> str:
     ]
 
     def node_line(node_id: str, indent: str) -> str:
-        status = results[node_id].rollup_status
+        status, below, more = _statuses(analysis, node_id)
         fill, stroke, text = COLOURS[status]
-        parts = [
-            analysis.tree.nodes[node_id].name,
-            *_value_lines(analysis, node_id),
-            _status_text(status),
-        ]
-        label = '"' + "\\n".join(_visible(p).replace("\\", "\\\\").replace('"', '\\"') for p in parts) + '"'
+        parts = [analysis.tree.nodes[node_id].name, *_value_lines(analysis, node_id)]
+        name = "\\n".join(_visible(p).replace("\\", "\\\\").replace('"', '\\"') for p in parts)
+        label = '"' + "\\n".join([name, *more]) + '"'
+        if below is not None:  # the border says what lags below it
+            stroke = COLOURS[below][1]
         attrs = f'label={label}, fillcolor="{fill}", color="{stroke}", fontcolor="{text}"'
+        if below is not None:
+            attrs += ', style="rounded,filled,dashed", penwidth=2'
         return f"{indent}{_dot_id(node_id)} [{attrs}];"
 
     lines += [node_line(n, "  ") for n in order if not results[n].orphaned]

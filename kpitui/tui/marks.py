@@ -109,6 +109,9 @@ def use_no_color(no_color: bool) -> None:
 use_no_color(False)
 
 CONFLICT, ERROR, STALE, ORPHAN, WARNING = "⇄", "‼", "◷", "⌀", "!"
+# Something below is worse than the node's own status: `▾✖` (off track below), `▾▲` (at risk
+# below). A node's rolled-up status is never drawn as its own glyph.
+BELOW = "▾"
 FORECAST_MISS = "↯ miss"  # on track or at risk today, its forecast off track (the finding forecast_miss)
 HYPOTHETICAL = "≈"  # a value changed by a what-if
 # Warnings that already have a mark of their own on the line.
@@ -122,6 +125,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in 
     (STATUS_GLYPH["at_risk"], "at_risk", "at risk"),
     (STATUS_GLYPH["off_track"], "off_track", "off track"),
     (STATUS_GLYPH["unknown"], "unknown", "unknown (no target or actual)"),
+    (f"{BELOW}{STATUS_GLYPH['off_track']}", "off_track", "something below it is off track (▾▲ at risk)"),
     (CONFLICT, "conflict", "in conflict with another node"),
     (CONFLICT, "declared", "declared counter-metric: a managed tension (info)"),
     (f"{CONFLICT} {WARNING}", "goodhart", "goodhart: the data shows one side bought at the other's cost"),
@@ -137,12 +141,39 @@ LEGEND: tuple[tuple[str, str, str], ...] = (  # glyph, the name of its style in 
 )
 
 
-def status_of(analysis: Analysis, node_id: str) -> str:
-    """The status a line shows: own for a KPI, rolled up for goals and objectives."""
-    result = analysis.results[node_id]
-    if analysis.tree.nodes[node_id].kind == "kpi" and result.status != "unknown":
-        return result.status
-    return result.rollup_status
+def below_mark(analysis: Analysis, node_id: str) -> Text | None:
+    """`▾✖` where something below a node is worse than its own status (or, for a node without
+    its own, the worst below it, `▾✔` when all is well); None where nothing needs saying."""
+    lag = analysis.lagging(node_id)
+    if lag is None or lag[0] == "unknown":
+        return None
+    return Text(f"{BELOW}{STATUS_GLYPH[lag[0]]}", style=STATUS_STYLE[lag[0]])
+
+
+NAMED_BELOW = 3  # the detail panel names this many of the children that lag, then counts the rest
+
+
+def below_text(analysis: Analysis, node_id: str) -> Text:
+    """What lags below a node, for the detail panel's status line: ` · below: ✖ 'Nieuwe klanten'
+    off track` (a child that is not itself off track, but has that below it, says `(below it)`);
+    empty where nothing below is worse than the node's own status."""
+    lag = analysis.lagging(node_id)
+    if lag is None or lag[0] == "unknown":
+        return Text()
+    status, children = lag
+    text = Text(" · below: ")
+    text.append(f"{BELOW}{STATUS_GLYPH[status]}", style=STATUS_STYLE[status])
+    results = analysis.results
+    named = [
+        f"'{safe_text(analysis.name(c))}'" + ("" if results[c].status == status else " (below it)")
+        for c in children[:NAMED_BELOW]
+    ]
+    if status == "on_track" or not named:
+        text.append(f" {STATUS_WORD[status]}")
+        return text
+    more = len(children) - len(named)
+    text.append(" " + ", ".join(named) + (f" and {more} more" if more else "") + f" {STATUS_WORD[status]}")
+    return text
 
 
 def status_text(status: str) -> Text:
@@ -171,7 +202,7 @@ class LabelParts:
     head: Text  # the status glyph and a space
     name: Text  # the name, and the kind of a goal or objective
     values: Text  # actual / target: moved to the detail panel when they do not fit
-    marks: Text  # trend, forecast miss, conflict, orphan, stale, warning, error marks
+    marks: Text  # below, trend, forecast miss, conflict, orphan, stale, warning, error marks
 
     def full(self) -> Text:
         """The whole line."""
@@ -198,9 +229,14 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
     """The parts of a tree line: status glyph, name, actual/target for a KPI, problem marks."""
     node = analysis.tree.nodes[node_id]
     result = analysis.results[node_id]
-    status = status_of(analysis, node_id)
+    status = result.status  # its own: what lags below it is the mark beside it
+    below = below_mark(analysis, node_id)
     head = Text()
-    head.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
+    if status == "unknown" and below is not None:
+        head.append_text(below)  # no own status to show: only what is below it
+        below = None
+    else:
+        head.append(STATUS_GLYPH[status], style=STATUS_STYLE[status])
     head.append(" ")
     label = Text()
     label.append(safe_text(node.name), style=KIND_STYLE.get(node.kind, ""))
@@ -212,6 +248,9 @@ def node_label_parts(analysis: Analysis, node_id: str, cycle_back: bool = False)
         numbers = f"  {amount(result.actual, None, digits)} / {amount(result.target, node.unit, digits)}"
         values.append(safe_text(numbers), style="dim")
     name, label = label, Text()
+    if below is not None:
+        label.append(" ")
+        label.append_text(below)
     # The trend and the forecast miss are marks, kept when a narrow line drops the values: they
     # are what says "on track today, but will miss" at a glance.
     if result.trend is not None:

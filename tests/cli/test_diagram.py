@@ -66,11 +66,15 @@ def test_dot_nodes_edges_colours_and_orphans(tree: str, capsys: pytest.CaptureFi
     nodes = {unquote(n.get_name()): n for n in graph.get_nodes() if n.get_name() not in ("node", "edge", "graph")}
     assert set(nodes) == {"g", "a", "b", "c"}
     assert unquote(nodes["a"].get("label")) == "A # one\\n10 / 10\\non track"
-    assert unquote(nodes["g"].get("label")) == 'Goal "1" <x>\\noff track'
+    # The goal has no numbers of its own: no own status, only what is below it (b is off track).
+    assert unquote(nodes["g"].get("label")) == 'Goal "1" <x>\\n▾ off track below'
     assert unquote(nodes["b"].get("fillcolor")) == COLOURS["off_track"][0]
     assert unquote(nodes["a"].get("fillcolor")) == COLOURS["on_track"][0]
     assert unquote(nodes["c"].get("fillcolor")) == COLOURS["unknown"][0]
-    assert unquote(nodes["g"].get("fillcolor")) == COLOURS["off_track"][0]  # rollup status
+    assert unquote(nodes["g"].get("fillcolor")) == COLOURS["unknown"][0]  # its own, not the rolled-up status
+    assert unquote(nodes["g"].get("color")) == COLOURS["off_track"][1]  # the border: what is below it
+    assert unquote(nodes["g"].get("style")) == "rounded,filled,dashed"
+    assert nodes["b"].get("style") is None  # a node with nothing worse below it: the default box
     (cluster,) = graph.get_subgraphs()
     assert cluster.get_name() == "cluster_orphans"
     (lost,) = cluster.get_nodes()
@@ -109,8 +113,10 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
     link = re.compile(r"^  (n\d+) --> (n\d+)$")
     dashed = re.compile(r'^  (n\d+) -\. "(declared|influence|declared, influence) conflict" \.- (n\d+)$')
     classdef = re.compile(r"^  classDef (on_track|at_risk|off_track|unknown) fill:#[0-9A-F]{6},stroke:#[0-9A-F]{6},")
+    below = re.compile(r"^  style (n\d+) stroke:(#[0-9A-F]{6}),stroke-width:3px,stroke-dasharray:6 3$")
     hangs = re.compile(r"^  (n\d+) ~~~ orphans$")
     declared: dict[str, tuple[str, str]] = {}
+    bordered: dict[str, str] = {}
     links, conflicts, orphans, under, inside = [], [], [], [], False
     for line in lines[1:]:
         if line == '  subgraph orphans["Serving no goal"]':
@@ -125,14 +131,16 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
             links.append((m[1], m[2]))
         elif m := dashed.match(line):
             conflicts.append((m[1], m[2], m[3]))
+        elif m := below.match(line):
+            bordered[m[1]] = m[2]
         elif m := hangs.match(line):
             under.append(m[1])
         else:
             assert classdef.match(line), line
     by_name = {label.split("<br/>")[0]: ref for ref, (label, _) in declared.items()}
     assert declared[by_name["Goal #quot;1#quot; #lt;x#gt;"]] == (
-        "Goal #quot;1#quot; #lt;x#gt;<br/>off track",
-        "off_track",
+        "Goal #quot;1#quot; #lt;x#gt;<br/>▾ off track below",
+        "unknown",
     )
     assert declared[by_name["A #35; one"]] == ("A #35; one<br/>10 / 10<br/>on track", "on_track")
     assert declared[by_name["C"]] == ("C<br/>unknown", "unknown")  # no value, no target: no line for them
@@ -141,7 +149,53 @@ def test_mermaid_structure(tree: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert links == [(g, a), (g, b), (g, c)]
     assert under == [a]  # the group of orphans hangs below the tree's lowest node
     assert conflicts == [(a, "declared", b), (a, "influence", c)]
+    assert bordered == {g: COLOURS["off_track"][1]}
     assert all(ref in declared for pair in links for ref in pair)
+
+
+AHEAD = """\
+[tree]
+as_of = 2026-07-02
+period = { start = 2026-01-01, end = 2026-12-31 }
+
+[nodes.mrr]
+name = "MRR"
+kind = "goal"
+target = 100
+actual = 107
+
+[nodes.new]
+name = "Nieuwe klanten"
+parent = "mrr"
+target = 40
+actual = 20
+
+[nodes.kept]
+name = "Behouden klanten"
+parent = "mrr"
+target = 60
+actual = 87
+"""
+
+
+def test_a_node_ahead_with_a_child_off_track_is_drawn_on_track(
+    write_tree: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MRR at 107% of its target is on track; one child lags. Its box is on track (fill and first
+    # line) and says, with a dashed border in off track's colour, that something below is off track.
+    tree = str(write_tree(AHEAD))
+    graph = pydot.graph_from_dot_data(draw(capsys, tree, "--format", "dot"))[0]
+    nodes = {unquote(n.get_name()): n for n in graph.get_nodes()}
+    mrr = nodes["mrr"]
+    assert unquote(mrr.get("label")) == "MRR\\n107 / 100\\non track\\n▾ off track below"
+    assert unquote(mrr.get("fillcolor")) == COLOURS["on_track"][0]
+    assert unquote(mrr.get("fontcolor")) == COLOURS["on_track"][2]
+    assert (unquote(mrr.get("color")), unquote(mrr.get("style"))) == (COLOURS["off_track"][1], "rounded,filled,dashed")
+    assert unquote(nodes["new"].get("label")) == "Nieuwe klanten\\n20 / 40\\noff track"
+    lines = draw(capsys, tree).splitlines()
+    assert '  n0["MRR<br/>107 / 100<br/>on track<br/>▾ off track below"]:::on_track' in lines
+    assert f"  style n0 stroke:{COLOURS['off_track'][1]},stroke-width:3px,stroke-dasharray:6 3" in lines
+    assert not [line for line in lines if line.startswith(("  style n1", "  style n2"))]
 
 
 def test_output_file_and_format_from_its_name(tree: str, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from kpitui.common.text import safe_text
 from kpitui.model.domain import PAIR_CODES
 from kpitui.outputs.chart import chart_data
 from kpitui.rules import pace
-from kpitui.tui.marks import CONFLICT, MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE, status_of, status_text
+from kpitui.tui.marks import CONFLICT, MARK_STYLE, SEVERITY_GLYPH, SEVERITY_STYLE, below_text, status_text
 from kpitui.tui.widgets.chart import HistoryChart
 
 if TYPE_CHECKING:
@@ -68,9 +68,7 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     parts.append(Text(f"Owner: {owner}" + (f" ({node.owner_type})" if node.owner_type else "")))
     status = Text("Status: ")
     status.append_text(status_text(result.status))
-    if node.kind != "kpi" or status_of(analysis, node_id) != result.status:
-        status.append("   rolled up: ")
-        status.append_text(status_text(result.rollup_status))
+    status.append_text(below_text(analysis, node_id))  # its own status, then what lags below it
     parts.append(status)
     unit = node.unit  # `amount` shows it escaped
     if result.target is not None or result.actual is not None:
