@@ -93,6 +93,7 @@ def typed_characters(steps: Iterable[Step] = STEPS) -> int:
 
 
 H2 = {"start": date(2026, 7, 1), "end": date(2026, 12, 31)}
+TODAY = date.today()  # a new actual is dated the date analysed: today, in a tree without as_of
 
 EXPECTED = f"""version = 1
 
@@ -120,6 +121,7 @@ unit = "EUR"
 pacing = "linear"
 owner = "Marketing"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 
 [nodes.conversie]
 name = "Conversie"
@@ -129,6 +131,7 @@ actual = 2.1
 unit = "%"
 owner = "Marketing"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 influences = {{ omzet-web = "+" }}
 
 [nodes.leads]
@@ -146,6 +149,7 @@ actual = 180
 unit = "leads"
 owner = "Sales"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 
 [nodes.leadscore]
 name = "Leadscore"
@@ -155,6 +159,7 @@ actual = 55
 unit = "%"
 owner = "Sales"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 conflicts = ["aantal-leads"]
 
 [nodes.loyaliteit]
@@ -176,6 +181,7 @@ actual = 85
 unit = "%"
 owner = "Support"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 
 [nodes.herhaalkoop]
 name = "Herhaalkoop"
@@ -185,6 +191,7 @@ actual = 24
 unit = "%"
 owner = "Support"
 period = {{ start = {H2["start"]}, end = {H2["end"]} }}
+measured = {TODAY}
 """
 
 

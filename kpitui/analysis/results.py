@@ -20,7 +20,7 @@ from kpitui.analysis.status import STATUS_RANK, UNKNOWN, Pace, aggregate, elapse
 from kpitui.analysis.values import ACTUAL, NO_VALUE, TARGET, Layer, Value, ValueGraph, make_value, rollup
 from kpitui.analysis.walk import PATH_LIMIT, TreeWalk, join_path
 from kpitui.io.loader import KpiTree
-from kpitui.io.measurements import Measurements, WindowSums, load_measurements
+from kpitui.io.measurements import Measurements, Spread, WindowSums, load_measurements
 from kpitui.model.domain import FREQUENCIES, Finding, Node, Period, Thresholds
 from kpitui.model.formula_errors import ZeroDivision
 
@@ -78,6 +78,8 @@ class Analysis:
     _by_node: dict[str, list[Finding]] | None = field(default=None, repr=False)
     # What an incremental update (engine/incremental.py) starts from; None for a what-if's analysis.
     state: AnalysisState | None = field(default=None, repr=False)
+    # What each measured node's values within its period span (kpitui.rules.plausible reads it).
+    spread: dict[str, Spread] = field(default_factory=dict, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
@@ -262,6 +264,7 @@ def compute(
         influence=influence,
     )
     analysis.state = state
+    analysis.spread = builder.spread
     state.orphaned = sum(1 for r in results.values() if r.orphan_reason is not None)
     return analysis
 
@@ -285,6 +288,7 @@ class Builder:
         self.measurements = measurements
         self.newest: dict[str, tuple[date, float]] = {}
         self.sums: dict[str, WindowSums] = {}
+        self.spread: dict[str, Spread] = {}
         self.values = values if values is not None else ValueGraph(tree.nodes, graph)
         self.tree_thresholds = tree.settings.thresholds
         self._elapsed: dict[int, tuple[Period, float]] = {}  # by id(period): (period, elapsed at as_of)
@@ -303,7 +307,7 @@ class Builder:
         self.periods = periods
         if self.measurements is not None:
             windows = {n: (p.start, p.end) for n, p in periods.items() if p is not None}
-            self.newest, self.sums = self.measurements.summary(self.as_of, windows)
+            self.newest, self.sums = self.measurements.summary(self.as_of, windows, self.spread)
         own: dict[str, Value] = {}
         if self.newest:
             for node_id, node in nodes.items():

@@ -239,14 +239,19 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p = _Parser(
             prog="kpitui record",
             description="Record many actuals at once: every row of ROWS.csv (a header naming node,date,value and "
-            "optionally note) is checked first, and nothing is written unless all are good. The rows are appended "
+            "optionally note) is checked first, and nothing is written unless all are good; a value its node's "
+            "history makes implausible (a running total going back, a tenfold jump) is questioned and written "
+            "only with --force. The rows are appended "
             "to the tree's measurements file, or, without one, each node's newest row is stored as its "
             "actual and measured date.",
         )
         p.add_argument("file", help="tree file (TOML)")
         p.add_argument("rows", help="CSV file of rows: node,date,value[,note]")
         p.add_argument(
-            "--force", action="store_true", help="write a read-only tree, or a measurements file outside its folder"
+            "--force",
+            action="store_true",
+            help="write values their node's history makes implausible (questioned otherwise), a read-only tree, "
+            "or a measurements file outside its folder",
         )
         return p
     if command == "review":
@@ -516,8 +521,8 @@ def _record(options: argparse.Namespace) -> int:
     except RecordError as exc:
         for problem in exc.problems:
             print(safe_text(problem), file=sys.stderr)
-        if len(exc.problems) > 1:
-            print(f"{len(exc.problems)} problems; nothing was written.", file=sys.stderr)
+        if exc.summary:
+            print(exc.summary, file=sys.stderr)
         return 2
     print(safe_text(f"{options.file}: {done}"))  # names the measurements file, as the tree says it
     return 0

@@ -82,6 +82,7 @@ class Scenario:
                 base.tree, base.graph, base.as_of, self.results, base.conflicts, measurements=base.measurements
             )
             analysis.values, analysis.layers = base.values, self.layers
+            analysis.spread = base.spread
             judge(analysis)
             self._analysis = analysis
         return self._analysis

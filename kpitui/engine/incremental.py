@@ -51,7 +51,7 @@ from kpitui.analysis.status import Pace, worst
 from kpitui.analysis.values import ACTUAL, TARGET, Value, ValueGraph
 from kpitui.engine import analyze
 from kpitui.io.loader import KpiTree
-from kpitui.io.measurements import Measurements
+from kpitui.io.measurements import Measurements, Spread
 from kpitui.model.domain import Finding, Node, Period
 from kpitui.rules.findings import file_findings, node_findings, pair_findings
 
@@ -311,6 +311,7 @@ class _Update:
         for r in self.removed:
             state.newest.pop(r, None)
             state.sums.pop(r, None)
+            an.spread.pop(r, None)
 
         # Own values, then everything downstream of them in the value graph.
         actual, target = an.layers[ACTUAL], an.layers[TARGET]
@@ -434,6 +435,7 @@ class _Update:
         # whose target moved), every pair's, and the file's.
         target_moved = {n for n in rebuild if before[n] is None or before[n].target != results[n].target}  # type: ignore[union-attr]
         concerned = set(self.touch) | result_changed | moved | children_changed | kpi_up
+        concerned |= self.row_nodes  # their newest value may be doubtful now (implausible_value)
         concerned.update(p for n in target_moved for p in graph.parents_of(n))
         for t in self.touch:
             for ups in (old_tree.nodes.get(t), self.nodes.get(t)):
@@ -550,12 +552,16 @@ class _Update:
             return
         part = Measurements(measurements.path, measurements.frame.filter(pl.col("node").is_in(sorted(ids))))
         windows = {n: (p.start, p.end) for n in ids if (p := periods[n]) is not None}
-        newest, sums = part.summary(day, windows)
+        spread = self.an.spread
+        found: dict[str, Spread] = {}
+        newest, sums = part.summary(day, windows, found)
         for n in ids:
             state.newest.pop(n, None)
             state.sums.pop(n, None)
+            spread.pop(n, None)
         state.newest.update(newest)
         state.sums.update(sums)
+        spread.update(found)
 
     def _patch_graph(self) -> KpiGraph:
         """The analysis's graph, its links of the touched nodes derived again (in place)."""

@@ -26,6 +26,18 @@ if TYPE_CHECKING:
 REQUIRED = ("node", "date", "value")
 
 
+class Spread(NamedTuple):
+    """What a node's values within its window span, and its newest row: enough to tell the few
+    nodes whose newest value might be implausible (kpitui.rules.plausible) from the rest."""
+
+    last_day: date  # the newest row on or before as_of, its value (window or not)
+    last_value: float
+    high: float  # the highest and lowest value within the window
+    low: float
+    biggest: float  # the largest magnitude within the window, and the smallest but zero (None: all zero)
+    smallest: float | None
+
+
 class WindowSums(NamedTuple):
     """A node's least-squares sums within its window, and the first and last x seen."""
 
@@ -55,10 +67,11 @@ class Measurements:
         return self.summary(as_of, windows)[1]
 
     def summary(
-        self, as_of: date, windows: Mapping[str, tuple[date, date]]
+        self, as_of: date, windows: Mapping[str, tuple[date, date]], spread: dict[str, Spread] | None = None
     ) -> tuple[dict[str, tuple[date, float]], dict[str, WindowSums]]:
         """Both at once, in one pass over the rows: each node's newest observation on or before `as_of`,
-        and the least-squares sums of its rows within its window (start, end) and on or before `as_of`.
+        and the least-squares sums of its rows within its window (start, end) and on or before `as_of`;
+        with `spread`, also what its values within its window span (filled in, by node).
 
         One polars query grouped by node, whose result (a row per node) comes back to Python a
         column at a time. When every node shares one window (one period for the whole tree, the
@@ -100,6 +113,13 @@ class Measurements:
                 x.min().alias("x_min"),
                 x.max().alias("x_max"),
             ]
+            if spread is not None:  # plain minima and maxima: no sort, nearly free
+                aggregates += [
+                    y.max().alias("high"),
+                    y.min().alias("low"),
+                    y.abs().max().alias("biggest"),
+                    pl.when(y != 0).then(y.abs()).min().alias("smallest"),
+                ]
         found = rows.group_by("node").agg(*aggregates).collect()
         nodes = found["node"].to_list()
         days, values = found["last_day"].to_list(), found["last_value"].to_list()
@@ -112,6 +132,13 @@ class Measurements:
             for node, n, sx, sy, sxx, sxy, syy, low, high in zip(nodes, *columns, strict=True)
             if n and node in windows  # a node without a window has no trend (a constant window counted it)
         }
+        if spread is not None:
+            columns = (found[c].to_list() for c in ("high", "low", "biggest", "smallest"))
+            spread.update(
+                (node, Spread(day, value, high, low, biggest, smallest))
+                for node, day, value, high, low, biggest, smallest in zip(nodes, days, values, *columns, strict=True)
+                if node in sums
+            )
         shaky = [node for node, found_sums in sums.items() if _rounded_away(found_sums.sums)]
         if shaky:
             # Summed again less a value of their own, in Python: only these few nodes' rows.
@@ -139,6 +166,24 @@ class Measurements:
         )
         return list(rows.iter_rows())
 
+    def histories(self, ids: Collection[str]) -> dict[str, list[tuple[date, float]]]:
+        """The observations of some nodes, every date, oldest first (file order within a day), in one query."""
+        import polars as pl
+
+        if self.frame is None or not ids:
+            return {}
+        rows = (
+            self.frame.lazy()
+            .filter(pl.col("node").is_in(sorted(ids)))
+            .sort("day", "line")
+            .select("node", "day", "value")
+            .collect()
+        )
+        found: dict[str, list[tuple[date, float]]] = {}
+        for node, day, value in rows.iter_rows():
+            found.setdefault(node, []).append((day, value))
+        return found
+
     def unknown_nodes(self, known: Collection[str]) -> list[tuple[str, int, int]]:
         """(node, rows, first line) for each node id in the file that is not in `known`, by first line."""
         import polars as pl
@@ -156,18 +201,21 @@ class Measurements:
         return [(node, rows, first) for node, rows, first in strangers.iter_rows()]
 
     def with_rows(self, rows: Iterable[tuple[str, date, float]]) -> Measurements:
-        """These measurements plus rows recorded but not yet saved (line 0: not in the file yet)."""
+        """These measurements plus rows recorded but not yet saved, numbered after the file's last
+        line: where saving appends them, so a row recorded for a day the file has wins that day
+        before the save as it does after it."""
         import polars as pl
 
         extra = list(rows)
         if not extra:
             return self
+        last = 1 if self.frame is None or self.frame.is_empty() else int(self.frame["line"].max() or 1)  # type: ignore[arg-type]
         added = pl.DataFrame(
             {
                 "node": [r[0] for r in extra],
                 "day": [r[1] for r in extra],
                 "value": [float(r[2]) for r in extra],
-                "line": [0] * len(extra),
+                "line": list(range(last + 1, last + 1 + len(extra))),
             },
             schema=_SCHEMA(),
         )

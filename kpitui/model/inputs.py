@@ -35,9 +35,11 @@ _SCALE = re.compile(r"^(.*?)\s*(" + "|".join(sorted(_SCALES, key=len, reverse=Tr
 _SPACES = re.compile(r"[\s\u00a0\u202f_']")
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:X[0-9]{3})+")
+# One separator after one to three digits (not a lone 0) and before exactly three: `7.930`, `1,250`.
+_AMBIGUOUS = re.compile(r"([1-9][0-9]{0,2})([.,])([0-9]{3})")
 
 
-def parse_number(text: str) -> Number:
+def parse_number(text: str, decimal_point: bool = False) -> Number:
     """A number as people write it: `1,5`, `1.234,5`, `1 000`, `3M`, `25k`, `-0.5`, `1e6`.
 
     Rules: spaces, `_` and `'` group digits and are dropped. One `,` or one `.` is the
@@ -46,8 +48,12 @@ def parse_number(text: str) -> Number:
     one is the decimal separator (`1.234,5` and `1,234.5`). A suffix k, M (or mln, mio),
     B (or bn, mld) multiplies. A whole result is an integer, anything else a float.
 
+    One separator with exactly three digits after one to three others (`7.930`, `1,250`)
+    is ambiguous — a Dutch 7,930 or an English 7.93 — and refused, unless `decimal_point`
+    says a lone `.` is the decimal point (a CSV file, as programs write it).
+
     Raises:
-        InputError: the text is not such a number.
+        InputError: the text is not such a number, or is ambiguous.
     """
     raw = text.strip()
     if not raw:
@@ -62,6 +68,9 @@ def parse_number(text: str) -> Number:
     if match and match.group(1):
         body, scale = match.group(1), _SCALES[match.group(2)]
     body = _SPACES.sub("", body)
+    ambiguous = _AMBIGUOUS.fullmatch(body)
+    if ambiguous and not (decimal_point and ambiguous.group(2) == "."):
+        raise InputError(_ambiguous(raw, *ambiguous.groups()))
     digits = _decimal_text(body, raw)
     try:
         value = Decimal(digits) * scale * sign
@@ -72,6 +81,23 @@ def parse_number(text: str) -> Number:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def _ambiguous(raw: str, whole: str, separator: str, fraction: str) -> str:
+    """What to write instead of `7.930`: the thousands and the decimal reading, unmistakably."""
+    written = f"{whole}{separator}{fraction}"
+    decimal = f"{whole}{separator}{fraction.rstrip('0')}".rstrip(separator)
+    # Three decimals would be as ambiguous again; four are decimals (1,2340).
+    unmistakable = decimal + "0" if len(fraction.rstrip("0")) == 3 else decimal
+
+    def instead(digits: str) -> str:
+        return raw.strip().replace(written, digits) if written in raw else digits
+
+    return (
+        f"{raw.strip()!r} is ambiguous: {whole}{fraction} ({separator!r} grouping thousands) or {decimal} "
+        f"({separator!r} as the decimal separator)? Write {instead(whole + fraction)} for the one, "
+        f"{instead(unmistakable)} for the other"
+    )
 
 
 def number_problem(text: str) -> str | None:

@@ -210,6 +210,23 @@ RULES: tuple[Rule, ...] = (
         example_format="csv",
     ),
     Rule(
+        "implausible_value",
+        "warning",
+        "data",
+        "A node's newest value that its history makes doubtful: a running total that went back, "
+        "or a value ten times larger or smaller than the one before it.",
+        "A `linear` KPI counted from zero (no baseline, or 0) is a running total for the period, which "
+        "only grows towards its target; any other value (a level, or a linear KPI moving from a baseline "
+        "of its own) that jumps tenfold from one measurement to the next is far more often a slip than "
+        "news: `7.930` typed for 7,930 subscribers (a Dutch thousands separator read as a decimal point) "
+        "is a thousandfold drop, and the status and forecast built on it are nonsense (attainment −800%).",
+        "node,date,value\nsubscribers,2026-11-30,7912\nsubscribers,2026-12-07,7.93",
+        "Check the number the message names. If it is wrong, record the right one for the same date "
+        "(the row written last counts for its day) or correct the row; if it is right (a reset, a "
+        "restated total), accept the finding on the node.",
+        example_format="csv",
+    ),
+    Rule(
         "forecast_miss",
         "warning",
         "forecast",

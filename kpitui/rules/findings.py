@@ -13,6 +13,7 @@ from kpitui.common.format import amount, apart, digits_apart, number, percent
 from kpitui.model.domain import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
 from kpitui.rules.checks import Suggester, goodhart, mixed_units, scale_mismatch
 from kpitui.rules.pace import is_cap, reference
+from kpitui.rules.plausible import implausible_findings
 
 if TYPE_CHECKING:
     from kpitui.analysis.conflicts import Conflict
@@ -74,6 +75,7 @@ def collect_findings(analysis: Analysis) -> list[Finding]:
     found += _goals(analysis)
     found += _file_findings(analysis)
     found += _formula_findings(analysis)
+    found += implausible_findings(analysis)
     return _accepted(found, analysis.tree.nodes)
 
 
@@ -93,6 +95,7 @@ def node_findings(analysis: Analysis, only: list[str]) -> list[Finding]:
     found += _goals(analysis, only)
     found += _file_findings(analysis, only)
     found += _formula_findings(analysis, only)
+    found += implausible_findings(analysis, only)
     return _accepted(found, analysis.tree.nodes)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kpitui.common.format import plain
 from kpitui.io.saving import ExternalChange, SaveError, locked
 from kpitui.model.domain import LoadError, Location, TreeLoadError
-from kpitui.model.schema import NODE_KEYS, NODE_THRESHOLD_KEYS, PERIOD_KEYS, suggest
+from kpitui.model.inputs import InputError, parse_date, parse_number, parse_period
+from kpitui.model.schema import NODE_FIELDS, NODE_KEYS, NODE_THRESHOLD_KEYS, PERIOD_KEYS, suggest
 from kpitui.services.document import Document, EditError
 
 ATTEMPTS = 3  # loads a `set` makes when another program keeps writing the file meanwhile
@@ -29,8 +32,45 @@ def parse_value(text: str) -> Any:
         raise SetError(f"the value {text[:40]!r}… nests arrays or tables too deep to read; flatten it") from None
 
 
-def parse_assignments(assignments: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs into a table; dotted keys (`period.start=...`) make sub-tables."""
+# Keys whose values are numbers or dates: read as the TUI reads them (`2,5`, `30-06-2026`, `today`).
+NUMBER_KEYS = frozenset(
+    [f.key for f in NODE_FIELDS if f.json.get("type") == "number"] + [f"thresholds.{k}" for k in NODE_THRESHOLD_KEYS]
+)
+DATE_KEYS = frozenset(
+    [f.key for f in NODE_FIELDS if f.json.get("format") == "date"] + [f"period.{k}" for k in PERIOD_KEYS]
+)
+
+
+def typed_value(name: str, text: str, today: date) -> Any:
+    """The value of `name=text`: a number or date as the TUI reads one (kpitui.model.inputs), a
+    period as `2026`, `Q3 2026` or a TOML table, anything else as TOML, else as plain text.
+
+    Raises:
+        SetError: a number, date or period that cannot be read (or is ambiguous: `7.930`).
+    """
+    try:
+        if name in NUMBER_KEYS:
+            return parse_number(text)
+        if name in DATE_KEYS:
+            return parse_date(text, today)
+        if name == "period":
+            value = parse_value(text)
+            if isinstance(value, dict):
+                return value
+            period = parse_period(text, today)
+            return {"start": period.start, "end": period.end}
+    except InputError as exc:
+        raise SetError(f"`{name}`: {exc}; the file was not changed") from None
+    return parse_value(text)
+
+
+def parse_assignments(assignments: list[str], today: date | None = None) -> dict[str, Any]:
+    """KEY=VALUE pairs into a table; dotted keys (`period.start=...`) make sub-tables.
+
+    Numbers and dates are read as the TUI reads them (see `typed_value`); `today` is what
+    `today` and `-7d` count from.
+    """
+    today = today or date.today()
     values: dict[str, Any] = {}
     for assignment in assignments:
         name, sep, raw = assignment.partition("=")
@@ -43,7 +83,7 @@ def parse_assignments(assignments: list[str]) -> dict[str, Any]:
             where = where.setdefault(part, {})
             if not isinstance(where, dict):
                 raise SetError(f"{name!r} sets a key inside {part!r}, which is not a table")
-        where[last] = parse_value(raw.strip())
+        where[last] = typed_value(name, raw.strip(), today)
     return values
 
 
@@ -84,6 +124,13 @@ def _set_locked(path: Path, node_id: str, assignments: list[str], unset: list[st
     if node_id not in document.tables:
         raise SetError(f"there is no node {node_id!r}; `kpitui export {path}` lists the ids")
     current = document.tables[node_id]
+    entered: list[str] = []
+    if "actual" in values and "measured" not in values and "measured" not in unset:
+        # A new actual is dated: the tree's as_of, else today (an old date left beside it would
+        # date it wrongly, and a newer measurement would silently hide it).
+        values["measured"] = document.tree.settings.as_of or date.today()
+    if "actual" in values and isinstance(values["actual"], int | float) and isinstance(values["measured"], date):
+        entered = _entered(document, node_id, values["actual"], values["measured"])
     assigned = list(values)
     if not force:
         for name in [*_dotted(values), *unset]:
@@ -110,8 +157,37 @@ def _set_locked(path: Path, node_id: str, assignments: list[str], unset: list[st
         raise SetError(f"{exc}; the file was not changed") from None
     changed = [*assigned, *(f"-{name}" for name in unset if not any(f"`{name}`" in a for a in absent))]
     return "\n".join(
-        [*notes, *document.notes, *absent, *warnings, f"{path}: node {node_id!r} saved ({', '.join(changed)})"]
+        [
+            *notes,
+            *document.notes,
+            *absent,
+            *warnings,
+            *entered,
+            f"{path}: node {node_id!r} saved ({', '.join(changed)})",
+        ]
     )
+
+
+def _entered(document: Document, node_id: str, value: float, day: date) -> list[str]:
+    """What a new actual replaces (its value now, with its date and source), and a warning where a
+    measurement as new or newer keeps it from counting."""
+    from kpitui.analysis.results import compute
+    from kpitui.services.entry import current, newest_row
+
+    analysis = compute(document.current_tree())
+    said = [f"actual of {node_id!r}: {plain(value)} on {day} (was {current(analysis, node_id)})"]
+    newest = newest_row(analysis, node_id)
+    where = document.tree.settings.measurements
+    if newest is not None and newest[0] >= day:
+        said.append(
+            f"warning: {where} has {plain(newest[1])} on {newest[0]} for {node_id!r}, as new or newer: the analysis "
+            f"uses that value, not {plain(value)}; record {plain(value)} as a row instead (`kpitui record`)"
+        )
+    if day > analysis.as_of:
+        said.append(
+            f"warning: measured {day} is after the tree's as_of {analysis.as_of}: the actual counts from that date"
+        )
+    return said
 
 
 # Sub-keys a node's tables know; `influences` and `accept` are keyed by node ids and codes.

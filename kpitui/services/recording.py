@@ -1,26 +1,31 @@
 """`kpitui record`: many actuals at once (docs/guides/check-in.md), every row or none.
 
 The rows file is CSV with a header naming `node`, `date`, `value` and optionally `note`.
-Every row is checked first — unknown node, bad date, bad value — and every bad row is
-reported with its line; nothing is written unless all are good. Then, under the tree's
-save lock, the rows are appended to the tree's measurements file, or, when the tree has
-none, each node's newest row is stored inline as its `actual` and `measured`.
+Dates and values are read as the TUI and `kpitui set` read them (kpitui.model.inputs), a lone
+`.` being the decimal point, as programs write CSV. Every row is checked first — unknown
+node, bad date, bad value — and every bad row is reported with its line; then every value
+its node's history makes implausible (kpitui.rules.plausible) is questioned, unless forced;
+nothing is written unless all are good. Then, under the tree's save lock, the rows are
+appended to the tree's measurements file, or, when the tree has none, each node's newest
+row is stored inline as its `actual` and `measured`.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from kpitui.analysis.results import compute
 from kpitui.io.appending import Row, append_rows
 from kpitui.io.filesafe import SaveError, locked
-from kpitui.io.loader import load_tree
+from kpitui.io.loader import KpiTree, load_tree
 from kpitui.model.domain import LoadError, Location, TreeLoadError
+from kpitui.model.inputs import InputError, parse_date, parse_number
 from kpitui.rules.checks import Suggester
 from kpitui.services.document import Document, EditError
+from kpitui.services.entry import doubted
 
 COLUMNS = ("node", "date", "value")
 
@@ -31,6 +36,22 @@ class RecordError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+    @property
+    def summary(self) -> str | None:
+        """The line said after the problems, if any."""
+        return f"{len(self.problems)} problems; nothing was written." if len(self.problems) > 1 else None
+
+
+class Implausible(RecordError):
+    """Values their nodes' history makes implausible: written only with --force."""
+
+    @property
+    def summary(self) -> str:
+        count = len(self.problems)
+        return (
+            f"{count} value{'s' if count > 1 else ''} questioned; nothing was written: use --force if they are right."
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +77,13 @@ class Recorded:
         return text
 
 
-def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
-    """The rows of a record file, or RecordError listing every bad row by line."""
+def read_rows(path: Path, known: set[str], suggest: Suggester, today: date | None = None) -> list[tuple[int, Row]]:
+    """The rows of a record file with the line each starts on, or RecordError listing every bad row by line.
+
+    Dates and values are read as typed values are (`30-06-2026`, `1 500`, `"2,5"`), `today` being
+    what `today` and `-7d` count from; a lone `.` is the decimal point.
+    """
+    today = today or date.today()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -80,7 +106,7 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
             [f"{path}:1: the header lacks {', '.join(missing)}; the first line must name node,date,value[,note]{hint}"]
         )
     at = {name: header.index(name) for name in (*COLUMNS, "note") if name in header}
-    rows: list[Row] = []
+    rows: list[tuple[int, Row]] = []
     problems: list[str] = []
     line = 1
     while True:
@@ -110,21 +136,17 @@ def read_rows(path: Path, known: set[str], suggest: Suggester) -> list[Row]:
         elif node not in known:
             why.append(f"names node {node!r}, which is not in the tree{suggest.hint(node)}")
         try:
-            day = date.fromisoformat(day_text)
-            if len(day_text) != 10:
-                raise ValueError(day_text)
-        except ValueError:
-            why.append(f"has date {day_text!r}, not an ISO date like 2026-06-30")
+            day = parse_date(day_text, today)
+        except InputError as exc:
+            why.append(f"date {exc}")
         try:
-            value = float(value_text)
-            if not math.isfinite(value) or "_" in value_text:
-                raise ValueError(value_text)
-        except ValueError:
-            why.append(f"has value {value_text!r}, not a number")
+            value = float(parse_number(value_text, decimal_point=True))
+        except InputError as exc:
+            why.append(f"value {exc}")
         if why:
             problems.append(f"{path}:{start}: {'; '.join(why)}")
             continue
-        rows.append((node, day, value, cell.get("note") or None))
+        rows.append((start, (node, day, value, cell.get("note") or None)))
     if problems:
         raise RecordError(problems)
     if not rows:
@@ -145,15 +167,23 @@ def _unreadable(exc: csv.Error) -> str:
 def record(tree_file: Path, rows_file: Path, force: bool = False) -> Recorded:
     """Validate every row, then write them all in one step under the tree's save lock.
 
+    Args:
+        force: write values their nodes' history makes implausible, a read-only tree, and a
+            measurements file outside the tree's folder.
+
     Raises:
         TreeLoadError: the tree could not be loaded.
+        Implausible: values questioned (not with `force`); nothing was written.
         RecordError: a bad row, or the write was refused; nothing was written.
     """
     if not tree_file.exists():
         raise TreeLoadError([LoadError(Location(str(tree_file)), "no such file")])
     with locked(tree_file):
         tree = load_tree(tree_file)
-        rows = read_rows(rows_file, set(tree.nodes), Suggester(tree.nodes))
+        lines = read_rows(rows_file, set(tree.nodes), Suggester(tree.nodes))
+        rows = [row for _line, row in lines]
+        if not force:
+            _question(rows_file, tree, lines)
         as_of = tree.settings.as_of or date.today()
         ignored = sum(1 for r in rows if r[1] > as_of)
         nodes = len({r[0] for r in rows})
@@ -166,6 +196,18 @@ def record(tree_file: Path, rows_file: Path, force: bool = False) -> Recorded:
         except (SaveError, EditError) as exc:
             raise RecordError([f"{exc}; nothing was written"]) from None
         return Recorded(len(rows), nodes, tree_file, True, ignored)
+
+
+def _question(rows_file: Path, tree: KpiTree, lines: list[tuple[int, Row]]) -> None:
+    """Raise Implausible naming each row whose value its node's history makes implausible."""
+    analysis = compute(tree)
+    entries = [(row[0], row[1], row[2]) for _line, row in lines]
+    doubts = doubted(analysis, entries)
+    if not doubts:
+        return
+    # The last row of a node, day and value is the one that counts.
+    line_of = {entry: line for entry, (line, _row) in zip(entries, lines, strict=True)}
+    raise Implausible([f"{rows_file}:{line_of[d.entry]}: node {d.entry[0]!r}: {d.why}" for d in doubts])
 
 
 def _store_inline(tree_file: Path, rows: list[Row], force: bool) -> None:

@@ -70,16 +70,19 @@ def test_record_lists_every_bad_row_and_writes_nothing(tmp_path: Path, capsys: p
     before, measured = tree.read_bytes(), (tmp_path / "m.csv").read_bytes()
     data = rows(
         tmp_path,
-        "node,date,value\nk,2026-01-08,4\nsales,2026-01-08,4\nk,08-01-2026,4\nc,2026-01-08,lots\n\nk,2026-01-15,5\n,2026-01-15,1\n",
+        "node,date,value\nk,2026-01-08,4\nsales,2026-01-08,4\nk,31-06-2026,4\nc,2026-01-08,lots\n\nk,2026-01-15,5\n"
+        ',2026-01-15,1\nc,2026-01-09,"7,930"\n',
     )
     assert main(["record", str(tree), str(data)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"{data}:3: names node 'sales', which is not in the tree (did you mean 'k'?)",
-        f"{data}:4: has date '08-01-2026', not an ISO date like 2026-06-30",
-        f"{data}:5: has value 'lots', not a number",
+        f"{data}:4: date '31-06-2026': there is no day 31 in month 6 of 2026",
+        f"{data}:5: value 'lots' is not a number; write for example 1500, 1 500, 1,5, 1.234,5, 25k or 3M",
         f"{data}:8: has no node id",
-        "4 problems; nothing was written.",
+        f"{data}:9: value '7,930' is ambiguous: 7930 (',' grouping thousands) or 7,93 (',' as the decimal "
+        "separator)? Write 7930 for the one, 7,93 for the other",
+        "5 problems; nothing was written.",
     ]
     assert tree.read_bytes() == before and (tmp_path / "m.csv").read_bytes() == measured
 
@@ -393,3 +396,38 @@ def test_record_refuses_a_measurements_file_linked_out_of_the_folder(
     assert main(["record", str(tree), str(data)]) == 2
     assert "is outside the tree's folder" in capsys.readouterr().err
     assert victim.read_text() == "node,date,value,note\n"
+
+
+# ── dates and values read as typed; implausible values questioned ──
+
+
+def test_record_reads_dates_and_values_as_the_tui_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = make(tmp_path, measurements=True)
+    data = rows(tmp_path, 'node,date,value\nk,08-01-2026,"4,5"\nc,2026-01-08,1 250\nk,2026-01-15,5.125\n')
+    assert main(["record", str(tree), str(data)]) == 0
+    assert (tmp_path / "m.csv").read_text() == (
+        "node,date,value,note\nk,2026-01-01,1,\nk,2026-01-08,4.5,\nc,2026-01-08,1250,\nk,2026-01-15,5.125,\n"
+    )
+
+
+def test_record_questions_implausible_values_unless_forced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `7.930` (a Dutch 7,930) for a running total near 8,000 was recorded with exit 0; `check` then showed
+    # an attainment of -800%.
+    tree = make(tmp_path, measurements=True)
+    (tmp_path / "m.csv").write_text("node,date,value,note\nk,2026-01-01,7912,\nc,2026-01-01,4,\n", encoding="utf-8")
+    before = (tmp_path / "m.csv").read_bytes()
+    data = rows(tmp_path, "node,date,value\nk,2026-01-08,7.930\nc,2026-01-08,4.2\nc,2026-01-15,42\n")
+    assert main(["record", str(tree), str(data)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{data}:2: node 'k': 7.93 EUR on 2026-01-08 is below 7912 EUR on 2026-01-01, but a linear KPI counted "
+        "from zero is a running total for the period, which only rises (7.93 typed for 7930? a thousands "
+        "separator read as a decimal point)",
+        f"{data}:4: node 'c': 42 on 2026-01-15 is 10 times larger than 4.2 on 2026-01-08",
+        "2 values questioned; nothing was written: use --force if they are right.",
+    ]
+    assert (tmp_path / "m.csv").read_bytes() == before
+    assert main(["record", str(tree), str(data), "--force"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(tree), "--format", "json"]) == 1
+    found = [(f["node"], f["code"]) for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert ("k", "implausible_value") in found and ("c", "implausible_value") in found

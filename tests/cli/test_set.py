@@ -61,7 +61,7 @@ def test_refused_value_exits_2_file_untouched(sales: Path) -> None:
     before = sales.read_bytes()
     result = run("set", str(sales), "omzet-joel", "target=lots", "kind=goa")
     assert result.returncode == 2
-    assert "`target` must be a number, not a string" in result.stderr
+    assert "`target`: 'lots' is not a number; write for example 1500, 1 500, 1,5, 1.234,5, 25k or 3M" in result.stderr
     assert "Traceback" not in result.stderr
     assert sales.read_bytes() == before
 
@@ -156,4 +156,63 @@ def test_a_parent_that_does_not_exist_warns(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert (
         "warning: node 'sea-conversies' now names parent 'omzte', which does not exist (did you mean 'omzet'?)" in out
+    )
+
+
+# ── numbers and dates read as the TUI reads them; a new actual dated and its predecessor said ──
+
+
+def test_set_reads_numbers_and_dates_as_the_tui_does(sales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    # `actual=2,2 measured=07-12-2026` was refused (2,2 read as text) while the TUI read both.
+    assert main(["set", str(sales), "omzet-joel", "actual=2,2", "measured=07-12-2026", "target=1,2M"]) == 0
+    node = load_tree(sales).nodes["omzet-joel"]
+    assert (node.actual, str(node.measured), node.target) == (2.2, "2026-12-07", 1_200_000)
+    assert main(["set", str(sales), "omzet-joel", "period=Q3 2026"]) == 0
+    period = load_tree(sales).nodes["omzet-joel"].period
+    assert period is not None and (str(period.start), str(period.end)) == ("2026-07-01", "2026-09-30")
+    capsys.readouterr()
+    before = sales.read_bytes()
+    assert main(["set", str(sales), "omzet-joel", "actual=7.930"]) == 2
+    assert capsys.readouterr().err == (
+        f"{sales}: `actual`: '7.930' is ambiguous: 7930 ('.' grouping thousands) or 7.93 ('.' as the decimal "
+        "separator)? Write 7930 for the one, 7.93 for the other; the file was not changed\n"
+    )
+    assert main(["set", str(sales), "omzet-joel", "measured=31-06-2026"]) == 2
+    assert "`measured`: '31-06-2026': there is no day 31 in month 6 of 2026" in capsys.readouterr().err
+    assert sales.read_bytes() == before
+
+
+def test_set_dates_a_new_actual_and_says_what_it_replaces(sales: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpitui.cli import main
+
+    # The sales tree is analysed at its as_of, 2026-05-15: a new actual is dated so, not left on an old date.
+    assert main(["set", str(sales), "omzet-joel", "actual=250000"]) == 0
+    assert capsys.readouterr().out == (
+        "actual of 'omzet-joel': 250000 on 2026-05-15 (was 221500 on 2026-05-15, inline in the tree file)\n"
+        f"{sales}: node 'omzet-joel' saved (actual, measured)\n"
+    )
+    node = load_tree(sales).nodes["omzet-joel"]
+    assert (node.actual, str(node.measured)) == (250000, "2026-05-15")
+
+
+def test_set_warns_when_a_measurement_keeps_a_new_actual_from_counting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpitui.cli import main
+
+    path = tmp_path / "t.toml"
+    path.write_text(
+        '[tree]\nas_of = 2026-12-07\nmeasurements = "m.csv"\n\n[nodes.k]\nname = "K"\nactual = 6\n'
+        "measured = 2026-11-30\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "m.csv").write_text("node,date,value\nk,2026-12-07,8\n", encoding="utf-8")
+    assert main(["set", str(path), "k", "actual=9"]) == 0
+    assert capsys.readouterr().out == (
+        "actual of 'k': 9 on 2026-12-07 (was 8 on 2026-12-07, from m.csv)\n"
+        "warning: m.csv has 8 on 2026-12-07 for 'k', as new or newer: the analysis uses that value, not 9; "
+        "record 9 as a row instead (`kpitui record`)\n"
+        f"{path}: node 'k' saved (actual, measured)\n"
     )

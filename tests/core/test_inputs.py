@@ -61,19 +61,60 @@ def test_numbers(text: str, value: float) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        # The ambiguous ones: one separator is always the decimal separator, whichever it is.
-        ("1,234", 1.234),
-        ("1.234", 1.234),
-        ("1,000", 1),
-        ("1.000", 1),
-        # Repeated, it groups thousands; with both, the last one is decimal.
+        # Repeated, a separator groups thousands; with both, the last one is decimal.
         ("1.000.000", 1_000_000),
         ("1.000,00", 1000),
         ("1,000.00", 1000),
+        # One separator that cannot be grouping: a lone 0 before it, or more or fewer than three digits after.
+        ("0.125", 0.125),
+        ("0,125", 0.125),
+        ("1234.567", 1234.567),
+        ("7.93", 7.93),
+        ("7.9301", 7.9301),
     ],
 )
-def test_ambiguous_separators_follow_one_rule(text: str, value: float) -> None:
+def test_separators_read_one_way(text: str, value: float) -> None:
     assert parse_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # `7.930` is 7,930 to a Dutch reader and 7.93 to an English one: refused, never guessed.
+        (
+            "7.930",
+            "'7.930' is ambiguous: 7930 ('.' grouping thousands) or 7.93 ('.' as the decimal separator)? "
+            "Write 7930 for the one, 7.93 for the other",
+        ),
+        (
+            "1,234",
+            "'1,234' is ambiguous: 1234 (',' grouping thousands) or 1,234 (',' as the decimal separator)? "
+            "Write 1234 for the one, 1,2340 for the other",
+        ),
+        (
+            "-1.000",
+            "'-1.000' is ambiguous: 1000 ('.' grouping thousands) or 1 ('.' as the decimal separator)? "
+            "Write -1000 for the one, -1 for the other",
+        ),
+        (
+            "2,500k",
+            "'2,500k' is ambiguous: 2500 (',' grouping thousands) or 2,5 (',' as the decimal separator)? "
+            "Write 2500k for the one, 2,5k for the other",
+        ),
+    ],
+)
+def test_an_ambiguous_separator_is_refused(text: str, says: str) -> None:
+    with pytest.raises(InputError) as refused:
+        parse_number(text)
+    assert str(refused.value) == says
+
+
+def test_a_file_reads_a_lone_point_as_the_decimal_point() -> None:
+    # `kpitui record` reads CSV files as programs write them; a lone comma stays ambiguous there.
+    assert parse_number("7.930", decimal_point=True) == 7.93
+    assert parse_number("1.000", decimal_point=True) == 1
+    with pytest.raises(InputError, match="ambiguous"):
+        parse_number("7,930", decimal_point=True)
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,9 @@ async def test_edit_form_validates_at_the_field_then_applies(sales: Path) -> Non
         await pilot.pause()
         assert isinstance(app.screen, NodeForm)  # nothing applied
         errors = {w.id: str(w.render()) for w in app.screen.query(".field-note") if w.display}
-        assert set(errors) == {"note-measured", "note-target"}
+        assert set(errors) == {"note-actual", "note-measured", "note-target"}
+        # Under Actual, always: the value now, its date and where it comes from.
+        assert errors["note-actual"] == "now 221500 on 2026-05-15, inline in the tree file"
         assert "'lots' is not a number" in errors["note-target"]
         assert "no day 31 in month 6" in errors["note-measured"]
         field(app, "target").value = "750_000"
@@ -171,16 +173,28 @@ async def test_record_actual_inline(sales: Path) -> None:
         doc = app.main.document
         assert doc is not None and doc.tables["verlengingen"]["actual"] == 86
         assert app.main.analysis is not None and app.main.analysis.results["verlengingen"].status == "on_track"
-        # The default date, today, is after the tree's as_of (2026-05-15): stored, but not counted there
-        # (docs/contract.md#observations), so the analysis at 2026-05-15 has no actual for it.
+        # The default date is the date analysed, the tree's as_of (2026-05-15), not today: the value counts at once.
         await pilot.press("v")
         await pilot.pause()
         app.screen.query_one(Input).value = "90"
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("enter")  # the date: today
+        await pilot.press("enter")  # the date: as_of
         await pilot.pause()
-        assert doc.tables["verlengingen"]["actual"] == 90
+        assert (doc.tables["verlengingen"]["actual"], doc.tables["verlengingen"]["measured"]) == (90, date(2026, 5, 15))
+        result = app.main.analysis.results["verlengingen"]
+        assert (result.actual, result.status) == (90, "on_track")
+        # Dated today, after as_of: stored, but not counted there (docs/contract.md#observations), so the
+        # analysis has no actual.
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "91"
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "today"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert doc.tables["verlengingen"]["actual"] == 91
         result = app.main.analysis.results["verlengingen"]
         assert (result.actual, result.status) == (None, "unknown")
 
@@ -192,7 +206,12 @@ async def test_record_reads_numbers_and_dates_as_the_form_does(sales: Path) -> N
         await at(pilot, app, "verlengingen")
         await pilot.press("v")
         await pilot.pause()
-        app.screen.query_one(Input).value = "1,5k"
+        app.screen.query_one(Input).value = "7.930"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)  # ambiguous: 7930 or 7.93? Refused, not guessed
+        assert "'7.930' is ambiguous" in str(app.screen.query_one("#line-error").render())
+        app.screen.query_one(Input).value = "80,5"
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LineDialog)  # now the date
@@ -200,7 +219,7 @@ async def test_record_reads_numbers_and_dates_as_the_form_does(sales: Path) -> N
         await pilot.press("enter")
         await pilot.pause()
         doc = app.main.document
-        assert doc is not None and doc.tables["verlengingen"]["actual"] == 1500
+        assert doc is not None and doc.tables["verlengingen"]["actual"] == 80.5
         assert doc.tables["verlengingen"]["measured"] == date.today() - timedelta(days=7)
 
 
@@ -338,18 +357,18 @@ async def test_record_actual_into_measurements_file(tmp_path: Path) -> None:
         app.screen.query_one(Input).value = "93.5"
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("enter")  # the date: today
+        await pilot.press("enter")  # the date: the date analysed, the tree's as_of
         await pilot.pause()
         await pilot.pause()
         doc = app.main.document
-        assert doc is not None and [(n, v) for n, _d, v in doc.pending_rows()] == [("binnen-24u", 93.5)]
+        assert doc is not None and doc.pending_rows() == [("binnen-24u", date(2026, 6, 30), 93.5)]
         assert csv.read_text() == before  # written on save, not before
-        assert any("after the analysis date 2026-06-30" in n.message for n in app._notifications)
+        assert app.main.analysis is not None and app.main.analysis.results["binnen-24u"].actual == 93.5
+        assert not any("after the analysis date" in n.message for n in app._notifications)
         await pilot.press("ctrl+s")
         await pilot.pause()
-    from datetime import date
 
-    assert csv.read_text() == before + f"binnen-24u,{date.today()},93.5,\n"
+    assert csv.read_text() == before + "binnen-24u,2026-06-30,93.5,\n"
 
 
 async def test_record_says_when_today_is_after_as_of(sales: Path) -> None:
@@ -365,12 +384,120 @@ async def test_record_says_when_today_is_after_as_of(sales: Path) -> None:
         app.screen.query_one(Input).value = "86"
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, LineDialog)  # now the date, today by default
-        assert app.screen.query_one(Input).value == date.today().isoformat()
-        assert f"a date after {as_of} is not counted by the analysis at {as_of}" in app.screen.question
+        assert isinstance(app.screen, LineDialog)  # now the date, the date analysed by default
+        assert app.screen.query_one(Input).value == as_of.isoformat()
+        assert (
+            f"a date after {as_of} (today is {date.today()}) is not counted by the analysis at {as_of}"
+            in app.screen.question
+        )
         app.screen.query_one(Input).value = "2026-05-01"  # an earlier date is allowed
         await pilot.press("enter")
         await pilot.pause()
         doc = app.main.document
         assert doc is not None and doc.tables["verlengingen"]["measured"] == date(2026, 5, 1)
         assert doc.tables["verlengingen"]["actual"] == 86
+
+
+def webshop(tmp_path: Path) -> Path:
+    for name in ("webshop.toml", "webshop_measurements.csv"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    return tmp_path / "webshop.toml"
+
+
+async def test_record_shows_the_value_now_and_that_a_linear_kpi_takes_its_running_total(tmp_path: Path) -> None:
+    app = make_app(webshop(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "sessies")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog)
+        assert app.screen.question == (
+            "Actual of 'Bezoeken (sessies)' (appended to webshop_measurements.csv):\n"
+            "Now: 710000 on 2026-06-26, from webshop_measurements.csv.\n"
+            "Linear pacing: type its running total for the period so far, not the last step's."
+        )
+        await at_escape(pilot)
+        await at(pilot, app, "binnen-24u")  # a level KPI: no running total
+        await pilot.press("v")
+        await pilot.pause()
+        assert app.screen.question == (  # type: ignore[attr-defined]
+            "Actual of '% vragen binnen 24 uur beantwoord' (appended to webshop_measurements.csv):\n"
+            "Now: 91.2 on 2026-06-05, from webshop_measurements.csv."
+        )
+
+
+async def at_escape(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("escape")
+    await pilot.pause()
+
+
+async def test_record_asks_before_keeping_an_implausible_value(tmp_path: Path) -> None:
+    # 710 typed for 710,000 sessions: a running total going back 1000 times; asked, changed, then kept.
+    app = make_app(webshop(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "sessies")
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "710"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the date: 2026-06-30
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        assert app.screen.question == (
+            "Is this right? 710 sessies on 2026-06-30 is below 710000 sessies on 2026-06-26, but a linear KPI "
+            "counted from zero is a running total for the period, which only rises (710 typed for 710000? a "
+            "thousands separator read as a decimal point)."
+        )
+        await pilot.press("c")  # change the value: asked again, with what was typed
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog) and app.screen.query_one(Input).value == "710"
+        app.screen.query_one(Input).value = "712 000"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        doc = app.main.document
+        assert doc is not None and doc.pending_rows() == [("sessies", date(2026, 6, 30), 712000)]
+        # Kept anyway when the user says it is right.
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "500"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("r")
+        await pilot.pause()
+        assert doc.pending_rows()[-1] == ("sessies", date(2026, 6, 30), 500)
+        assert app.main.analysis is not None
+        assert [f.code for f in app.main.analysis.findings_of("sessies") if f.code == "implausible_value"] == [
+            "implausible_value"
+        ]
+
+
+async def test_record_on_a_goal_without_unit_or_target_asks_first(sales: Path) -> None:
+    app = make_app(sales)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await at(pilot, app, "relaties")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        assert app.screen.question == (
+            "'Langdurige klantrelaties' is a goal with neither a unit nor a target: an actual recorded on it is "
+            "judged against nothing (give it a target and unit with e first). Record one anyway?"
+        )
+        await pilot.press("escape")  # not recorded
+        await pilot.pause()
+        assert not isinstance(app.screen, (ChoiceDialog, LineDialog))
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, LineDialog) and app.screen.question.startswith(
+            "Actual of 'Langdurige klantrelaties' (stored as the node's actual):\nNow: none yet."
+        )

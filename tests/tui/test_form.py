@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from textual.widgets import Footer, Input
@@ -79,7 +80,10 @@ async def test_numbers_and_dates_as_typed_are_shown_as_understood_and_saved(tmp_
         form.query_one("#field-measured", Input).value = "30-06-2026"
         await pilot.pause()
         assert note(app, "target") == "= 1,200,000"
-        assert note(app, "actual") == "= 2.5"
+        assert (
+            note(app, "actual")
+            == "= 2.5\nnow 40, inline in the tree file, undated · the new value is measured 2026-06-30"
+        )
         assert note(app, "measured") == "= 2026-06-30 (Tuesday)"
         form.query_one("#field-period", Input).value = "Q3"
         await pilot.pause()
@@ -305,3 +309,120 @@ async def test_z_and_tab_widen_the_details(tmp_path: Path) -> None:
         await pilot.pause()
         assert tree(app).current() == "k2"
         assert "Other" in app.main.query_one("#detail").plain  # type: ignore[attr-defined]
+
+
+MEASURED = """version = 1
+
+[tree]
+title = "M"
+as_of = 2026-12-07
+period = { start = 2026-01-01, end = 2026-12-31 }
+measurements = "m.csv"
+
+[nodes.g]
+name = "Goal"
+kind = "goal"
+
+[nodes.subs]
+name = "Subscribers"
+parent = "g"
+unit = "subs"
+pacing = "linear"
+target = 10
+actual = 6
+measured = 2026-11-30
+
+[nodes.csv-only]
+name = "Only in the file"
+parent = "g"
+target = 100
+"""
+
+
+def measured_tree(tmp_path: Path) -> Path:
+    path = tmp_path / "m.toml"
+    path.write_text(MEASURED)
+    (tmp_path / "m.csv").write_text("node,date,value\nsubs,2026-11-23,5\nsubs,2026-12-07,8\ncsv-only,2026-12-01,40\n")
+    return path
+
+
+async def test_the_form_shows_the_newest_measurement_and_records_a_new_value_as_the_newest_row(
+    tmp_path: Path,
+) -> None:
+    # The inline 6 of 30 Nov showed while the analysis used 8 of 7 Dec; 9 typed there stayed hidden behind
+    # the 8, and the chart drew 9 then 8: a running total going down.
+    path = measured_tree(tmp_path)
+    app = make_app(path)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_at(pilot, app, "subs")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, NodeForm)
+        assert form.query_one("#field-actual", Input).value == "8"
+        assert form.query_one("#field-measured", Input).value == "2026-12-07"
+        assert note(app, "actual") == "now 8 on 2026-12-07, from m.csv"
+        form.query_one("#field-actual", Input).value = "9"
+        await pilot.pause()
+        assert (
+            note(app, "actual")
+            == "now 8 on 2026-12-07, from m.csv · the new value becomes a row of m.csv dated 2026-12-07"
+        )
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NodeForm)
+        doc = app.main.document
+        assert doc is not None and doc.pending_rows() == [("subs", date(2026, 12, 7), 9)]
+        assert (doc.tables["subs"]["actual"], str(doc.tables["subs"]["measured"])) == (6, "2026-11-30")  # kept
+        result = app.main.analysis.results["subs"]  # type: ignore[union-attr]
+        assert (result.actual, result.actual_source, result.last_measured) == (9, "measurements", date(2026, 12, 7))
+        assert "9 recorded as a row of m.csv dated 2026-12-07 (the newest); ctrl+s writes it." in [
+            n.message for n in app._notifications
+        ]
+        assert app.main.analysis.history("subs")[-2:] == [(date(2026, 12, 7), 8), (date(2026, 12, 7), 9)]  # type: ignore[union-attr]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert (tmp_path / "m.csv").read_text().endswith("csv-only,2026-12-01,40\nsubs,2026-12-07,9\n")
+
+
+async def test_the_form_shows_the_value_of_a_kpi_measured_only_in_the_file(tmp_path: Path) -> None:
+    app = make_app(measured_tree(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_at(pilot, app, "csv-only")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, NodeForm)
+        assert form.query_one("#field-actual", Input).value == "40"  # was empty
+        assert note(app, "actual") == "now 40 on 2026-12-01, from m.csv"
+        form.query_one("#field-owner", Input).value = "Team"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        doc = app.main.document
+        # Untouched, the value shown is not copied into the tree.
+        assert doc is not None and doc.tables["csv-only"] == {
+            "name": "Only in the file",
+            "parent": "g",
+            "target": 100,
+            "owner": "Team",
+        }
+        assert doc.pending_rows() == []
+
+
+async def test_a_new_inline_actual_is_dated_the_date_analysed(tmp_path: Path) -> None:
+    app = make_app(write(tmp_path))  # as_of 2026-06-30; k has actual 40, undated
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await open_at(pilot, app, "k")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, NodeForm)
+        assert note(app, "actual") == "now 40, inline in the tree file, undated"
+        form.query_one("#field-actual", Input).value = "45"
+        await pilot.pause()
+        assert note(app, "actual") == "now 40, inline in the tree file, undated · the new value is measured 2026-06-30"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        table = app.main.document.tables["k"]  # type: ignore[union-attr]
+        assert (table["actual"], table["measured"]) == (45, date(2026, 6, 30))
+        assert "45 stored as the actual, measured 2026-06-30." in [n.message for n in app._notifications]

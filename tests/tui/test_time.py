@@ -170,7 +170,7 @@ async def test_at_80_columns_the_header_shows_the_date_is_not_today_with_unsaved
         ]
         await pilot.press("v")
         await pilot.pause()
-        await pilot.press("1", "enter")
+        await pilot.press(*"700000", "enter")  # a running total between 695000 (06-19) and 710000 (06-26)
         await pilot.pause()
         await pilot.press("ctrl+u", "2", "0", "2", "6", "-", "0", "6", "-", "2", "2", "enter")
         await pilot.pause()

@@ -122,6 +122,7 @@ async def test_a_whole_kpi_typed_ahead_with_tabs_and_one_key_choices(tmp_path: P
         "pacing": "linear",
         "direction": "decrease",
         "owner": "Team",
+        "measured": date.today(),  # the date analysed: the tree has no as_of
     }
 
 

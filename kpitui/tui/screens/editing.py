@@ -18,6 +18,7 @@ from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 
 if TYPE_CHECKING:
     from kpitui.services.document import Document
+    from kpitui.tui.screens.form import Actual
     from kpitui.tui.screens.main import MainScreen
 
 # The document, saving and the form are imported on first use: the first paint needs none.
@@ -158,13 +159,37 @@ class EditingActions:
         taken = set(doc.tables) - {node_id}
 
         def done(result: tuple[str, dict[str, Any]] | None) -> None:
-            if result is not None:
-                new_id, table = result
-                self._edit(lambda d: d.replace(node_id, table, new_id), keep=new_id)
+            if result is None:
+                return
+            new_id, table = result
+            row = form.row
+
+            def change(d: Document) -> None:
+                if new_id != node_id or table != d.tables[node_id] or row is None:
+                    d.replace(node_id, table, new_id)
+                if row is not None:
+                    d.record_actual(new_id, row[0], row[1], True)
+
+            if self._edit(change, keep=new_id) and form.said:
+                screen.notify(safe_text(form.said))
 
         title = f"Edit '{doc.tables[node_id].get('name')}'"
-        form = NodeForm(title, node_id, doc.tables[node_id], taken, self._names(node_id), year=self._year())
+        names, year = self._names(node_id), self._year()
+        form = NodeForm(title, node_id, doc.tables[node_id], taken, names, year=year, actual=self._actual(node_id))
         screen.app.push_screen(form, done)
+
+    def _actual(self, node_id: str | None) -> Actual:
+        """What the form shows of a node's actual: its value now, the date a new one gets (the
+        analysis date), and the measurements CSV it goes to as a row when its value comes from there."""
+        from kpitui.services.entry import Current, current
+        from kpitui.tui.screens.form import Actual
+
+        analysis = self._main().analysis
+        if analysis is None or node_id is None or node_id not in analysis.results:
+            return Actual(Current(None), analysis.as_of if analysis is not None else date.today())
+        measurements = analysis.tree.settings.measurements
+        csv = str(measurements) if measurements and str(measurements).lower().endswith(".csv") else None
+        return Actual(current(analysis, node_id), analysis.as_of, csv)
 
     def action_add(self, child: bool) -> None:
         from kpitui.tui.screens.form import NodeForm
@@ -190,7 +215,16 @@ class EditingActions:
         under = doc.tables[first].get("name") if first and first in doc.tables else None
         title = f"New {table.get('kind', 'kpi')} under {under!r}" if under else f"New {table.get('kind', 'kpi')}"
         names = self._names()
-        form = NodeForm(title, doc.new_id("new"), table, set(doc.tables), names, auto_id=doc.new_id, year=self._year())
+        form = NodeForm(
+            title,
+            doc.new_id("new"),
+            table,
+            set(doc.tables),
+            names,
+            auto_id=doc.new_id,
+            year=self._year(),
+            actual=self._actual(None),
+        )
         screen.app.push_screen(form, done)
 
     def action_settings(self) -> None:
@@ -247,6 +281,14 @@ class EditingActions:
         screen.app.push_screen(NodePicker(f"Move '{name}' under…", self._choices(node_id), "(no parent)"), done)
 
     def action_record(self) -> None:
+        """`v`: a new actual, its value then its date (the analysis date by default).
+
+        The question shows the node's value now, with its date and source, and, for a `linear`
+        KPI, that its value is the running total. A goal with neither unit nor target is asked
+        about first; a value its node's history makes implausible is confirmed before it is kept.
+        """
+        from kpitui.services.entry import current, doubted, running_total, unjudged_goal
+
         screen, node_id = self._main(), self._main().current()
         if self.document is None or node_id is None:
             return
@@ -255,35 +297,72 @@ class EditingActions:
         into_file = bool(measurements) and str(measurements).lower().endswith(".csv")
         where = f"appended to {measurements}" if into_file else "stored as the node's actual"
         today = date.today()
+        name = doc.tables[node_id].get("name")
+        first = screen.analysis  # the analysis is updated in place by each edit: read it anew each time
+        as_of = first.as_of if first else today
 
-        as_of = screen.analysis.as_of if screen.analysis else today
+        def ask_value(typed: str = "") -> None:
+            lines = [f"Actual of '{name}' ({where}):"]
+            analysis = screen.analysis
+            if analysis is not None and node_id in analysis.results:
+                lines.append(f"Now: {current(analysis, node_id)}.")
+                if running_total(analysis, node_id):
+                    lines.append("Linear pacing: type its running total for the period so far, not the last step's.")
+            screen.app.push_screen(LineDialog("\n".join(lines), typed, check=number_problem), got_value)
 
-        def done(text: str | None) -> None:
+        def got_value(text: str | None) -> None:
             if text is None:
                 return
             number = parse_number(text)
-
-            def dated(day_text: str | None) -> None:
-                if day_text is None:
-                    return
-                day = parse_date(day_text, today)
-                if self._edit(lambda d: d.record_actual(node_id, number, day, into_file), keep=node_id) and day > as_of:
-                    screen.notify(
-                        f"Recorded for {day}, after the analysis date {as_of}: it counts from that date on "
-                        "(move the date with > or change tree.as_of to see it now).",
-                        timeout=10,
-                    )
-
-            question = f"Date of this actual (today by default, any earlier date allowed; as_of is {as_of}):"
+            question = f"Date of this actual ({as_of}, the date analysed, by default; any earlier date allowed):"
             if today > as_of:
                 # Observations after as_of are ignored (docs/contract.md#observations). Say so before typing.
-                question += f"\n⚠ a date after {as_of} is not counted by the analysis at {as_of}."
+                question += f"\n⚠ a date after {as_of} (today is {today}) is not counted by the analysis at {as_of}."
             check_day = partial(date_problem, today=today)
-            screen.app.push_screen(LineDialog(question, today.isoformat(), check=check_day), dated)
+            screen.app.push_screen(
+                LineDialog(question, as_of.isoformat(), check=check_day), partial(dated, text, number)
+            )
 
-        name = doc.tables[node_id].get("name")
-        prompt = f"Actual of '{name}' ({where}):"
-        screen.app.push_screen(LineDialog(prompt, check=number_problem), done)
+        def dated(text: str, number: float, day_text: str | None) -> None:
+            if day_text is None:
+                return
+            day = parse_date(day_text, today)
+            analysis = screen.analysis
+            doubts = doubted(analysis, [(node_id, day, number)]) if analysis is not None else []
+            if not doubts:
+                keep(number, day)
+                return
+
+            def answered(answer: str | None) -> None:
+                if answer == "record":
+                    keep(number, day)
+                elif answer == "change":
+                    ask_value(text)
+
+            answers = [("record", "r", "Record it anyway"), ("change", "c", "Change the value")]
+            screen.app.push_screen(ChoiceDialog(f"Is this right? {doubts[0].why}.", answers), answered)
+
+        def keep(number: float, day: date) -> None:
+            if self._edit(lambda d: d.record_actual(node_id, number, day, into_file), keep=node_id) and day > as_of:
+                screen.notify(
+                    f"Recorded for {day}, after the analysis date {as_of}: it counts from that date on "
+                    "(move the date with > or change tree.as_of to see it now).",
+                    timeout=10,
+                )
+
+        if first is not None and unjudged_goal(first, node_id):
+            question = (
+                f"'{name}' is a goal with neither a unit nor a target: an actual recorded on it is judged "
+                "against nothing (give it a target and unit with e first). Record one anyway?"
+            )
+
+            def go_on(answer: str | None) -> None:
+                if answer == "record":
+                    ask_value()
+
+            screen.app.push_screen(ChoiceDialog(question, [("record", "r", "Record anyway")]), go_on)
+            return
+        ask_value()
 
     def action_conflict(self) -> None:
         screen, node_id = self._main(), self._main().current()

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from kpitui.common.format import plain
 from kpitui.common.text import editable, edited, safe_text
 from kpitui.model.domain import Period
 from kpitui.model.inputs import (
@@ -32,6 +33,7 @@ from kpitui.model.inputs import (
     shown_period,
 )
 from kpitui.model.schema import CHOICES, read_node
+from kpitui.services.entry import Current
 from kpitui.tui.screens.dialogs import ChoiceDialog, ConfirmDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 from kpitui.tui.widgets.fields import ChoiceField, RefsField
@@ -81,6 +83,17 @@ UP_FRONT: dict[str, tuple[str, ...]] = {
     "objective": ("name", "owner", "period", "description", "kind", "parent"),
     "kpi": ("name", "target", "actual", "unit", "pacing", "direction", "owner", "period", "kind", "parent"),
 }
+
+
+@dataclass(frozen=True)
+class Actual:
+    """What the form knows of a node's actual beyond its table: its value now (which may be a
+    measurement row newer than the inline one), the date a new value gets, and the measurements
+    CSV a new value is recorded in as a row (for a node whose value comes from that file)."""
+
+    current: Current
+    day: date  # the analysis date: today, or the as_of shown
+    rows: str | None = None
 
 
 def understood(how: str, text: str, today: date, year: int | None = None) -> Any:
@@ -138,9 +151,17 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
         auto_id: Callable[[str], str] | None = None,
         today: date | None = None,
         year: int | None = None,
+        actual: Actual | None = None,
     ) -> None:
-        """`names`: every other node's name by id (for the pickers); `auto_id` makes the id from the name."""
+        """`names`: every other node's name by id (for the pickers); `auto_id` makes the id from the name;
+        `actual`: the node's value now and where a new one goes (see `Actual`)."""
         super().__init__()
+        self.actual = actual
+        # The node's value is the newest row of its measurements file: Actual and Measured on show
+        # that row (not an older inline actual), and a value typed there is a new observation.
+        self.measured_now = actual is not None and actual.current.measured and actual.current.value is not None
+        self.row: tuple[float, date] | None = None  # a new value to record as a measurement row
+        self.said: str | None = None  # what happened to a new value, to be told once applied
         self.auto_id = auto_id
         self.title_text = title
         self.node_id = node_id
@@ -172,6 +193,9 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
 
     def _editor(self, spec: Field) -> Widget:
         value = self.node_id if spec.id == "id" else self.original.get(spec.id)
+        if self.measured_now and self.actual is not None and spec.id in ("actual", "measured"):
+            now = self.actual.current
+            value = plain(now.value) if spec.id == "actual" and now.value is not None else now.day
         if spec.how == "choice":
             options = CHOICES[spec.id]
             default = "kpi" if spec.id == "kind" else ""
@@ -223,7 +247,7 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
             return bool(self.query_one(f"#field-{spec.id}", RefsField).ids)
         if spec.how == "choice":
             return bool(self.query_one(f"#field-{spec.id}", ChoiceField).value) and spec.hint is not None
-        return spec.id in self.original
+        return spec.id in self.original or bool(self.opened.get(spec.id))
 
     # ── reading the fields ─────────────────────────────────────────────
 
@@ -292,10 +316,73 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 table.pop(spec.id, None)
             else:
                 table[spec.id] = value
+        self._new_actual(table, problems)
         if self.auto_id is not None:  # a new node: its keys in the form's order
             order = {spec.id: index for index, spec in enumerate(FIELDS)}
             table = dict(sorted(table.items(), key=lambda item: order.get(item[0], len(order))))
         return table, problems
+
+    def _typed(self, field_id: str) -> bool:
+        """Whether a field's text differs from what it opened with."""
+        return self.field_text(field_id).strip() != self.opened[field_id].strip()
+
+    def _new_day(self) -> date | None:
+        """The date a new actual gets: Measured on where it was typed, else the analysis date."""
+        if self._typed("measured"):
+            try:
+                typed = understood("date", self.field_text("measured"), self.today)
+            except InputError:
+                return None
+            if isinstance(typed, date):
+                return typed
+        return self.actual.day if self.actual is not None else None
+
+    def _new_actual(self, table: dict[str, Any], problems: dict[str, str]) -> None:
+        """A new actual typed in the form gets a date, and is never hidden by a newer measurement.
+
+        Left untouched, Actual and Measured on keep the table's values. A new value is dated
+        (Measured on, where typed; else the analysis date). For a node whose value is the newest
+        row of its measurements CSV, a new value (or date) is recorded as a row of that file, the
+        newest of its day (`row`), and the table keeps its inline values; without a CSV to record
+        it in, it is stored inline, refused where a measurement as new would still win.
+        """
+        self.row, self.said = None, None
+        if "actual" in problems or "measured" in problems or self.actual is None:
+            return
+        now = self.actual.current
+        typed = self._typed("actual") or (self.measured_now and self._typed("measured"))
+        value = table.get("actual")
+        if self.measured_now:
+            for key in ("actual", "measured"):  # the fields showed the measurement, not the inline values
+                if key in self.original:
+                    table[key] = self.original[key]
+                else:
+                    table.pop(key, None)
+            if not typed:
+                return
+            if value is None:  # emptied: the older inline actual goes
+                table.pop("actual", None)
+                table.pop("measured", None)
+                return
+        elif not typed or value is None:
+            return
+        day = self._new_day()
+        if day is None:
+            return
+        shown = plain(value)
+        if self.measured_now and self.actual.rows:
+            self.row = (value, day)
+            newest = " (the newest)" if now.day is None or day >= now.day else f" (not the newest: {now})"
+            self.said = f"{shown} recorded as a row of {self.actual.rows} dated {day}{newest}; ctrl+s writes it."
+            return
+        if self.measured_now and now.day is not None and day <= now.day:
+            problems["actual"] = (
+                f"{now.where} has a value on {now.day} ({now}), which counts over an inline one of that date or "
+                "earlier; record this value in that file, or date it later in Measured on"
+            )
+            return
+        table["actual"], table["measured"] = value, day
+        self.said = f"{shown} stored as the actual, measured {day}."
 
     def errors(self) -> dict[str, str]:
         """Field id -> what is wrong with it; empty when the node is valid."""
@@ -321,28 +408,48 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
             note.display = True
 
     def _note(self, spec: Field) -> None:
-        text = self.query_one(f"#field-{spec.id}", Input).value
         note = self.query_one(f"#note-{spec.id}", Static)
+        said = self._understood(spec)
+        if spec.id == "actual":
+            context = self._actual_note()
+            if context:
+                said = Text("\n").join([said, context]) if said else context
+        note.update(said or "")
+        note.display = said is not None
+
+    def _understood(self, spec: Field) -> Text | None:
+        """What a number, date or period field's text was understood as, or why it cannot be read."""
+        text = self.query_one(f"#field-{spec.id}", Input).value
         try:
             value = understood(spec.how, text, self.today, self.year)
         except InputError as exc:
-            note.update(Text(str(exc), style="bold red"))
-            note.display = True
-            return
+            return Text(str(exc), style="bold red")
         if value is None or (spec.how != "number" and text.strip() == shown_value(spec.how, value)):
-            note.display = False
-            return
+            return None
         if spec.how == "number":
             if text.strip() == str(value):
-                note.display = False
-                return
+                return None
             shown = shown_number(value)
         elif spec.how == "date":
             shown = f"{value} ({value:%A})"
         else:
             shown = f"{value['start']} → {value['end']}"
-        note.update(Text(f"= {shown}", style="green"))
-        note.display = True
+        return Text(f"= {shown}", style="green")
+
+    def _actual_note(self) -> Text | None:
+        """Under Actual: the node's value now, with its date and source, and where a new one goes."""
+        if self.actual is None or not self.opened:
+            return None
+        now = self.actual.current
+        said = [f"now {now}"] if now.value is not None else []
+        typed = self._typed("actual") or (self.measured_now and self._typed("measured"))
+        day = self._new_day()
+        if typed and day is not None and self.field_text("actual").strip():
+            if self.measured_now and self.actual.rows:
+                said.append(f"the new value becomes a row of {self.actual.rows} dated {day}")
+            else:
+                said.append(f"the new value is measured {day}")
+        return Text(safe_text(" · ".join(said)), style="dim") if said else None
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -350,6 +457,8 @@ class NodeForm(ModalScreen[tuple[str, dict[str, Any]] | None]):
         spec = BY_ID.get(field_id)
         if spec is not None and spec.how in ("number", "date", "period"):
             self._note(spec)
+            if field_id == "measured" and self.actual is not None:
+                self._note(BY_ID["actual"])  # where a new actual goes depends on its date
 
     @on(ChoiceField.Changed, "#field-kind")
     def _kind_changed(self) -> None:
