@@ -157,7 +157,12 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
             description="Analyse trees and report every finding, most severe first. Exit 2 when a file cannot "
             "be loaded (the others are still checked), else 1 when a finding is at or above --fail-on.",
         )
-        p.add_argument("files", nargs="+", metavar="FILE", help="tree files (TOML)")
+        p.add_argument(
+            "files",
+            nargs="+",
+            metavar="FILE",
+            help="tree files (TOML); a measurements file (.csv, .parquet) checks the trees in its folder that read it",
+        )
         p.add_argument("--as-of", type=_as_of, metavar="DATE", help="reference date (default: tree.as_of, else today)")
         p.add_argument(
             "--format",
@@ -174,7 +179,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument(
             "--only-trees",
             action="store_true",
-            help="skip TOML files that are not KPI trees (no [nodes], [tree] or version), as the pre-commit hook does",
+            help="skip TOML files that are not KPI trees (no [nodes], [tree] or version), and measurements files "
+            "no tree reads, as the pre-commit hook does",
         )
         return p
     if command == "export":
@@ -383,7 +389,8 @@ def _check(options: argparse.Namespace) -> int:
     from kpitui.common.gcpause import no_gc_pauses
     from kpitui.engine import analyze
     from kpitui.io.config import ProjectConfig, project_config
-    from kpitui.io.loader import load_tree
+    from kpitui.io.loader import KpiTree, load_tree
+    from kpitui.io.readers_of import is_measurements, trees_reading
     from kpitui.outputs import ci as annotations
     from kpitui.outputs.text_report import as_text, fails
 
@@ -400,25 +407,39 @@ def _check(options: argparse.Namespace) -> int:
     # last collection of everything (about 13 ms at 10k nodes).
     with no_gc_pauses(restore=not _own_process):
         projects: dict[Path, ProjectConfig] = {}
+        done: set[str] = set()  # each tree once, whether named or reached through its measurements
         for file in options.files:
-            try:
-                analysis = analyze(load_tree(file), options.as_of)
-                limit = options.fail_on or project_config(file, projects).fail_on or "warning"
-                results.append(analysis)
-                fail_on.append(limit)
-            except NotATreeError as exc:
-                if not options.only_trees:
-                    results.append(annotations.Failed(file, exc.errors))
+            todo: list[tuple[str, KpiTree | None]] = [(file, None)]
+            if is_measurements(file):  # the trees that read it, so a change to it alone is checked
+                todo = [(str(tree.path), tree) for tree in trees_reading(file)]
+                if not todo and not options.only_trees:
+                    results.append(annotations.Failed(file, [LoadError(Location(file), NOT_MEASURED)]))
                     fail_on.append("")
-                elif options.format == "text":
-                    print(safe_text(f"{file}: not a KPI tree, skipped"), file=sys.stderr)
-            except TreeLoadError as exc:  # the tree's, or its project settings'
-                results.append(annotations.Failed(file, exc.errors))
-                fail_on.append("")
+                elif not todo and options.format == "text":
+                    print(safe_text(f"{file}: no tree in its folder reads it, skipped"), file=sys.stderr)
+            for name, tree in todo:
+                if os.path.realpath(name) in done:
+                    continue
+                done.add(os.path.realpath(name))
+                try:
+                    analysis = analyze(tree or load_tree(name), options.as_of)
+                    limit = options.fail_on or project_config(name, projects).fail_on or "warning"
+                    results.append(analysis)
+                    fail_on.append(limit)
+                except NotATreeError as exc:
+                    if not options.only_trees:
+                        results.append(annotations.Failed(name, exc.errors))
+                        fail_on.append("")
+                    elif options.format == "text":
+                        print(safe_text(f"{name}: not a KPI tree, skipped"), file=sys.stderr)
+                except TreeLoadError as exc:  # the tree's, or its project settings'
+                    results.append(annotations.Failed(name, exc.errors))
+                    fail_on.append("")
         if not results:
             return 0
         if options.format == "json":
-            sys.stdout.write(annotations.as_json(results, several=len(options.files) > 1) + "\n")
+            several = len(options.files) > 1 or len(results) > 1
+            sys.stdout.write(annotations.as_json(results, several=several) + "\n")
         elif options.format == "github":
             sys.stdout.write(annotations.as_github(results))
         elif options.format == "sarif":
@@ -443,6 +464,12 @@ def _check(options: argparse.Namespace) -> int:
         if not isinstance(c, annotations.Failed)
     )
     return 1 if any(failing) else 0
+
+
+NOT_MEASURED = (
+    "no tree in its folder reads it (`measurements` in a tree's [tree] table): name the tree to check, "
+    "or check with --only-trees, which passes it by"
+)
 
 
 def _personal_fail_on_ignored() -> None:

@@ -235,6 +235,9 @@ class Finding:
     kind: str | None = None  # for conflicts: declared or influence
     accepted: bool = False  # a node's `accept` names this code (docs/contract.md#findings)
     reason: str | None = None  # why it was accepted
+    # Where it is when that is not its node's table: a row of the measurements file (line 0: a
+    # Parquet file, which has none). CI annotations and SARIF point there.
+    place: Location | None = None
 
     @property
     def key(self) -> tuple[str, str | None, tuple[str, ...], str | None]:

@@ -49,6 +49,14 @@ def finding_line(analysis: Analysis, finding: Finding) -> int | None:
     return analysis.tree.source.line_of(finding.node) or None
 
 
+def finding_place(analysis: Analysis, finding: Finding) -> tuple[str, int | None]:
+    """The file and line an annotation points at: a row of the measurements file for a finding
+    about one, else the tree file and its node's table."""
+    if finding.place is not None:
+        return finding.place.file, finding.place.line or None
+    return str(analysis.tree.path), finding_line(analysis, finding)
+
+
 def finding_json(analysis: Analysis, finding: Finding) -> dict[str, Any]:
     """One finding as `check --format json` prints it."""
     item: dict[str, Any] = {
@@ -125,11 +133,11 @@ def as_github(results: list[Checked]) -> str:
                 line, col = e.location.line or None, e.location.col or None
                 lines.append(_command("error", checked.file, line, col, "kpitui load_error", e.message))
             continue
-        file = str(checked.tree.path)
         for f in checked.findings:
             level = "notice" if f.accepted else GITHUB_LEVEL[f.severity]
             message = f"{f.message} (accepted: {f.reason})" if f.accepted else f.message
-            lines.append(_command(level, file, finding_line(checked, f), None, f"kpitui {f.code}", message))
+            file, line = finding_place(checked, f)
+            lines.append(_command(level, file, line, None, f"kpitui {f.code}", message))
     return "".join(line + "\n" for line in lines)
 
 
@@ -178,11 +186,10 @@ def as_sarif(results: list[Checked]) -> str:
                 where = _location(checked.file, e.location.line or None, e.location.col or None)
                 items.append((LOAD_ERROR, "error", {"message": {"text": e.message}, "locations": [where]}))
             continue
-        file = str(checked.tree.path)
         for f in checked.findings:
             result: dict[str, Any] = {
                 "message": {"text": f.message},
-                "locations": [_location(file, finding_line(checked, f))],
+                "locations": [_location(*finding_place(checked, f))],
             }
             if f.node is not None:
                 result["properties"] = {"node": f.node, "related": list(f.related)}

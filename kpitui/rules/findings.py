@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from kpitui.analysis.below import below_goals, kpi_below_map
 from kpitui.analysis.results import target_gap
 from kpitui.common.format import amount, apart, digits_apart, number, percent
-from kpitui.model.domain import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Node, unchecked
+from kpitui.model.domain import FINDING_SEVERITY, FREQUENCIES, PAIR_CODES, Finding, Location, Node, unchecked
 from kpitui.rules.checks import Suggester, goodhart, mixed_units, scale_mismatch
 from kpitui.rules.pace import is_cap, reference
 from kpitui.rules.plausible import implausible_findings
@@ -32,10 +33,15 @@ SEVERITY: dict[str, str] = FINDING_SEVERITY
 
 
 def _finding(
-    code: str, node: str | None, message: str, related: tuple[str, ...] = (), kind: str | None = None
+    code: str,
+    node: str | None,
+    message: str,
+    related: tuple[str, ...] = (),
+    kind: str | None = None,
+    place: Location | None = None,
 ) -> Finding:
-    """`Finding(code, SEVERITY[code], node, message, related, kind)`, made without the frozen
-    dataclass's checked assignments (a big tree has a finding for most of its nodes)."""
+    """`Finding(code, SEVERITY[code], node, message, related, kind, place=place)`, made without the
+    frozen dataclass's checked assignments (a big tree has a finding for most of its nodes)."""
     return unchecked(
         Finding,
         code=code,
@@ -46,6 +52,7 @@ def _finding(
         kind=kind,
         accepted=False,
         reason=None,
+        place=place,
     )
 
 
@@ -596,8 +603,13 @@ def _file_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]
         return found
     for problem in m.problems:
         found.append(_finding("measurements_error", None, problem))
+    # The file as the tree names it, from where the tree was named (sample_trees/x.csv), so that
+    # a CI annotation lands on it; a Parquet file's rows have no line to point at.
+    where = os.path.normpath(m.path)
+    lines = m.path.suffix.lower() != ".parquet"
     for line, reason in m.bad_rows:
-        found.append(_finding("bad_measurement", None, f"{m.path.name} line {line} {reason}: fix or delete the row"))
+        message = f"{m.path.name} line {line} {reason}: fix or delete the row"
+        found.append(_finding("bad_measurement", None, message, place=Location(where, line if lines else 0)))
     suggest = Suggester(tree.nodes)
     for node_id, rows, first_line in m.unknown_nodes(tree.nodes):
         found.append(
@@ -608,6 +620,7 @@ def _file_findings(an: Analysis, only: list[str] | None = None) -> list[Finding]
                 f"{first_line}), which is not in the tree{suggest.hint(node_id)}: "
                 "fix the id or add the node",
                 (node_id,),
+                place=Location(where, first_line if lines else 0),
             )
         )
     return found
