@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from kpitui.common.format import number, plain
@@ -84,26 +83,48 @@ def _slip(before: float, after: float) -> str:
 def doubts(
     history: Sequence[Observation], new: Iterable[Observation], moves: int | None, unit: str | None
 ) -> list[tuple[Observation, str]]:
-    """Each new observation that makes a doubtful step with its neighbours, and the step in words.
+    """Each new observation that makes a doubtful step in its history, and the step in words.
 
-    `history` and the new observations together, by date (a new one after a known one of its
-    day, as the row written last counts for its day), are compared step by step; a step is
-    reported once, under the new observation it involves.
+    `history` and the new observations together, one value a day (a new one after a known one
+    of its day, as the row written last counts for its day): a running total's new value is
+    compared with the highest value before it and the lowest after it (the lowest before and
+    highest after, for one that falls), any other new value with the values of the days just
+    before and after it. Each new observation is reported once, with its first doubtful step (a
+    step between two new ones under the later).
     """
     added = sorted(new, key=lambda o: o[0])
     merged = sorted([(d, 0, v) for d, v in history] + [(d, 1, v) for d, v in added], key=lambda t: (t[0], t[1]))
-    # One value a day: the last one written (a correction replaces the value of its day).
     days: dict[date, tuple[float, bool]] = {}
     for day, is_new, value in merged:
         days[day] = (value, bool(is_new))
-    ordered = sorted(days.items())
+    ordered = [(day, value) for day, (value, _new) in sorted(days.items())]
+    fresh = {day for day, (_value, is_new) in days.items() if is_new}
     found: list[tuple[Observation, str]] = []
-    for (first_day, (first, first_new)), (day, (value, is_new)) in pairwise(ordered):
-        if not (first_new or is_new) or not doubtful(first, value, moves):
+    for at, observation in enumerate(ordered):
+        if observation[0] not in fresh:
             continue
-        which = (day, value) if is_new else (first_day, first)
-        found.append((which, step_text((first_day, first), (day, value), moves, unit)))
+        for before, after in _neighbours(ordered, at, moves):
+            if before is observation and after[0] in fresh:
+                continue  # a step to another new value is that one's to answer for
+            if doubtful(before[1], after[1], moves):
+                found.append((observation, step_text(before, after, moves, unit)))
+                break
     return found
+
+
+def _neighbours(ordered: Sequence[Observation], at: int, moves: int | None) -> list[tuple[Observation, Observation]]:
+    """The steps an observation makes: from the one that bounds it before to it, and from it to the
+    one that bounds it after (for a running total the furthest on its way before, and the least
+    far after; for any other value the days next to it)."""
+    earlier, later = ordered[:at], ordered[at + 1 :]
+    if moves is None:
+        before, after = earlier[-1:], later[:1]
+    else:
+        furthest = max if moves > 0 else min
+        before = [furthest(reversed(earlier), key=lambda o: o[1])] if earlier else []
+        least = min if moves > 0 else max
+        after = [least(later, key=lambda o: o[1])] if later else []
+    return [(b, ordered[at]) for b in before] + [(ordered[at], a) for a in after]
 
 
 # ── the finding ─────────────────────────────────────────────────────────
@@ -111,7 +132,7 @@ def doubts(
 
 def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> list[Finding]:
     """`implausible_value` for each node (of `only`) whose newest value in its period makes a
-    doubtful step from the one before it.
+    doubtful step from the values before it (see `doubts`).
 
     The measurement rows' spread (kept by the analysis's one query over them) rules out nearly
     every node at once; only the few left are read row by row.
@@ -159,8 +180,10 @@ def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> lis
                 if start <= day <= end:
                     observed[day] = value  # the row written last counts for its day, over the inline one
             ordered = sorted(observed.items())
-            if len(ordered) >= 2 and doubtful(ordered[-2][1], ordered[-1][1], way(node, result.target)):
-                steps[node_id] = (ordered[-2], ordered[-1])
+            moves = way(node, result.target)
+            for before, after in _neighbours(ordered, len(ordered) - 1, moves)[:1]:
+                if doubtful(before[1], after[1], moves):
+                    steps[node_id] = (before, after)
     found = []
     for node_id in [n for n in nodes if n in steps] if only is None else [n for n in only if n in steps]:
         node, result = nodes[node_id], results[node_id]

@@ -35,6 +35,15 @@ def test_a_running_total_may_not_go_back() -> None:
     assert doubts(history, [(D(2026, 12, 7), 79120.0)], 1, None) == []  # a running total may grow fast
     # Between two known values, it must fit between them.
     assert [d[0] for d in doubts(history, [(D(2026, 11, 27), 8000.0)], 1, None)] == [(D(2026, 11, 27), 8000.0)]
+    # Against the highest value before it, not only the last: a stray low value in between hides nothing.
+    stray = [*history, (D(2026, 12, 1), 6.0)]
+    assert doubts(stray, [(D(2026, 12, 7), 81.0)], 1, None) == [
+        (
+            (D(2026, 12, 7), 81.0),
+            "81 on 2026-12-07 is below 7912 on 2026-11-30, but a linear KPI counted from zero is a running total "
+            "for the period, which only rises",
+        )
+    ]
 
 
 def test_any_other_value_may_not_jump_tenfold() -> None:
@@ -134,12 +143,13 @@ def test_check_reports_a_newest_value_its_history_makes_doubtful(tmp_path: Path)
         # The inline actual, newer than every row, is the newest value.
         ("level,2026-11-30,12\n", "actual = 130\nmeasured = 2026-12-07\n", {"level"}),
         ("level,2026-11-30,12\n", "actual = 13\nmeasured = 2026-12-07\n", set()),
-        # A running total that fell, by less than tenfold.
+        # A running total that fell, by less than tenfold; below its highest value, past a stray low one.
         ("subs,2026-11-23,7900\nsubs,2026-12-07,7000\n", "", {"subs"}),
+        ("subs,2026-11-23,7900\nsubs,2026-11-30,6\nsubs,2026-12-07,81\n", "", {"subs"}),
         # A newest row after the period's end is not compared with the period's.
         ("subs,2026-12-01,7912\nsubs,2027-01-02,5\n", "", set()),
     ],
-    ids=["corrected-the-same-day", "old-jump", "inline-newest", "inline-fine", "plain-fall", "after-the-period"],
+    ids=["corrected-the-same-day", "old-jump", "inline-newest", "inline-fine", "fall", "stray", "after-the-period"],
 )
 def test_what_counts_as_the_newest_step(tmp_path: Path, rows: str, extra: str, found: set[str]) -> None:
     # (the inline actual of `extra` goes to the last node of TREE, `level`)
