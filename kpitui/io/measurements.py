@@ -34,8 +34,17 @@ class Spread(NamedTuple):
     last_value: float
     high: float  # the highest and lowest value within the window
     low: float
-    biggest: float  # the largest magnitude within the window, and the smallest but zero (None: all zero)
-    smallest: float | None
+
+
+class Step(NamedTuple):
+    """A node's newest value within its window (one value a day: the row written last) and what
+    came before it: the value of the day before, and the highest and lowest of the days before,
+    each as (day, value), None where there is no day before."""
+
+    last: tuple[date, float]
+    previous: tuple[date, float] | None
+    highest: tuple[date, float] | None
+    lowest: tuple[date, float] | None
 
 
 class WindowSums(NamedTuple):
@@ -113,13 +122,8 @@ class Measurements:
                 x.min().alias("x_min"),
                 x.max().alias("x_max"),
             ]
-            if spread is not None:  # plain minima and maxima: no sort, nearly free
-                aggregates += [
-                    y.max().alias("high"),
-                    y.min().alias("low"),
-                    y.abs().max().alias("biggest"),
-                    pl.when(y != 0).then(y.abs()).min().alias("smallest"),
-                ]
+            if spread is not None:  # a plain maximum and minimum: no sort, nearly free
+                aggregates += [y.max().alias("high"), y.min().alias("low")]
         found = rows.group_by("node").agg(*aggregates).collect()
         nodes = found["node"].to_list()
         days, values = found["last_day"].to_list(), found["last_value"].to_list()
@@ -133,10 +137,10 @@ class Measurements:
             if n and node in windows  # a node without a window has no trend (a constant window counted it)
         }
         if spread is not None:
-            columns = (found[c].to_list() for c in ("high", "low", "biggest", "smallest"))
+            highs, lows = found["high"].to_list(), found["low"].to_list()
             spread.update(
-                (node, Spread(day, value, high, low, biggest, smallest))
-                for node, day, value, high, low, biggest, smallest in zip(nodes, days, values, *columns, strict=True)
+                (node, Spread(day, value, high, low))
+                for node, day, value, high, low in zip(nodes, days, values, highs, lows, strict=True)
                 if node in sums
             )
         shaky = [node for node, found_sums in sums.items() if _rounded_away(found_sums.sums)]
@@ -183,6 +187,61 @@ class Measurements:
         for node, day, value in rows.iter_rows():
             found.setdefault(node, []).append((day, value))
         return found
+
+    def newest_steps(
+        self, windows: Mapping[str, tuple[date, date]], extra: Iterable[tuple[str, date, float]] = ()
+    ) -> dict[str, Step]:
+        """For each node of `windows`, its newest value within its window (start, end) and the
+        values before it (see `Step`), from its rows and the `extra` observations (each before
+        the rows of its day: a dated inline actual), in one query grouped without sorting.
+        """
+        import polars as pl
+
+        if self.frame is None or not windows:
+            return {}
+        day, value, line = pl.col("day"), pl.col("value"), pl.col("line")
+        bounds = pl.DataFrame(
+            {"node": list(windows), "start": [w[0] for w in windows.values()], "end": [w[1] for w in windows.values()]},
+            schema={"node": pl.String, "start": pl.Date, "end": pl.Date},
+        )
+        rows = self.frame.lazy().filter(pl.col("node").is_in(list(windows)))
+        more = list(extra)
+        if more:
+            added = pl.DataFrame(
+                {
+                    "node": [e[0] for e in more],
+                    "day": [e[1] for e in more],
+                    "value": [float(e[2]) for e in more],
+                    "line": [0] * len(more),  # before every row of the file
+                },
+                schema=_SCHEMA(),
+            )
+            rows = pl.concat([rows, added.lazy()])
+        rows = rows.join(bounds.lazy(), on="node", how="inner").filter(
+            (day >= pl.col("start")) & (day <= pl.col("end"))
+        )
+        # One value a day, the row written last; then the newest day against the days before it.
+        days = rows.group_by("node", "day").agg(value.get(line.arg_max()))
+        days = days.with_columns(day.max().over("node").alias("last_day"))
+        last = days.filter(day == pl.col("last_day")).select("node", "day", "value")
+        before = (
+            days.filter(day < pl.col("last_day"))
+            .group_by("node")
+            .agg(
+                day.max().alias("previous_day"),
+                value.get(day.arg_max()).alias("previous"),
+                day.get(value.arg_max()).alias("highest_day"),
+                value.max().alias("highest"),
+                day.get(value.arg_min()).alias("lowest_day"),
+                value.min().alias("lowest"),
+            )
+        )
+        found = last.join(before, on="node", how="left").collect()
+        steps: dict[str, Step] = {}
+        for node, at, newest, *earlier in found.iter_rows():
+            pairs = [(earlier[i], earlier[i + 1]) if earlier[i] is not None else None for i in (0, 2, 4)]
+            steps[node] = Step((at, newest), *pairs)
+        return steps
 
     def unknown_nodes(self, known: Collection[str]) -> list[tuple[str, int, int]]:
         """(node, rows, first line) for each node id in the file that is not in `known`, by first line."""

@@ -135,7 +135,7 @@ def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> lis
     doubtful step from the values before it (see `doubts`).
 
     The measurement rows' spread (kept by the analysis's one query over them) rules out nearly
-    every node at once; only the few left are read row by row.
+    every node at once; the few left are settled by one more query over their rows.
     """
     spread = an.spread
     if not spread:
@@ -143,7 +143,7 @@ def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> lis
     nodes, results, as_of = an.tree.nodes, an.results, an.as_of
     ids = spread if only is None else [n for n in only if n in spread]
     steps: dict[str, tuple[Observation, Observation]] = {}
-    unsure: list[str] = []
+    unsure: dict[str, tuple[date, date]] = {}
     for node_id in ids:
         result = results.get(node_id)
         node = nodes.get(node_id)
@@ -160,30 +160,15 @@ def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> lis
             if doubtful(s.last_value, node.actual, moves):
                 steps[node_id] = ((s.last_day, s.last_value), (measured, node.actual))
             continue
-        last = s.last_value
-        if moves is not None:
-            maybe = last < s.high if moves > 0 else last > s.low
-        else:
-            maybe = last != 0 and (
-                s.biggest >= JUMP * abs(last) or (s.smallest is not None and s.smallest * JUMP <= abs(last))
-            )
-        if maybe:
-            unsure.append(node_id)
+        if _maybe(s.last_value, s.high, s.low, moves):
+            unsure[node_id] = (start, end)
     if unsure and an.measurements is not None:
-        histories = an.measurements.histories(unsure)
-        for node_id in unsure:
-            node, result = nodes[node_id], results[node_id]
-            assert result.period is not None
-            start, end = result.period.start, min(result.period.end, as_of)
-            observed = dict(_inline(node, start, end))
-            for day, value in histories.get(node_id, ()):
-                if start <= day <= end:
-                    observed[day] = value  # the row written last counts for its day, over the inline one
-            ordered = sorted(observed.items())
-            moves = way(node, result.target)
-            for before, after in _neighbours(ordered, len(ordered) - 1, moves)[:1]:
-                if doubtful(before[1], after[1], moves):
-                    steps[node_id] = (before, after)
+        inline = [(n, d, v) for n in unsure for d, v in _inline(nodes[n], *unsure[n])]
+        for node_id, step in an.measurements.newest_steps(unsure, inline).items():
+            moves = way(nodes[node_id], results[node_id].target)
+            before = step.previous if moves is None else step.highest if moves > 0 else step.lowest
+            if before is not None and doubtful(before[1], step.last[1], moves):
+                steps[node_id] = (before, step.last)
     found = []
     for node_id in [n for n in nodes if n in steps] if only is None else [n for n in only if n in steps]:
         node, result = nodes[node_id], results[node_id]
@@ -207,6 +192,19 @@ def implausible_findings(an: Analysis, only: Iterable[str] | None = None) -> lis
             )
         )
     return found
+
+
+def _maybe(last: float, high: float, low: float, moves: int | None) -> bool:
+    """Whether a newest value may make a doubtful step, from what the values in its window span
+    (itself among them): a running total below its highest (above its lowest, falling), or any
+    other value tenfold from the largest or smallest of them (a range through zero: maybe)."""
+    if moves is not None:
+        return last < high if moves > 0 else last > low
+    if last == 0:
+        return False
+    biggest = max(abs(high), abs(low))
+    smallest = low if low > 0 else -high if high < 0 else None
+    return biggest >= JUMP * abs(last) or smallest is None or smallest * JUMP <= abs(last)
 
 
 def _inline(node: Node, start: date, end: date) -> list[Observation]:

@@ -138,6 +138,8 @@ def test_check_reports_a_newest_value_its_history_makes_doubtful(tmp_path: Path)
     [
         # Corrected by a row written later for the same day: the correction counts.
         ("subs,2026-11-30,7912\nsubs,2026-12-07,7.93\nsubs,2026-12-07,7930\n", "", set()),
+        # A slip corrected on its own day long ago no longer stands above the values after it.
+        ("subs,2026-11-23,79120\nsubs,2026-11-23,7912\nsubs,2026-12-07,8000\n", "", set()),
         # Only the newest step counts: an old jump the values since have kept to is history.
         ("level,2026-10-01,12\nlevel,2026-10-08,130\nlevel,2026-10-15,125\n", "", set()),
         # The inline actual, newer than every row, is the newest value.
@@ -149,7 +151,16 @@ def test_check_reports_a_newest_value_its_history_makes_doubtful(tmp_path: Path)
         # A newest row after the period's end is not compared with the period's.
         ("subs,2026-12-01,7912\nsubs,2027-01-02,5\n", "", set()),
     ],
-    ids=["corrected-the-same-day", "old-jump", "inline-newest", "inline-fine", "fall", "stray", "after-the-period"],
+    ids=[
+        "corrected-the-same-day",
+        "corrected-before",
+        "old-jump",
+        "inline-newest",
+        "inline-fine",
+        "fall",
+        "stray",
+        "after-the-period",
+    ],
 )
 def test_what_counts_as_the_newest_step(tmp_path: Path, rows: str, extra: str, found: set[str]) -> None:
     # (the inline actual of `extra` goes to the last node of TREE, `level`)
