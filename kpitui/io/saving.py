@@ -2,7 +2,8 @@
 
 Every byte outside a changed node's own lines stays as it was: comments, blank lines,
 key order, unknown keys. A changed node is rewritten with tomli-w; a new node is
-appended; a deleted node's lines are removed.
+written right after the table of the node it follows in the tree's order (appended
+where that node has no table of its own); a deleted node's lines are removed.
 """
 
 from __future__ import annotations
@@ -66,6 +67,36 @@ def layout_changes(source: SourceMap, changed: set[str]) -> list[str]:
     return notes
 
 
+def placements(base: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[tuple[str | None, list[str]]]:
+    """The nodes of `nodes` that `base` does not have, in runs of neighbours, each run with the
+    node of `base` right before it in `nodes` (None: the run comes first). A run at the very
+    end of `nodes` is left out: it is appended to the file, after anything at its end."""
+    runs: list[tuple[str | None, list[str]]] = []
+    previous: str | None = None
+    in_run = False  # the node before this one is new too
+    for node_id in nodes:
+        if node_id in base:
+            previous, in_run = node_id, False
+        elif in_run:
+            runs[-1][1].append(node_id)
+        else:
+            runs.append((previous, [node_id]))
+            in_run = True
+    return runs[:-1] if in_run else runs
+
+
+def placed_after(source: SourceMap, base: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """The runs of new nodes saving writes right after the table of the node they follow (see
+    `placements`): that node must be written as a `[nodes.<id>]` table of its own; the others
+    are appended."""
+    placed: list[tuple[str, list[str]]] = []
+    for anchor, run in placements(base, nodes):
+        src = source.nodes.get(anchor) if anchor is not None else None
+        if anchor is not None and src is not None and src.form == "table":
+            placed.append((anchor, run))
+    return placed
+
+
 def render_file(
     text: str,
     source: SourceMap,
@@ -90,6 +121,15 @@ def render_file(
     new_ids = nodes.keys() - base.keys()
     edits: list[tuple[int, int, str]] = []
     moved: list[str] = []
+    placed: set[str] = set()
+    # A new node goes where the tree shows it: right after the table of the node before it.
+    for anchor, run in placed_after(source, base, nodes) if new_ids else ():
+        end = source.nodes[anchor].end
+        # A rewritten anchor ends with a newline; one left alone may be the file's last line without it.
+        block = "" if anchor in changed or text[end - 1 : end] == "\n" else "\n"
+        block += "".join("\n" + render_node(node_id, nodes[node_id]) for node_id in run)
+        edits.append((end, end, block))
+        placed.update(run)
     for node_id in changed:
         src = source.nodes.get(node_id)
         if src is None or src.form == "scattered":
@@ -109,7 +149,7 @@ def render_file(
     for start, end, replacement in edits:
         result = result[:start] + replacement + result[end:]
     spliced = len(result)
-    appended = [n for n in nodes if n in new_ids or n in moved] if new_ids or moved else []
+    appended = [n for n in nodes if (n in new_ids and n not in placed) or n in moved] if new_ids or moved else []
     if appended:
         if result and not result.endswith("\n"):
             result += "\n"
@@ -189,6 +229,8 @@ __all__ = [
     "key",
     "layout_changes",
     "locked",
+    "placed_after",
+    "placements",
     "render_file",
     "render_node",
     "write_atomic",

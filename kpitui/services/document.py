@@ -35,6 +35,8 @@ from kpitui.io.saving import (
     differences,
     digest,
     layout_changes,
+    placed_after,
+    placements,
     render_file,
     render_node,
 )
@@ -76,6 +78,8 @@ class Step:
     order: tuple[list[str], list[str]] | None = None
     rows: tuple[list[Row], list[Row]] | None = None
     settings: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None
+    label: str = ""  # what the edit did, as "undone: …" names it: "adding 'Omzet'", "target of 'Omzet'"
+    about: str | None = None  # the node the edit is about (added, deleted, edited), if one
 
 
 class Document:
@@ -218,7 +222,7 @@ class Document:
         _settings, errors = read_settings({**self.tree.doc, "tree": dict(table)})
         if errors:
             raise EditError("; ".join(e.message for e in errors), errors)
-        self._commit({}, settings=dict(table))
+        self._commit({}, settings=dict(table), label="the tree settings")
 
     def _commit(
         self,
@@ -226,9 +230,13 @@ class Document:
         rows: list[Row] | None = None,
         settings: dict[str, Any] | None = None,
         order: list[str] | None = None,
+        label: str = "",
+        about: str | None = None,
     ) -> None:
         """Apply one edit: tables set (or removed: None), rows, settings, and the ids' new order
-        where new ids do not simply go at the end. Validated first: a refused edit changes nothing."""
+        where new ids do not simply go at the end. Validated first: a refused edit changes nothing.
+
+        `label` says what the edit did and `about` which node it is about (see `Step`)."""
         before = self.state.tables
         tables: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
         for node_id, table in changes.items():
@@ -240,7 +248,7 @@ class Document:
                 if node is None:
                     raise EditError("; ".join(e.message for e in errors), errors)
             tables[node_id] = (old, table)
-        step = Step(tables)
+        step = Step(tables, label=label, about=about)
         if order is not None or any(old is None or new is None for old, new in tables.values()):
             old_order = list(before)
             new_ids = [k for k in changes if k not in before]
@@ -322,7 +330,18 @@ class Document:
         for name in unset:
             table.pop(name, None)
         table.update(values)
-        self._commit({node_id: table})
+        self._commit({node_id: table}, label=self._fields_of(node_id, [*values, *unset]), about=node_id)
+
+    def name_of(self, node_id: str) -> str:
+        """A node's name, quoted, as messages name it (its id where it has no name)."""
+        name = self.tables.get(node_id, {}).get("name")
+        return f"'{name if isinstance(name, str) and name else node_id}'"
+
+    def _fields_of(self, node_id: str, names: list[str]) -> str:
+        """`target, owner of 'Omzet'`: which fields of a node an edit sets."""
+        names = list(dict.fromkeys(names))
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"{shown or 'an edit'} of {self.name_of(node_id)}"
 
     def replace(self, node_id: str, table: Mapping[str, Any], new_id: str | None = None) -> None:
         """Put a whole table in place of a node's (the edit form), optionally renaming its id."""
@@ -330,8 +349,11 @@ class Document:
         new_id = new_id or node_id
         if new_id != node_id and new_id in self.tables:
             raise EditError(f"id {new_id!r} is taken by another node", [FieldError("id", "id is taken")])
+        old = self.tables[node_id]
+        fields = [k for k in {**old, **table} if old.get(k) != table.get(k)]
+        label = self._fields_of(node_id, ["id", *fields] if new_id != node_id else fields)
         if new_id == node_id:
-            self._commit({node_id: dict(table)})
+            self._commit({node_id: dict(table)}, label=label, about=node_id)
             return
         changes: dict[str, dict[str, Any] | None] = {node_id: None, new_id: dict(table)}
         for key in self._referring(node_id):
@@ -339,7 +361,7 @@ class Document:
                 changes[key] = _renamed(self.tables[key], node_id, new_id)
         order = list(self.tables)
         order[order.index(node_id)] = new_id
-        self._commit(changes, order=order)
+        self._commit(changes, order=order, label=label, about=new_id)
 
     def add_node(self, table: Mapping[str, Any], node_id: str | None = None, after: str | None = None) -> str:
         """Add a node (after another, else at the end); returns its id."""
@@ -350,7 +372,9 @@ class Document:
         if after is not None and after in self.tables and after != next(reversed(self.tables)):
             order = list(self.tables)
             order.insert(order.index(after) + 1, node_id)
-        self._commit({node_id: dict(table)}, order=order)
+        name = table.get("name")
+        label = f"adding '{name if isinstance(name, str) and name else node_id}'"
+        self._commit({node_id: dict(table)}, order=order, label=label, about=node_id)
         return node_id
 
     def delete_node(self, node_id: str, children: str = "delete") -> list[str]:
@@ -390,7 +414,8 @@ class Document:
             if table != tables[key]:
                 changes[key] = table
         before = list(tables) if len(gone) > 1 else list(gone)
-        self._commit(changes)
+        below = f" and {len(gone) - 1} node(s) below it" if len(gone) > 1 else ""
+        self._commit(changes, label=f"deleting {self.name_of(node_id)}{below}", about=node_id)
         return [k for k in before if k in gone]
 
     def move_node(self, node_id: str, new_parent: str | None) -> None:
@@ -402,13 +427,14 @@ class Document:
                 raise EditError("a node cannot be its own parent")
         table = dict(self.tables[node_id])
         _set_parents(table, [new_parent] if new_parent else [])
-        self._commit({node_id: table})
+        self._commit({node_id: table}, label=f"moving {self.name_of(node_id)}", about=node_id)
 
     def record_actual(self, node_id: str, value: float, day: date, measurements: bool) -> None:
         """Record an actual: a new measurement row (written on save), or inline with its date."""
         self.require(node_id)
         if measurements:
-            self._commit({}, [*self.state.rows, (node_id, day, value)])
+            label = f"recording an actual of {self.name_of(node_id)}"
+            self._commit({}, [*self.state.rows, (node_id, day, value)], label=label, about=node_id)
         else:
             self.set_fields(node_id, {"actual": value, "measured": day})
 
@@ -426,7 +452,8 @@ class Document:
                 tables[one]["conflicts"] = ids
             else:
                 tables[one].pop("conflicts", None)
-        self._commit(tables)
+        label = f"the conflict between {self.name_of(a)} and {self.name_of(b)}"
+        self._commit(tables, label=label, about=a)
         return not declared
 
     def set_influence(self, source: str, target: str, sign: str | None) -> None:
@@ -447,23 +474,24 @@ class Document:
             table["influences"] = influences
         else:
             table.pop("influences", None)
-        self._commit({source: table})
+        label = f"the influence of {self.name_of(source)} on {self.name_of(target)}"
+        self._commit({source: table}, label=label, about=source)
 
-    def undo(self) -> bool:
-        """Undo the last edit; False when there is none."""
+    def undo(self) -> Step | None:
+        """Undo the last edit and return it; None when there is none."""
         return self._step(self.undo_stack, self.redo_stack)
 
-    def redo(self) -> bool:
-        """Redo the last undone edit; False when there is none."""
+    def redo(self) -> Step | None:
+        """Redo the last undone edit and return it; None when there is none."""
         return self._step(self.redo_stack, self.undo_stack)
 
-    def _step(self, source: list[Step], target: list[Step]) -> bool:
+    def _step(self, source: list[Step], target: list[Step]) -> Step | None:
         if not source:
-            return False
+            return None
         step = source.pop()
         self._do(step, forward=source is self.redo_stack)
         target.append(step)
-        return True
+        return step
 
     def _referring(self, node_id: str, field: str | None = None) -> set[str]:
         """The ids whose tables name `node_id` (as a parent, conflict or influence; or only as a
@@ -588,22 +616,56 @@ class Document:
         the file since, say) are kept, after the others: recovery never removes a node
         the journal does not say was deleted.
         """
-        if recovered.records is not None:
-            tables = replay(dict(self.base), recovered.records)
-        else:
-            tables = {}
-            for node_id in recovered.order:
-                if node_id in recovered.changed:
-                    tables[node_id] = dict(recovered.changed[node_id])
-                elif node_id in self.base:
-                    tables[node_id] = dict(self.base[node_id])
-            deleted = set(recovered.deleted)
-            for node_id, table in self.base.items():
-                if node_id not in tables and node_id not in deleted:
-                    tables[node_id] = dict(table)
+        tables = self._recovered(recovered)
         settings = dict(recovered.settings) if recovered.settings is not None else None
         changes = {k: tables.get(k) for k in {*self.tables, *tables} if self.tables.get(k) != tables.get(k)}
-        self._commit(changes, list(recovered.rows), settings, order=list(tables))
+        self._commit(changes, list(recovered.rows), settings, order=list(tables), label="the recovered edits")
+
+    def _recovered(self, recovered: Recovered) -> Tables:
+        """The node tables a journal's edits make of the file as loaded."""
+        if recovered.records is not None:
+            return replay(dict(self.base), recovered.records)
+        tables: Tables = {}
+        for node_id in recovered.order:
+            if node_id in recovered.changed:
+                tables[node_id] = dict(recovered.changed[node_id])
+            elif node_id in self.base:
+                tables[node_id] = dict(self.base[node_id])
+        deleted = set(recovered.deleted)
+        for node_id, table in self.base.items():
+            if node_id not in tables and node_id not in deleted:
+                tables[node_id] = dict(table)
+        return tables
+
+    def recovery_summary(self, recovered: Recovered) -> list[str]:
+        """What recovering a journal would change in the file as loaded, one item per node (in
+        the tree's order), then the rows and settings: `'Omzet': actual, measured`, `'Offertes' (new)`,
+        `'Pijplijn' deleted`, `'NPS': 2 actual(s) recorded`, `tree settings: title`."""
+        base, tables = self.base, self._recovered(recovered)
+
+        def name(table: Mapping[str, Any] | None, node_id: str) -> str:
+            named = (table or {}).get("name")
+            return f"'{named if isinstance(named, str) and named else node_id}'"
+
+        items: list[str] = []
+        for node_id, table in tables.items():
+            old = base.get(node_id)
+            if old is None:
+                items.append(f"{name(table, node_id)} (new)")
+            elif old is not table and old != table:
+                fields = [k for k in {**old, **table} if old.get(k) != table.get(k)]
+                items.append(f"{name(table, node_id)}: {', '.join(fields)}")
+        items += [f"{name(table, node_id)} deleted" for node_id, table in base.items() if node_id not in tables]
+        recorded: dict[str, int] = {}
+        for node_id, _day, _value in recovered.rows:
+            recorded[node_id] = recorded.get(node_id, 0) + 1
+        for node_id, count in recorded.items():
+            items.append(f"{name(tables.get(node_id), node_id)}: {count} actual(s) recorded")
+        if recovered.settings is not None and recovered.settings != self.base_settings:
+            old_settings, new_settings = self.base_settings, recovered.settings
+            keys = [k for k in {**old_settings, **new_settings} if old_settings.get(k) != new_settings.get(k)]
+            items.append(f"tree settings: {', '.join(keys)}")
+        return items
 
     # ── saving ─────────────────────────────────────────────────────────
 
@@ -617,12 +679,19 @@ class Document:
         return {n for n in self.touched if n in base and (n not in tables or tables[n] != base[n])}
 
     def _source_of_changed(self) -> SourceMap:
+        """Where the changed nodes are written, and the nodes new ones follow."""
         from kpitui.io.source import locate
 
         tree = self.tree
         if tree._source is not None:
             return tree._source
-        return locate(tree.text, tree.doc, self._changed())
+        return locate(tree.text, tree.doc, self._changed() | self._anchors())
+
+    def _anchors(self) -> set[str]:
+        """The nodes of the file right before a new node (saving writes it after their table)."""
+        if len(self.tables) == len(self.base) and self.tables.keys() == self.base.keys():
+            return set()
+        return {anchor for anchor, _run in placements(self.base, self.tables) if anchor is not None}
 
     def layout_notes(self) -> list[str]:
         """What saving changes in the file's layout beyond the edited nodes, if anything."""
@@ -633,13 +702,14 @@ class Document:
         """The file's new bytes."""
         return self._render()[1]
 
-    def _render(self) -> tuple[str, bytes]:
+    def _render(self, source: SourceMap | None = None) -> tuple[str, bytes]:
         """The file's new text (without a byte-order mark) and its bytes (with the mark, if it has one)."""
         tree = self.tree
+        source = source or self._source_of_changed()
         body: memoryview | None = None
         if self.loaded_bytes is not None and self._bytes_text is tree.text:  # the bytes of this very text
             body = memoryview(self.loaded_bytes)[len(_BOM_BYTES) if tree.bom else 0 :]
-        text, data = render_file(tree.text, self._source_of_changed(), self.base, self.tables, self._changed(), body)
+        text, data = render_file(tree.text, source, self.base, self.tables, self._changed(), body)
         if self.settings_changed:
             import tomli
 
@@ -696,8 +766,9 @@ class Document:
         """
         target = to or self.path
         self._check_rendered()
-        text, data = self._render()
-        self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data)
+        source = self._source_of_changed()
+        text, data = self._render(source)
+        self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data, source)
         elsewhere = to is not None and (to != self.path or replacing is not None)
         check = not force and (elsewhere or target == self.path)
         expected = replacing if elsewhere else self.loaded_bytes
@@ -732,9 +803,10 @@ class Document:
         self.touched = set()
         return target
 
-    def _prove(self, text: str, data: bytes) -> None:
+    def _prove(self, text: str, data: bytes, source: SourceMap | None = None) -> None:
         """The bytes about to be written must read back as the document meant: every table
-        but the edited ones as loaded, the edited nodes (and `[tree]`) as edited.
+        but the edited ones as loaded, the edited nodes (and `[tree]`) as edited, and each
+        new node right after the node it follows (where saving puts it there).
 
         Whatever a future bug in finding where a node is written, a save that would lose or
         change anything else is refused before the file or its `FILE~` is touched.
@@ -755,6 +827,7 @@ class Document:
                 else:
                     written = read_toml(text, str(self.path), bounded=bounded)
                 lost = differences(written, intended)
+                lost += self._misplaced(written, source or self._source_of_changed())
         except TreeLoadError as exc:
             raise SaveError(
                 f"not saved: the new contents of {self.path} would not read as TOML ({exc}); "
@@ -766,6 +839,20 @@ class Document:
                 f"({', '.join(lost[:3])}{' …' if len(lost) > 3 else ''}); the file and its backup are as they were "
                 "— please report this"
             )
+
+    def _misplaced(self, written: Mapping[str, Any], source: SourceMap) -> list[str]:
+        """New nodes that do not follow, in the bytes about to be written, the node they follow in
+        the document (where saving places them after that node's table), as sentences."""
+        if not self._anchors():
+            return []
+        nodes = written.get("nodes")
+        order = list(nodes) if isinstance(nodes, dict) else []
+        at = {node_id: index for index, node_id in enumerate(order)}
+        return [
+            f"nodes.{run[0]} not right after nodes.{anchor}"
+            for anchor, run in placed_after(source, self.base, self.tables)
+            if anchor not in at or order[at[anchor] + 1 : at[anchor] + 1 + len(run)] != run
+        ]
 
     def _check_rendered(self) -> None:
         """Every node saving rewrites must read back as the same table."""
@@ -835,7 +922,7 @@ def _renamed(table: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:
     return result
 
 
-__all__ = ["Document", "EditError", "ExternalChange", "SaveError"]
+__all__ = ["Document", "EditError", "ExternalChange", "SaveError", "Step"]
 
 
 def _drop_references(tables: Tables, gone: set[str]) -> list[str]:

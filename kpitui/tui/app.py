@@ -13,13 +13,14 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import WorkerFailed
 
 from kpitui.common.text import safe_text
 from kpitui.io.config import Config, config_path, remember_theme
-from kpitui.tui.contrast import with_full_contrast
+from kpitui.tui.contrast import DARK_ANSI, LIGHT_ANSI, with_full_contrast
 from kpitui.tui.marks import use_no_color
 from kpitui.tui.safe_lines import NO_CONTROL_CHARACTERS
 from kpitui.tui.typeahead import TypeAhead, Typed, typed_enter
@@ -43,6 +44,9 @@ class KpiApp(App[None]):
     ]
     # Screens below 28 lines get the class -short: the detail panel's chart is lower there (80x24).
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-tall")]  # noqa: RUF012 (Textual declares it so)
+    # The ANSI colours of the marks in RGB, each apart from the others, also on 16 colours (kpitui.tui.contrast).
+    ansi_theme_dark = Reactive(DARK_ANSI, init=False)
+    ansi_theme_light = Reactive(LIGHT_ANSI, init=False)
 
     def __init__(
         self,

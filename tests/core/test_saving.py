@@ -78,6 +78,41 @@ def test_new_nodes_are_appended_and_deleted_ones_removed(tree_file: Path) -> Non
     assert text.startswith(TREE.split("[nodes.j]")[0])
 
 
+def test_a_new_node_is_written_right_after_the_node_it_follows(tree_file: Path) -> None:
+    # As the tree shows it: a new sibling after the third of four is no longer saved last.
+    doc = Document.open(tree_file)
+    doc.add_node({"name": "A", "parent": "g"}, "a", after="k")
+    doc.add_node({"name": "B", "parent": "g"}, "b", after="a")
+    doc.set_fields("k", {"actual": 5})  # the node they follow is rewritten too
+    doc.save()
+    assert tree_file.read_text(encoding="utf-8") == TREE.replace(
+        "target = 1_000\nperiod = { start = 2026-01-01, end = 2026-12-31 }\n",
+        "target = 1000\nperiod = { start = 2026-01-01, end = 2026-12-31 }\nactual = 5\n"
+        '\n[nodes.a]\nname = "A"\nparent = "g"\n\n[nodes.b]\nname = "B"\nparent = "g"\n',
+    )
+    assert list(load_tree(tree_file).nodes) == ["g", "k", "a", "b", "j"] == list(doc.tables)
+
+
+def test_a_save_that_would_put_a_new_node_elsewhere_proves_itself_wrong(
+    tree_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpitui.services.document as document
+    from kpitui.io.source import SourceMap
+
+    rendered = document.render_file
+
+    def appending(*args: object, **kwargs: object) -> tuple[str, bytes]:  # finds no node: appends the new one
+        text, _source, *rest = args
+        return rendered(text, SourceMap(), *rest, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(document, "render_file", appending)
+    doc = Document.open(tree_file)
+    doc.add_node({"name": "A", "parent": "g"}, "a", after="k")
+    with pytest.raises(SaveError, match=r"would not read back as edited \(nodes\.a not right after nodes\.k\)"):
+        doc.save()
+    assert tree_file.read_text(encoding="utf-8") == TREE
+
+
 def test_unknown_keys_survive_an_edit_of_their_node(tree_file: Path) -> None:
     doc = Document.open(tree_file)
     doc.set_fields("g", {"owner": "Board"})

@@ -106,9 +106,11 @@ async def test_add_child_and_sibling(sales: Path) -> None:
             "name": "Offertes verstuurd",
             "parent": "acquisitie",
             "target": 120,
-            # Proposed from the objective it serves.
+            # Proposed from the objective it serves, and what its sibling KPIs all share.
             "owner": "Salesteam Noord",
             "owner_type": "team",
+            "pacing": "linear",
+            "frequency": "weekly",
         }
         assert tree(app).current() == "offertes-verstuurd"
         await pilot.press("A")

@@ -280,7 +280,7 @@ async def test_at_80x24_lines_keep_their_marks_and_the_footer_its_keys(tmp_path:
         assert "Actual 40 EUR" in app.main.query_one("#detail").plain  # type: ignore[attr-defined]
         footer = app.main.query_one(Footer)
         keys = [k.key_display for k in footer.query("FooterKey")]  # type: ignore[attr-defined]
-        assert keys[0] == "?" and {"p", "f", "e", "a", "/", "q"} <= set(keys)
+        assert keys[0] == "?" and {"e", "a", "v", "/", "q", "f", "R"} <= set(keys)
         assert sum(k.size.width for k in footer.query("FooterKey")) <= 80
     app = make_app(write(tmp_path))
     async with app.run_test(size=(200, 30)) as pilot:

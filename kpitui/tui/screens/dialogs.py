@@ -16,15 +16,18 @@ from kpitui.common.text import editable, edited, safe_text
 
 
 class ChoiceDialog(ModalScreen[str | None]):
-    """A question with a few answers, each with its own key; escape answers None."""
+    """A question with a few answers, each with its own key; escape answers None (or the answer
+    whose key is escape)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "answer('')", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, question: str, answers: list[tuple[str, str, str]]) -> None:
-        """`answers`: (value, key, label) — `label` says what happens, `key` picks it."""
+    def __init__(self, question: str, answers: list[tuple[str, str, str]], default: str | None = None) -> None:
+        """`answers`: (value, key, label) — `label` says what happens, `key` picks it; `default`: the
+        value of the answer that has the focus first (enter picks it), else the first answer's."""
         super().__init__()
         self.question = question
         self.answers = answers
+        self.default = default
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -32,10 +35,13 @@ class ChoiceDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 for index, (_value, key, label) in enumerate(self.answers):
                     # A Text label: "[s]" as a markup string would be read as a style tag and vanish.
-                    yield Button(Text(f"{label} [{key}]"), id=f"answer-{index}")
+                    shown = "esc" if key == "escape" else key
+                    yield Button(Text(f"{label} [{shown}]"), id=f"answer-{index}")
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        values = [value for value, _key, _label in self.answers]
+        index = values.index(self.default) if self.default in values else 0
+        self.query_one(f"#answer-{index}", Button).focus()
 
     def on_key(self, event: events.Key) -> None:
         answer = {key: value for value, key, _label in self.answers}.get(event.key)

@@ -17,7 +17,7 @@ from kpitui.tui.screens.dialogs import ChoiceDialog, LineDialog
 from kpitui.tui.screens.picker import NO_PARENT, NodePicker
 
 if TYPE_CHECKING:
-    from kpitui.services.document import Document
+    from kpitui.services.document import Document, Step
     from kpitui.tui.screens.form import Actual
     from kpitui.tui.screens.main import MainScreen
 
@@ -29,7 +29,7 @@ EDIT_BINDINGS = [
     Binding("A", "add(False)", "Add sibling", show=False, id="edit.add_sibling"),
     Binding("d", "delete", "Delete", show=False, id="edit.delete"),
     Binding("m", "move", "Move", show=False, id="edit.move"),
-    Binding("v", "record", "Record", tooltip="Record actual", show=False, id="edit.record"),
+    Binding("v", "record", "Record", tooltip="Record actual", id="edit.record"),
     Binding("c", "conflict", "Conflict", show=False, id="edit.conflict"),
     Binding("i", "influence", "Influence", show=False, id="edit.influence"),
     Binding("u,ctrl+z", "undo", "Undo", show=False, id="edit.undo"),
@@ -39,11 +39,17 @@ EDIT_BINDINGS = [
 ]
 
 
-def proposal(parent: dict[str, Any] | None) -> dict[str, Any]:
+SHARED = ("unit", "pacing", "direction", "frequency")  # what a new KPI takes from sibling KPIs that all agree
+
+
+def proposal(parent: dict[str, Any] | None, siblings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What a new node under `parent` starts with: its kind, and a KPI's or objective's owner, unit, period.
 
     Under nothing: a goal. Under a goal: an objective. Under an objective or a KPI: a KPI
-    that, most often, the same people own and measure in the same unit over the same period.
+    that, most often, the same people own and measure in the same unit over the same period:
+    the parent's owner and period, and the unit, pacing, direction and frequency that the
+    KPIs already under it (`siblings`, the parent's children), two or more, all share (else a
+    KPI parent's unit): one sibling is no pattern (revenue in EUR beside a conversion rate in %).
     """
     if parent is None:
         return {"name": "", "kind": "goal"}
@@ -54,7 +60,44 @@ def proposal(parent: dict[str, Any] | None) -> dict[str, Any]:
     for key in ("owner", "owner_type", "unit", "period"):
         if key in parent and (key != "unit" or kind == "kpi"):
             table[key] = parent[key]
+    kpis = [s for s in siblings or () if s.get("kind", "kpi") == "kpi"]
+    for key in SHARED:
+        values = [s.get(key) for s in kpis]
+        if len(values) >= 2 and values[0] is not None and all(v == values[0] for v in values):
+            table[key] = values[0]
     return table
+
+
+def shown_after(document: Document, step: Step, forward: bool) -> str | None:
+    """The node to show after undoing (or redoing: `forward`) a step: the node it is about, or,
+    where that node is gone, the one on the line above it (its sibling before it, else after it,
+    else its parent); None for an edit about no node (the cursor stays)."""
+    node = step.about
+    tables = document.tables
+    if node is None or node in tables:
+        return node
+    table = step.tables.get(node, (None, None))[0 if forward else 1]
+    order = step.order[0 if forward else 1] if step.order is not None else list(tables)
+    parents = _parent_ids(table)
+    before = after = None
+    passed = False
+    for other in order:
+        if other == node:
+            passed = True
+        elif other in tables and _parent_ids(tables[other]) == parents:
+            if passed:
+                after = other
+                break
+            before = other
+    above = next((p for p in parents if p in tables), None)
+    return before or after or above or next(iter(tables), None)
+
+
+def _parent_ids(table: dict[str, Any] | None) -> list[str]:
+    parent = (table or {}).get("parent")
+    if isinstance(parent, str):
+        return [parent]
+    return [p for p in parent if isinstance(p, str)] if isinstance(parent, list) else []
 
 
 def other_file(typed: str, folder: Path, served: bool) -> tuple[Path, str | None, bool]:
@@ -202,7 +245,8 @@ class EditingActions:
         if current is not None:
             parent = current if child else doc.tables[current].get("parent")
         first = parent if isinstance(parent, str) else parent[0] if isinstance(parent, list) and parent else None
-        table = proposal(doc.tables.get(first) if first else None)
+        siblings = [doc.tables[c] for c in doc.children_of(first)] if first and first in doc.tables else []
+        table = proposal(doc.tables.get(first) if first else None, siblings)
         if parent:
             table = {"name": "", "parent": parent, **{k: v for k, v in table.items() if k != "name"}}
 
@@ -306,6 +350,13 @@ class EditingActions:
             analysis = screen.analysis
             if analysis is not None and node_id in analysis.results:
                 lines.append(f"Now: {current(analysis, node_id)}.")
+                result = analysis.results[node_id]
+                if result.target is None and result.actual is None and doc.children_of(node_id):
+                    # A goal without a number: say what it is now, not a blank.
+                    lines.append(
+                        "It has no target or actual: its children's statuses roll up to it; "
+                        "an actual recorded here is its own."
+                    )
                 if running_total(analysis, node_id):
                     lines.append("Linear pacing: type its running total for the period so far, not the last step's.")
             screen.app.push_screen(LineDialog("\n".join(lines), typed, check=number_problem), got_value)
@@ -412,12 +463,17 @@ class EditingActions:
         self._history(undo=False)
 
     def _history(self, undo: bool) -> None:
-        if self.document is None:
+        """Undo or redo one edit; the cursor goes to the node it is about (where that node went:
+        to the line above it), the details with it, and a notice names the edit."""
+        document = self.document
+        if document is None:
             return
-        if self.document.undo() if undo else self.document.redo():
-            self._changed()
-        else:
+        step = document.undo() if undo else document.redo()
+        if step is None:
             self._main().notify(f"Nothing to {'undo' if undo else 'redo'}.")
+            return
+        self._changed(shown_after(document, step, forward=not undo))
+        self._main().notify(f"{'undone' if undo else 'redone'}: {step.label or 'an edit'}")
 
     # ── saving and quitting ──────────────────────────────────────────────
 
@@ -554,5 +610,6 @@ class EditingActions:
                     self.document.drop_journal()
                 screen.app.exit()
 
-        answers = [("save", "s", "Save and quit"), ("discard", "d", "Discard and quit"), ("", "escape", "Stay")]
-        screen.app.push_screen(ChoiceDialog("There are unsaved changes.", [a for a in answers if a[0]]), done)
+        # Stay is the default: enter (or esc) keeps the edits and kpitui open.
+        answers = [("save", "s", "Save and quit"), ("discard", "d", "Discard and quit"), ("stay", "escape", "Stay")]
+        screen.app.push_screen(ChoiceDialog("There are unsaved changes.", answers, default="stay"), done)

@@ -82,7 +82,7 @@ class FindingsScreen(ModalScreen[str | None]):
             table.move_cursor(row=min(row, len(self.rows) - 1))
         accepted = sum(1 for f in self.rows if f.accepted)
         count = f"{len(self.rows)} findings" + (f" ({accepted} accepted)" if accepted else "")
-        title = f"{count}, sorted by {self.sort_by} (s: sort, x: accept, enter: go to node, esc: back)"
+        title = f"{count}, sorted by {self.sort_by} — enter goes to the node"  # the other keys: in the footer
         self.query_one("#findings-title", Static).update(Text(title, style="bold"))
 
     def show(self, analysis: Analysis) -> None:

@@ -67,7 +67,7 @@ FIELDS: tuple[Field, ...] = (
     Field("period", "Period", "period", "2026 · Q3 2026 · H2 · 2026-07 · 1-1-2026..30-6-2026"),
     Field("measured", "Measured on", "date", "date of the actual: 2026-06-30, 30-06-2026, today, -7d"),
     Field("baseline", "Baseline", "number", "value at the period's start"),
-    Field("frequency", "Measured", "choice", "not set"),
+    Field("frequency", "Frequency", "choice", "not set"),
     Field("horizon", "Horizon", "choice", "not set"),
     Field("rollup", "Rollup", "choice", "no"),
     Field("conflicts", "Conflicts", "refs", "enter adds · del removes"),

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 WATCH_SECONDS = 1.0
 WIDE_ENOUGH = 100  # columns from which the tree and the details sit side by side comfortably
+RECOVERY_ITEMS = 3  # the recovery question names this many of a journal's edits, then "and N more"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class MainScreen(EditingActions, Screen[None]):
     """Browse and edit the tree from strategy down to operations."""
 
     # The footer shows, in this order, the keys that matter most; `?` (every key) comes first so a
-    # narrow terminal never hides it.
+    # narrow terminal never hides it. They fit 80 columns: `? Keys e Edit a Add v Record ^s Save
+    # q Quit / Search f Findings R Review` (v and R are the weekly keys).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Keys", tooltip="Help", id="app.help"),
         *EDIT_BINDINGS,
@@ -82,11 +84,13 @@ class MainScreen(EditingActions, Screen[None]):
         Binding("escape", "cancel_search", "Cancel search", show=False, id="app.cancel_search"),
         Binding("n", "search_next", "Next match", show=False, id="app.search_next"),
         Binding("N", "search_previous", "Previous match", show=False, id="app.search_previous"),
-        Binding("right_square_bracket", "problem(1)", "Problem", tooltip="Next problem", id="app.next_problem"),
+        Binding(
+            "right_square_bracket", "problem(1)", "Problem", show=False, tooltip="Next problem", id="app.next_problem"
+        ),
         Binding("left_square_bracket", "problem(-1)", "Previous problem", show=False, id="app.previous_problem"),
-        Binding("p", "toggle_problems", "Problems", tooltip="Problems only", id="app.problems_only"),
+        Binding("p", "toggle_problems", "Problems", show=False, tooltip="Problems only", id="app.problems_only"),
         Binding("f", "findings", "Findings", id="app.findings"),
-        Binding("w", "whatif", "What-if", id="app.whatif"),
+        Binding("w", "whatif", "What-if", show=False, id="app.whatif"),
         Binding(
             "s",
             "seek",
@@ -96,7 +100,7 @@ class MainScreen(EditingActions, Screen[None]):
             id="app.seek",
         ),
         Binding("x", "accept", "Accept finding", show=False, id="app.accept"),
-        Binding("R", "review", "Review", show=False, tooltip="The weekly check-in", id="app.review"),
+        Binding("R", "review", "Review", tooltip="The weekly check-in", id="app.review"),
         Binding("r", "reload", "Reload", show=False, id="app.reload"),
         Binding(
             "less_than_sign", "travel(-1)", "Earlier", show=False, tooltip="as_of one step back", id="app.travel_back"
@@ -364,6 +368,10 @@ class MainScreen(EditingActions, Screen[None]):
             count = journal.edits or len(journal.changed) + len(journal.deleted) + len(journal.rows)
             changed = " — the file changed since" if journal.base_digest != self.document.loaded_digest else ""
             lines.append(f"  {number}. {journal.written or 'unknown time'}: {count} edit(s){changed}")
+            items = self.document.recovery_summary(journal)
+            more = f"; and {len(items) - RECOVERY_ITEMS} more" if len(items) > RECOVERY_ITEMS else ""
+            if items:
+                lines.append(f"     {'; '.join(items[:RECOVERY_ITEMS])}{more}")
         if any(j.base_digest != self.document.loaded_digest for j in journals):
             lines.append("Recovering edits made to an older file puts those nodes back over today's file.")
         if len(journals) == 1:

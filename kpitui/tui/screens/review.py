@@ -18,6 +18,8 @@ from kpitui.services.review import GLYPH, pace_line
 if TYPE_CHECKING:
     from kpitui.services.review import Review
 
+NO_NUMBER = "no target or actual: its children's statuses roll up to it"
+
 
 def review_lines(r: Review) -> list[tuple[str, str | None]]:
     """(text, node id to jump to) for each line of the check-in; headings have no node."""
@@ -33,6 +35,12 @@ def review_lines(r: Review) -> list[tuple[str, str | None]]:
         below = ""
         if c.rollup_status[0] != c.rollup_status[1] and c.rollup_status != c.status:
             below = f"  below: {GLYPH[c.rollup_status[0]]}→{GLYPH[c.rollup_status[1]]}"
+        result = an.results.get(c.node)
+        numberless = result is not None and result.target is None and result.actual is None
+        if below and numberless and c.status[0] == c.status[1]:
+            # No number of its own (a goal, say): what changed is below it; say so, not a blank column.
+            own = f"{GLYPH[c.rollup_status[0]]}→{GLYPH[c.rollup_status[1]]}"
+            below = f" — {NO_NUMBER}"
         lines.append((f"  {own}  {name(c.node)}{below}", c.node))
     for title, group in (("New findings", r.appeared), ("Cleared findings", r.cleared)):
         lines.append((f"{title} ({len(group)})", None))

@@ -55,6 +55,13 @@ def against_pace(node: Node, result: NodeResult, digits: int = 3) -> str:
     return f"{actual} of {allowed} allowed"
 
 
+def no_number(analysis: Analysis, node_id: str) -> str:
+    """What a node without a target or an actual is, said instead of blanks."""
+    if analysis.graph.children(node_id):
+        return "No target or actual: its children's statuses roll up to it"
+    return "No target or actual yet: give it a target and record an actual to judge it"
+
+
 def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     """The panel's text above the chart: what the node is and its numbers."""
     tree = analysis.tree
@@ -70,6 +77,8 @@ def describe_head(analysis: Analysis, node_id: str) -> list[Text]:
     status.append_text(status_text(result.status))
     status.append_text(below_text(analysis, node_id))  # its own status, then what lags below it
     parts.append(status)
+    if result.target is None and result.actual is None:
+        parts.append(Text(no_number(analysis, node_id), style="dim"))
     unit = node.unit  # `amount` shows it escaped
     if result.target is not None or result.actual is not None:
         digits = digits_apart(result.actual, result.target, result.pace.expected)
