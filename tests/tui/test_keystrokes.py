@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from benchmarks.keystroke_task import EXPECTED, key_event, keys, replay
@@ -44,6 +45,7 @@ async def test_keys_typed_ahead_into_an_open_form_all_land(tmp_path: Path) -> No
             "parent": "o",
             "target": 1_200_000,
             "actual": 450_000,
+            "measured": date.today(),  # a typed actual is dated: the tree has no as_of
             "unit": "EUR",
             "pacing": "linear",
             "direction": "decrease",
