@@ -385,6 +385,7 @@ ENVIRONMENT = """\
 | `XDG_DATA_HOME` | where `kpitui` with no FILE keeps its copy of the sample trees (default `~/.local/share`) |
 | `XDG_STATE_HOME` | where the journal of unsaved edits is kept (default `~/.local/state`) |
 | `NO_COLOR` | no colour: the marks keep their meaning by reverse video, underline and bold |
+| `FORCE_COLOR` | set and not empty: `check` and `review` reports in colour, also into a pipe (`NO_COLOR` wins) |
 | `GITHUB_ACTIONS` | `true` (a GitHub Actions job): `kpitui check` writes annotations unless `--format` says |
 | `KPITUI_MAX_MEASUREMENTS` | the largest measurements file read (default 1 GiB; `4G`, `500M` or bytes) |
 | `KPITUI_DEBUG` | `1`: an internal error prints its traceback |

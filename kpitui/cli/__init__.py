@@ -47,7 +47,8 @@ Browse, check, edit and export KPI trees.
   kpitui whatif FILE ID=VALUE    what changes if a driver had this value; --seek ID --via DRIVER
   kpitui rule CODE               what a finding code means, why it matters, how to fix it
 
-Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be loaded.
+Exit codes: 0 fine, 1 `check` found something at or above --fail-on, 2 the file could not be
+loaded (or a change was refused), 3 an internal error: a bug in kpitui (KPITUI_DEBUG=1 shows it).
 Run `kpitui COMMAND --help` for a command's options.
 """
 
@@ -392,7 +393,7 @@ def _check(options: argparse.Namespace) -> int:
     from kpitui.io.loader import KpiTree, load_tree
     from kpitui.io.readers_of import is_measurements, trees_reading
     from kpitui.outputs import ci as annotations
-    from kpitui.outputs.text_report import as_text, fails
+    from kpitui.outputs.text_report import as_text, colour_wanted, fails
 
     if options.format is None:  # in a GitHub Actions job, annotations on the pull request (as ruff does)
         options.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -445,7 +446,7 @@ def _check(options: argparse.Namespace) -> int:
         elif options.format == "sarif":
             sys.stdout.write(annotations.as_sarif(results) + "\n")
         else:
-            colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            colour = colour_wanted(sys.stdout.isatty())
             for i, checked in enumerate(results):
                 if i:
                     sys.stdout.write("\n")
@@ -573,7 +574,9 @@ def _review(options: argparse.Namespace) -> int:
     if options.format == "json":
         sys.stdout.write(as_json(result) + "\n")
     else:
-        sys.stdout.write(as_text(result, sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+        from kpitui.outputs.text_report import colour_wanted
+
+        sys.stdout.write(as_text(result, colour_wanted(sys.stdout.isatty())))
     return 0
 
 

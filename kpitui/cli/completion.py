@@ -37,8 +37,17 @@ def complete_if_asked(commands: Iterable[str], parser_of: Callable[[str | None],
     argcomplete.autocomplete(completion_parser(commands, parser_of))
 
 
+# argcomplete's zsh hook offers only what kpitui answers, so where kpitui has no answer (a tree
+# file as the first word: `kpitui web<TAB>`) zsh completed nothing; bash (`complete -o default`)
+# and fish fall back to file names. The same fallback for zsh: file names when nothing matched.
+ZSH_ANSWER = '_describe "${words[1]}" completions "${nosort[@]}" "${nospace[@]}"'
+
+
 def script(shell: str) -> str:
     """The shell code that hooks kpitui's completion into `shell`."""
     from argcomplete.shell_integration import shellcode
 
-    return shellcode(["kpitui"], shell=shell)
+    code = shellcode(["kpitui"], shell=shell)
+    if shell == "zsh":
+        code = code.replace(ZSH_ANSWER, ZSH_ANSWER + " || _files")
+    return code

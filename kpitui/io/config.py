@@ -272,6 +272,20 @@ def project_config(tree: str | Path, found: dict[Path, ProjectConfig] | None = N
     return result
 
 
+# A value as the `theme` line may hold it: a basic string (with escapes), a literal string, or
+# anything else up to a comment; what follows it (spaces, a comment, the line end) is kept.
+_VALUE = re.compile(r"""^(\s*theme\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^#\r\n]*?)(\s*(?:#.*)?\r?\n?)$""")
+
+
+def _with_value(line: str, value: str) -> str:
+    """The `theme = ...` line with `value` in place of the old one: its comment, its spacing
+    and its line end stay as written."""
+    found = _VALUE.match(line)
+    if found is None:
+        return f"theme = {value}\n"
+    return f"{found[1]}{value}{found[3] or chr(10)}"
+
+
 def remember_theme(theme: str, path: Path | None = None) -> Path:
     """Set `theme` in the config file, keeping everything else in it as written.
 
@@ -294,7 +308,7 @@ def remember_theme(theme: str, path: Path | None = None) -> Path:
     if at is None:
         lines.insert(0, setting)
     else:
-        lines[at] = setting
+        lines[at] = _with_value(lines[at], json.dumps(theme, ensure_ascii=False))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".toml")
     try:

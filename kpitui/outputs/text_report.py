@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Mapping
 
 from kpitui.analysis.results import Analysis
 from kpitui.analysis.walk import PATH_LIMIT
@@ -12,6 +14,14 @@ from kpitui.model.domain import SEVERITY_ORDER, Finding
 GROUPS = (("error", "Errors", "✗"), ("warning", "Warnings", "!"), ("info", "Info", "i"))
 COLOURS = {"error": "\033[1;31m", "warning": "\033[33m", "info": "\033[36m"}
 DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+def colour_wanted(terminal: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether a report for people is coloured: NO_COLOR (set, not empty) never; else FORCE_COLOR
+    (set, not empty) always, as in a CI log that shows colours; else only on a terminal."""
+    if environ.get("NO_COLOR"):
+        return False
+    return bool(environ.get("FORCE_COLOR")) or terminal
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:

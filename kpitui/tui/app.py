@@ -170,6 +170,13 @@ class KpiApp(App[None]):
         import kpitui.tui.screens.main  # noqa: F401 - importing them is the slow part
 
         self.call_from_thread(self._show_main)
+        if self.config.keymap:  # set_keymap passes over an id no binding has: say so
+            from kpitui.tui.keymap import binding_ids, unknown
+
+            wrong = unknown(self.config.keymap, binding_ids())
+            if wrong:
+                message = f"{self.config.path} [keymap]: {'; '.join(wrong)}. `?` lists the ids."
+                self.call_from_thread(self.notify, message, title="Keymap", severity="warning", timeout=15)
 
     def _show_main(self) -> None:
         self._main_shown = True

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,53 @@ def test_bash_completes_the_commands_through_the_hook(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(KPITUI).parent}{os.pathsep}{os.environ['PATH']}"}
     answer = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env, check=True, timeout=60)
     assert set(COMMANDS) <= set(answer.stdout.split())
+
+
+def test_zsh_falls_back_to_file_names_where_kpitui_has_no_answer() -> None:
+    # bash (complete -o default) and fish fall back to file names; argcomplete's zsh hook did not,
+    # so `kpitui web<TAB>` completed nothing in zsh.
+    from kpitui.cli.completion import ZSH_ANSWER, script
+
+    assert f"{ZSH_ANSWER} || _files\n" in script("zsh")
+    assert "_files" not in script("bash")
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("tmux") is None, reason="zsh or tmux is missing")
+def test_zsh_completes_a_tree_file_and_a_command(tmp_path: Path) -> None:
+    (tmp_path / "webshop.toml").write_text('[nodes.g]\nname = "G"\nkind = "goal"\n', encoding="utf-8")
+    hook = tmp_path / "hook.zsh"
+    made = subprocess.run(
+        [sys.executable, "-m", "kpitui", "completion", "zsh"], cwd=ROOT, capture_output=True, text=True
+    )
+    hook.write_text(made.stdout, encoding="utf-8")
+    (tmp_path / ".zshrc").write_text(
+        f"autoload -U compinit && compinit -u\nexport PATH={Path(KPITUI).parent}:$PATH\nsource {hook}\nPS1='%% '\n",
+        encoding="utf-8",
+    )
+    server = ["tmux", "-L", f"kpitui-zsh-{os.getpid()}"]
+    env = {**os.environ, "ZDOTDIR": str(tmp_path), "HOME": str(tmp_path)}
+    subprocess.run(
+        [*server, "new", "-d", "-s", "z", "-x", "100", "-y", "10", "-c", str(tmp_path), "zsh", "-i"],
+        env=env,
+        check=True,
+    )
+    try:
+
+        def prompt_line(wanted: str) -> str:
+            """The prompt's line once it reads `wanted`, or as it is after 10 s."""
+            line = ""
+            for _ in range(100):
+                screen = subprocess.run([*server, "capture-pane", "-p", "-t", "z"], capture_output=True, text=True)
+                lines = [line.rstrip() for line in screen.stdout.splitlines() if line.startswith("%")]
+                line = lines[-1] if lines else ""
+                if line == wanted:
+                    break
+                time.sleep(0.1)
+            return line
+
+        assert prompt_line("%") == "%"  # zsh is up, completion loaded
+        for keys, completed in (("kpitui web", "% kpitui webshop.toml"), ("kpitui che", "% kpitui check")):
+            subprocess.run([*server, "send-keys", "-t", "z", "C-u", keys, "Tab"], check=True)
+            assert prompt_line(completed) == completed
+    finally:
+        subprocess.run([*server, "kill-server"], check=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kpitui.cli import main
-from kpitui.io.config import config_path, load_config
+from kpitui.io.config import config_path, load_config, remember_theme
 from kpitui.model.domain import TreeLoadError
 from kpitui.tui.app import make_app
 from tests.conftest import SAMPLES
@@ -48,6 +48,43 @@ async def test_a_theme_picked_later_is_remembered_keeping_the_rest(samples: Path
     assert path.read_text(encoding="utf-8") == (
         '# my settings\ntheme = "gruvbox"\nfail_on = "error"\n\n[keymap]\n"app.search" = "ctrl+f"\n'
     )
+
+
+def test_picking_a_theme_keeps_the_comment_on_its_line() -> None:
+    # The whole `theme = ...` line was rewritten, and the comment on it was lost.
+    path = write_config('theme = "nord"   # dark, for the office\n  theme2 = 1\n')
+    remember_theme("gruvbox")
+    assert path.read_text(encoding="utf-8") == 'theme = "gruvbox"   # dark, for the office\n  theme2 = 1\n'
+    path.write_text("theme = 'a#b' # quoted '#'\r\n[keymap]\n", encoding="utf-8")
+    remember_theme("nord")
+    assert path.read_bytes() == b"theme = \"nord\" # quoted '#'\r\n[keymap]\n"
+
+
+async def test_a_keymap_id_no_binding_has_is_named_with_the_nearest(samples: Path) -> None:
+    # Textual's set_keymap passes over an id it does not know: a typo silently did nothing.
+    path = write_config('[keymap]\n"app.serach" = "ctrl+f"\n"tree.down" = "ctrl+n"\n"zzz" = "x"\n')
+    app = make_app(samples / "sales.toml", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            notes = [n for n in app._notifications if n.title == "Keymap"]
+            if notes:
+                break
+        assert [(n.message, n.severity) for n in notes] == [
+            (
+                f"{path} [keymap]: 'app.serach' is no binding's id (did you mean 'app.search'?); 'zzz' is no "
+                "binding's id. `?` lists the ids.",
+                "warning",
+            )
+        ]
+
+
+async def test_a_keymap_of_known_ids_says_nothing(samples: Path) -> None:
+    write_config('[keymap]\n"app.search" = "ctrl+f"\n')
+    app = make_app(samples / "sales.toml", config=load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        assert not [n for n in app._notifications if n.title == "Keymap"]
 
 
 async def test_the_theme_flag_wins_for_one_run_and_is_not_written(samples: Path) -> None:
