@@ -296,7 +296,9 @@ class Recorded(Terminal):
         """Each key (a tmux key name, or text typed as it is) with a pause for the screen to follow."""
         for key in keys:
             self.tmux("send-keys", "-t", "t", key)
-            time.sleep(pause)
+            # A lone escape is told from the start of a sequence by the pause after it: a key
+            # read together with it would arrive as alt+key (a busy machine read "?" into a form).
+            time.sleep(max(pause, 0.6) if key == "Escape" else pause)
 
 
 @pytest.mark.skipif(TMUX is None, reason="needs tmux")
