@@ -15,7 +15,7 @@ from tests.tui.test_browse import ready
 
 @pytest.fixture
 def webshop(tmp_path: Path) -> Path:
-    for name in ("webshop.toml", "webshop_measurements.csv", "sales.toml"):
+    for name in ("webshop.toml", "webshop_measurements.csv", "sales.toml", "saas.toml", "saas_measurements.csv"):
         shutil.copy(SAMPLES / name, tmp_path / name)
     return tmp_path
 
@@ -117,3 +117,14 @@ def test_no_color(snap_compare, webshop: Path, monkeypatch: pytest.MonkeyPatch, 
         await pilot.pause()
 
     assert snap_compare(make_app(webshop / "webshop.toml"), terminal_size=size, run_before=run_before)
+
+
+def test_budget_on_its_allowance_100x30(snap_compare, webshop: Path) -> None:  # type: ignore[no-untyped-def]
+    """A cap (decrease, linear): over or under what is allowed by now, its trend against its plan."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await ready(pilot)
+        pilot.app.main.query_one("#tree").reveal("marketing-budget")
+        await pilot.pause()
+
+    assert snap_compare(make_app(webshop / "saas.toml"), terminal_size=(100, 30), run_before=run_before)
