@@ -360,8 +360,9 @@ theme = "nord"          # a Textual theme; a theme picked in the palette is writ
 A wrong setting stops kpitui with `FILE:LINE: what is wrong`, as a tree file would (exit 2);
 so does a config file that is not a regular file (a FIFO, a link to a device: refused at
 once, never waited on or read without end), is over {max_mib} MiB, or nests deeper than the
-TOML reader can read. Picking a theme rewrites only the `theme` line; comments and other
-settings stay.
+TOML reader can read. Picking a theme rewrites only the value on the `theme` line; a comment
+on that line, other comments and other settings stay. A `[keymap]` id that no binding has (a
+typo: `app.serach`) is named in a notice when the app starts, with the nearest id that exists.
 
 What fails `kpitui check` is the project's to decide, the same for every developer, the
 pre-commit hook and CI: `fail_on` (error, warning, info or never; default warning) in a

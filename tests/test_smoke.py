@@ -3,6 +3,7 @@
 `make test-lowest` runs this file in a second environment holding the lowest versions
 pyproject.toml admits (`uv pip install --resolution lowest-direct`), so a minimum that is
 declared but too old to run kpitui fails here. Keep it fast: it runs in CI twice.
+Each test that guards a floor in pyproject.toml says which.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -93,6 +95,45 @@ def test_record_review_whatif_and_diagram(samples: Path) -> None:
     diagram = kpitui("diagram", str(samples / "sales.toml"))
     assert diagram.returncode == 0, diagram.stderr
     assert diagram.stdout.startswith("flowchart")
+
+
+def test_check_reports_bad_measurement_rows_at_their_lines(samples: Path) -> None:
+    # Older polars crashed (join(maintain_order=...)) or refused the whole file (is_in) on a bad
+    # row, and refused it for a row with a trailing empty cell.
+    measured = samples / "webshop_measurements.csv"
+    rows = measured.read_text(encoding="utf-8").splitlines(keepends=True)
+    bad = ["   ,2026-06-29,1,\n", "sessies,2026-06-29,lots,\n", "sessies,2026-06-29,1,late,\n"]
+    measured.write_text("".join([*rows, *bad]), encoding="utf-8")
+    result = kpitui("check", str(samples / "webshop.toml"), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    found = [f["message"] for f in json.loads(result.stdout)["findings"] if f["code"] == "bad_measurement"]
+    assert found == [
+        f"webshop_measurements.csv line {len(rows) + 1} has no node id: fix or delete the row",
+        f"webshop_measurements.csv line {len(rows) + 2} has value 'lots', not a number: fix or delete the row",
+    ]
+
+
+def test_a_key_of_many_parts_is_refused_within_bounded_memory(tmp_path: Path) -> None:
+    # tomli before 2.3.1 took all memory on a key of 100,000 parts: the process was killed.
+    tree = tmp_path / "many.toml"
+    tree.write_text('[nodes.g]\nname = "G"\nkind = "goal"\nk' + ".k" * 100_000 + " = 1\n", encoding="utf-8")
+    gib = 1 << 30
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * gib, 3 * gib))
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR")}
+    result = subprocess.run(
+        [sys.executable, "-m", "kpitui", "check", str(tree)],
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=bounded,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"{tree}:4")
 
 
 async def test_tui_starts_on_a_tree_with_measurements(samples: Path) -> None:

@@ -72,6 +72,11 @@ def requirements() -> dict[str, SpecifierSet]:
     ("package", "refused", "why"),
     [
         ("polars", "1.1.0", "scan_csv(infer_schema=...) came in 1.2: every tree with measurements exited 3"),
+        ("polars", "1.27.1", "is_in(rows.implode()) means what kpitui means from 1.28: a bad row made the file unread"),
+        ("polars", "1.40.1", "before 1.41 a row with one trailing empty cell made the whole file unreadable"),
+        ("tomli", "2.3.0", "a key of 100,000 parts took all memory before 2.3.1 (the process was killed)"),
+        ("tomli", "2.4.0", "2.4.0 lost that limit again"),
+        ("argcomplete", "3.2.0", "kpitui completion zsh needs argcomplete's own zsh hook (#compdef), from 3.3"),
         ("xlsxwriter", "3.0.7", "polars' write_excel(autofit=True) needs 3.0.8: every .xlsx export exited 3"),
         ("textual", "6.1.0", "Footer(compact=...) came in 6.2: the TUI crashed at start"),
         ("textual", "9.0.0", "kpitui reads private Textual state (see README, Declared minimums are tested)"),
