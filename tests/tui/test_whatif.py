@@ -207,7 +207,7 @@ async def test_goal_seek_from_the_main_view_applied_as_an_edit_and_undone(sample
         from textual.widgets import Button
 
         labels = [str(b.label) for b in dialog.query(Button)]
-        assert labels == ["Make it a real edit [a]", "Open in what-if [w]", "Close [escape]"]
+        assert labels == ["Make it a real edit [a]", "Open in what-if [w]", "Close [esc]"]
         await pilot.press("a")
         await pilot.pause()
         assert app.screen is app.main
