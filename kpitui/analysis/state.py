@@ -48,7 +48,7 @@ class AnalysisState:
         """The influence conflicts."""
         self.influence = found
 
-    def pair_rank(self, order: Mapping[str, int], pair: frozenset[str]) -> tuple[int, int, int]:
+    def pair_rank(self, pair: frozenset[str]) -> tuple[int, int, int]:
         """Where a pair first appears among the conflicts (declared, then influence): the order of
         pair findings that share a node and a code."""
         if len(pair) > 2:
@@ -74,7 +74,7 @@ class AnalysisState:
             where = order.get(node_id or "", -1)
             keyed.extend((SEVERITY_ORDER[f.severity], where, f.code, (i, 0, 0), f) for i, f in enumerate(group))
         for pair, f in self.pairs.items():
-            rank = self.pair_rank(order, pair)
+            rank = self.pair_rank(pair)
             keyed.append((SEVERITY_ORDER[f.severity], order.get(f.node or "", -1), f.code, rank, f))
         keyed.sort(key=lambda k: k[:4])
         return [k[4] for k in keyed]
@@ -90,7 +90,7 @@ class AnalysisState:
                 SEVERITY_ORDER[f.severity],
                 order.get(f.node or "", -1),
                 f.code,
-                self.pair_rank(order, frozenset(f.concerns)),
+                self.pair_rank(frozenset(f.concerns)),
                 f,
             )
             for f in pairs

@@ -38,7 +38,6 @@ from kpitui.io.saving import (
     placed_after,
     placements,
     render_file,
-    render_node,
 )
 from kpitui.io.source import SourceMap
 from kpitui.io.toml_read import PIECE_NODES, READ_WHOLE, read_toml, shallow
@@ -715,9 +714,7 @@ class Document:
 
             from kpitui.io.tree_table import replace_tree
 
-            text = replace_tree(text, tomli.loads(text), self.settings)
-            if tomli.loads(text).get("tree") != self.settings:
-                raise SaveError("the [tree] settings would not read back as written; nothing was written")
+            text = replace_tree(text, tomli.loads(text), self.settings)  # the save's proof checks it
             data = text.encode("utf-8")
         return text, _BOM_BYTES + data if tree.bom else data
 
@@ -765,7 +762,6 @@ class Document:
                 folder not writable); nothing was changed.
         """
         target = to or self.path
-        self._check_rendered()
         source = self._source_of_changed()
         text, data = self._render(source)
         self._prove(text, data[len(_BOM_BYTES) :] if self.tree.bom else data, source)
@@ -853,19 +849,6 @@ class Document:
             for anchor, run in placed_after(source, self.base, self.tables)
             if anchor not in at or order[at[anchor] + 1 : at[anchor] + 1 + len(run)] != run
         ]
-
-    def _check_rendered(self) -> None:
-        """Every node saving rewrites must read back as the same table."""
-        import tomli
-
-        tables, base = self.tables, self.base
-        for node_id in self.touched:
-            table = tables.get(node_id)
-            if table is None or base.get(node_id) == table:
-                continue
-            rendered = tomli.loads(render_node(node_id, table))["nodes"][node_id]
-            if rendered != table:
-                raise SaveError(f"node {node_id!r} would not read back as written; nothing was written")
 
 
 _BOM_BYTES = BOM.encode("utf-8")
